@@ -1,0 +1,127 @@
+import type { Express } from 'express';
+import { createLoggerAudit, type AuditLog } from '../audit/audit-log.js';
+import { DEFAULTS } from '../config/defaults.js';
+import type { Config } from '../config/load-config.js';
+import { ensureDevTrustDomain } from '../dev/dev-trust-domain.js';
+import { TokenExchange } from '../exchange/token-exchange.js';
+import { createGrantStore } from '../grants/create-grant-store.js';
+import type { GrantStore } from '../grants/grant-store.js';
+import { createHttpApp } from '../http/create-http-app.js';
+import { readSpiffeBundleFile } from '../identity/spiffe-bundle.js';
+import { SpiffeTrust } from '../identity/spiffe-trust.js';
+import { createSubjectVerifier } from '../identity/verify-subject-token.js';
+import { Catalogue } from '../intent/catalogue.js';
+import { createMetrics, type Metrics } from '../metrics/metrics.js';
+import { systemClock, type Clock } from '../platform/clock.js';
+import { randomIds, type IdGenerator } from '../platform/ids.js';
+import { createLogger, type Logger } from '../platform/logger.js';
+import { CedarEngine } from '../policy/cedar-engine.js';
+import { loadPolicySet } from '../policy/load-policy-set.js';
+import { KeyRing } from '../tokens/key-ring.js';
+
+/** Outside things a broker can be given instead of the real ones (tests, embedding). */
+export interface BrokerDeps {
+  readonly clock?: Clock;
+  readonly ids?: IdGenerator;
+  readonly logger?: Logger;
+  readonly store?: GrantStore;
+  readonly audit?: AuditLog;
+}
+
+/** A built broker: the HTTP app and the parts operators and tests reach into. */
+export interface Broker {
+  readonly app: Express;
+  readonly config: Config;
+  readonly keyRing: KeyRing;
+  readonly store: GrantStore;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** Releases the store and timers. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: builds every outside thing (store, keys, trust, policy, metrics) from
+ * the validated config and wires the exchange and HTTP app. Nothing else constructs clients.
+ *
+ * @example
+ * const broker = await buildBroker(loadConfig('config/mandate.yaml', process.env));
+ */
+export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promise<Broker> {
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? createLogger();
+
+  const spiffe = [...config.trust.spiffe];
+  if (config.dev) {
+    const dev = await ensureDevTrustDomain(config.dev.dir, config.dev.trust_domain);
+    spiffe.push({
+      trust_domain: dev.trustDomain,
+      bundle_file: dev.bundleFile,
+      audiences: [DEFAULTS.subjectAudience],
+    });
+    logger.warn(
+      { trust_domain: dev.trustDomain, dir: config.dev.dir },
+      'DEV MODE: trusting a local dev trust domain whose key is on this disk. Never run this config in production.',
+    );
+  }
+  const trust = new SpiffeTrust();
+  for (const domain of spiffe) {
+    trust.setBundle(
+      readSpiffeBundleFile(domain.trust_domain, domain.bundle_file),
+      domain.audiences,
+    );
+  }
+
+  const keyRing =
+    config.signing.keys.length > 0
+      ? await KeyRing.fromFiles(config.signing.keys, config.signing.algorithm)
+      : await KeyRing.ephemeral(config.signing.algorithm);
+  if (config.signing.keys.length === 0) {
+    logger.warn(
+      'signing with an ephemeral key: tokens stop verifying when the process restarts (dev only)',
+    );
+  }
+
+  const catalogue = Catalogue.fromConfig(config.resources);
+  const policy = new CedarEngine(loadPolicySet(config.policy.dir, catalogue));
+  const store = deps.store ?? createGrantStore(config, { clock });
+  const metrics = createMetrics();
+
+  const exchange = new TokenExchange({
+    issuer: config.issuer,
+    verifySubject: createSubjectVerifier({
+      trust,
+      clock,
+      clockTolerance: config.limits.clock_tolerance,
+      maxTokenBytes: DEFAULTS.maxSubjectTokenBytes,
+    }),
+    catalogue,
+    ttl: {
+      tierTtlSeconds: {
+        read: config.tiers.read.ttl,
+        write: config.tiers.write.ttl,
+        destructive: config.tiers.destructive.ttl,
+      },
+      maxTokenTtlSeconds: config.limits.max_token_ttl,
+    },
+    maxTaskAgeSeconds: config.limits.max_task_age,
+    policy,
+    store,
+    keyRing,
+    clock,
+    ids: deps.ids ?? randomIds,
+    audit: deps.audit ?? createLoggerAudit(logger),
+    metrics,
+  });
+
+  const app = createHttpApp({
+    issuer: config.issuer,
+    exchange,
+    keyRing,
+    store,
+    metrics,
+    logger,
+    maxBodyBytes: DEFAULTS.maxBodyBytes,
+  });
+  return { app, config, keyRing, store, metrics, logger, close: () => store.close() };
+}

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+import { DEFAULTS } from './defaults.js';
+
+/** A duration written as `30s`, `5m`, `1h` or a number of seconds; parsed to seconds. */
+const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const seconds = parseDuration(value);
+  if (seconds === undefined) {
+    ctx.addIssue({ code: 'custom', message: `not a duration: ${String(value)} (use 30s, 5m, 1h)` });
+    return z.NEVER;
+  }
+  return seconds;
+});
+
+const trustDomain = z
+  .string()
+  .regex(/^[a-z0-9._-]{1,255}$/, 'a trust domain is lower-case letters, digits, ".", "_" and "-"');
+
+/** The operation classes of scopes, from least to most dangerous. */
+export const SCOPE_CLASSES = ['read', 'write', 'destructive'] as const;
+export type ScopeClass = (typeof SCOPE_CLASSES)[number];
+
+export const SENSITIVITIES = ['public', 'internal', 'confidential', 'restricted'] as const;
+export type Sensitivity = (typeof SENSITIVITIES)[number];
+
+const spiffeTrust = z.strictObject({
+  trust_domain: trustDomain,
+  bundle_file: z.string().min(1),
+  audiences: z.array(z.string().min(1)).min(1).default([DEFAULTS.subjectAudience]),
+});
+
+const oidcTrust = z.strictObject({
+  issuer: z.url(),
+  jwks_uri: z.url().optional(),
+  audiences: z.array(z.string().min(1)).min(1).default([DEFAULTS.subjectAudience]),
+  agent_id: z.string().min(1).default('{iss}#{sub}'),
+});
+
+const resource = z.strictObject({
+  audience: z.string().min(1),
+  kind: z.string().min(1).default('api'),
+  sensitivity: z.enum(SENSITIVITIES).default('internal'),
+  scopes: z
+    .record(
+      z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope is a RFC 6749 scope-token'),
+      z.enum(SCOPE_CLASSES),
+    )
+    .refine((scopes) => Object.keys(scopes).length > 0, 'a resource needs at least one scope'),
+});
+
+const tier = z.strictObject({ ttl: duration });
+
+/** The whole configuration file, as validated at start. */
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().min(1).default(DEFAULTS.host),
+      port: z.number().int().min(0).max(65535).default(DEFAULTS.port),
+    })
+    .default({ host: DEFAULTS.host, port: DEFAULTS.port }),
+  issuer: z.url(),
+  signing: z
+    .strictObject({
+      algorithm: z.enum(['ES256', 'ES384', 'EdDSA']).default(DEFAULTS.signingAlgorithm),
+      keys: z
+        .array(z.strictObject({ file: z.string().min(1), kid: z.string().min(1).optional() }))
+        .default([]),
+    })
+    .default({ algorithm: DEFAULTS.signingAlgorithm, keys: [] }),
+  store: z
+    .strictObject({
+      redis_url: z
+        .string()
+        .regex(/^rediss?:\/\//, 'redis_url is redis:// or rediss://')
+        .optional(),
+      prefix: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}$/)
+        .default(DEFAULTS.storePrefix),
+    })
+    .default({ prefix: DEFAULTS.storePrefix }),
+  trust: z
+    .strictObject({
+      spiffe: z.array(spiffeTrust).default([]),
+      oidc: z.array(oidcTrust).default([]),
+    })
+    .default({ spiffe: [], oidc: [] }),
+  resources: z
+    .record(
+      z
+        .string()
+        .regex(
+          /^[a-z0-9][a-z0-9_-]{0,63}$/,
+          'a resource name is lower-case letters, digits, "_" and "-"',
+        ),
+      resource,
+    )
+    .refine((r) => Object.keys(r).length > 0, 'at least one resource is needed'),
+  tiers: z.strictObject({ read: tier, write: tier, destructive: tier }).default({
+    read: { ttl: DEFAULTS.tierTtlSeconds.read },
+    write: { ttl: DEFAULTS.tierTtlSeconds.write },
+    destructive: { ttl: DEFAULTS.tierTtlSeconds.destructive },
+  }),
+  limits: z
+    .strictObject({
+      max_token_ttl: duration.default(DEFAULTS.maxTokenTtlSeconds),
+      max_task_age: duration.default(DEFAULTS.maxTaskAgeSeconds),
+      clock_tolerance: duration.default(DEFAULTS.clockToleranceSeconds),
+    })
+    .default({
+      max_token_ttl: DEFAULTS.maxTokenTtlSeconds,
+      max_task_age: DEFAULTS.maxTaskAgeSeconds,
+      clock_tolerance: DEFAULTS.clockToleranceSeconds,
+    }),
+  policy: z.strictObject({ dir: z.string().min(1) }),
+  dev: z
+    .strictObject({
+      trust_domain: trustDomain.default(DEFAULTS.devTrustDomain),
+      dir: z.string().min(1).default(DEFAULTS.devDir),
+    })
+    .optional(),
+});
+
+/** The configuration as written in the file (before defaults). */
+export type RawConfig = z.input<typeof configSchema>;
+/** The configuration after validation and defaults; paths still as written. */
+export type ParsedConfig = z.output<typeof configSchema>;

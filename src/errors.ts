@@ -1,0 +1,66 @@
+/**
+ * Every refusal the broker makes, as a stable code. Codes are OAuth error codes (RFC 6749,
+ * RFC 6750, RFC 8693, RFC 8628) where one fits, and Mandate's own where an agent must tell
+ * refusals apart. The HTTP layer maps them to statuses in one place (http/error-handler.ts).
+ */
+export type ErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'invalid_target'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'access_denied'
+  | 'task_halted'
+  | 'approval_required'
+  | 'authorization_pending'
+  | 'expired_token'
+  | 'rate_limited'
+  | 'not_found'
+  | 'temporarily_unavailable'
+  | 'server_error';
+
+/** Extra members some refusals carry on the wire (e.g. `approval_id`, `rule`). */
+export type ErrorDetails = Record<string, string | number | string[]>;
+
+/** Options for a {@link MandateError}. */
+export interface MandateErrorOptions {
+  /** HTTP status when it differs from the code's usual one (e.g. 413 for a large body). */
+  status?: number;
+  /** Seconds for a `Retry-After` header. */
+  retryAfter?: number;
+  /** Extra wire members. */
+  details?: ErrorDetails;
+  /** The underlying error, logged but never sent. */
+  cause?: unknown;
+}
+
+/**
+ * The one error type of the broker. `description` is sent to the caller, so it names the
+ * problem without echoing secrets or token content.
+ *
+ * @example
+ * throw new MandateError('invalid_target', 'unknown audience "billing"');
+ */
+export class MandateError extends Error {
+  override readonly name = 'MandateError';
+  readonly code: ErrorCode;
+  readonly status: number | undefined;
+  readonly retryAfter: number | undefined;
+  readonly details: ErrorDetails | undefined;
+
+  constructor(code: ErrorCode, description: string, options: MandateErrorOptions = {}) {
+    super(description, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = options.status;
+    this.retryAfter = options.retryAfter;
+    this.details = options.details;
+  }
+}
+
+/** True for a {@link MandateError}, whatever realm it came from. */
+export function isMandateError(err: unknown): err is MandateError {
+  return err instanceof MandateError;
+}

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { DEFAULTS } from '../config/defaults.js';
+import { SENSITIVITIES } from '../config/schema.js';
+import { MandateError } from '../errors.js';
+import type { ExchangeRequest } from '../exchange/exchange-request.js';
+
+/** RFC 8693's grant type URN. */
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+
+const once = (name: string) =>
+  z.string({
+    error: (issue) =>
+      issue.input === undefined ? `${name} is missing` : `${name} must be given once, as a string`,
+  });
+
+const intentSchema = z.strictObject({
+  purpose: z
+    .string()
+    .trim()
+    .min(1, 'intent.purpose is empty')
+    .max(DEFAULTS.maxPurposeLength, 'intent.purpose is too long'),
+  targets: z
+    .array(z.string().min(1).max(DEFAULTS.maxTargetLength, 'an intent target is too long'))
+    .max(DEFAULTS.maxTargets, `intent.targets has more than ${DEFAULTS.maxTargets} entries`)
+    .default([]),
+  sensitivity: z.enum(SENSITIVITIES).optional(),
+});
+
+const requestSchema = z.object({
+  subject_token: once('subject_token').min(1, 'subject_token is empty'),
+  subject_token_type: once('subject_token_type'),
+  audience: once('audience').min(1, 'audience is empty'),
+  scope: once('scope'),
+  task_id: once('task_id')
+    .regex(DEFAULTS.taskIdPattern, 'task_id must be 1-128 characters of [A-Za-z0-9._~-]')
+    .optional(),
+  requested_token_type: once('requested_token_type').optional(),
+  intent: z.unknown(),
+});
+
+/**
+ * Validates an exchange body (form or JSON) into an {@link ExchangeRequest}; every problem is
+ * an RFC 6749 error naming the parameter.
+ */
+export function parseExchangeRequest(body: unknown): ExchangeRequest {
+  const fields = (body ?? {}) as Record<string, unknown>;
+  if (fields.grant_type !== TOKEN_EXCHANGE_GRANT) {
+    throw new MandateError(
+      'unsupported_grant_type',
+      fields.grant_type === undefined
+        ? 'grant_type is missing'
+        : `grant_type must be ${TOKEN_EXCHANGE_GRANT}`,
+    );
+  }
+  const parsed = requestSchema.safeParse(fields);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const code = issue.path[0] === 'scope' ? 'invalid_scope' : 'invalid_request';
+    throw new MandateError(code, issue.message);
+  }
+  const req = parsed.data;
+  const scopes = req.scope.split(' ').filter((s) => s.length > 0);
+  if (scopes.length === 0) throw new MandateError('invalid_scope', 'scope is empty');
+  if (scopes.length > DEFAULTS.maxScopesPerRequest) {
+    throw new MandateError(
+      'invalid_scope',
+      `more than ${DEFAULTS.maxScopesPerRequest} scopes requested`,
+    );
+  }
+  return {
+    subjectToken: req.subject_token,
+    subjectTokenType: req.subject_token_type,
+    audience: req.audience,
+    scopes,
+    ...(req.task_id !== undefined ? { taskId: req.task_id } : {}),
+    ...(req.requested_token_type !== undefined
+      ? { requestedTokenType: req.requested_token_type }
+      : {}),
+    intent: parseIntent(req.intent),
+  };
+}
+
+function parseIntent(raw: unknown): ExchangeRequest['intent'] {
+  if (raw === undefined)
+    throw new MandateError(
+      'invalid_request',
+      'intent is missing: declare {"purpose": ..., "targets": [...]}',
+    );
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw) as unknown;
+    } catch {
+      throw new MandateError('invalid_request', 'intent is not valid JSON');
+    }
+  }
+  const parsed = intentSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length > 0 ? `intent.${issue.path.join('.')}` : 'intent';
+    throw new MandateError(
+      'invalid_request',
+      issue.message.startsWith('intent') ? issue.message : `${where}: ${issue.message}`,
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,31 @@
+import express, { type RequestHandler } from 'express';
+import { MandateError } from '../errors.js';
+
+/**
+ * Parses `application/x-www-form-urlencoded` or `application/json` bodies up to `limit` bytes;
+ * anything else is refused with 415 before it is read.
+ */
+export function parseBody(limit: number): RequestHandler[] {
+  const form = express.urlencoded({ extended: false, limit, parameterLimit: 64 });
+  const json = express.json({ limit, strict: true });
+  const requireType: RequestHandler = (req, _res, next) => {
+    if (!req.is(['application/x-www-form-urlencoded', 'application/json'])) {
+      next(
+        new MandateError(
+          'invalid_request',
+          'Content-Type must be application/x-www-form-urlencoded or application/json',
+          { status: 415 },
+        ),
+      );
+      return;
+    }
+    next();
+  };
+  return [requireType, form, json];
+}
+
+/** Marks a response as never to be cached (RFC 6749 section 5.1). */
+export const noStore: RequestHandler = (_req, res, next) => {
+  res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+  next();
+};

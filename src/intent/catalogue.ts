@@ -1,0 +1,36 @@
+import type { ScopeClass, Sensitivity } from '../config/schema.js';
+
+/** A downstream API the broker mints tokens for, as the operator described it. */
+export interface Resource {
+  readonly name: string;
+  /** The `aud` of tokens minted for it. */
+  readonly audience: string;
+  readonly kind: string;
+  readonly sensitivity: Sensitivity;
+  /** Scope name -> operation class. */
+  readonly scopes: Readonly<Record<string, ScopeClass>>;
+}
+
+/** The resource catalogue: looks resources up by name or by audience URI. */
+export class Catalogue {
+  readonly #byKey = new Map<string, Resource>();
+  readonly resources: readonly Resource[];
+
+  constructor(resources: readonly Resource[]) {
+    this.resources = resources;
+    for (const resource of resources) {
+      this.#byKey.set(resource.name, resource);
+      this.#byKey.set(resource.audience, resource);
+    }
+  }
+
+  /** Builds the catalogue from the `resources:` section of the config. */
+  static fromConfig(resources: Record<string, Omit<Resource, 'name'>>): Catalogue {
+    return new Catalogue(Object.entries(resources).map(([name, r]) => ({ name, ...r })));
+  }
+
+  /** The resource named by `audience` (its name or its audience URI), if any. */
+  find(audience: string): Resource | undefined {
+    return this.#byKey.get(audience);
+  }
+}

@@ -1,0 +1,137 @@
+import '../platform/v8-flags.js';
+import {
+  preparsePolicySet,
+  preparseSchema,
+  statefulIsAuthorized,
+  type CedarValueJson,
+  type EntityJson,
+} from '@cedar-policy/cedar-wasm/nodejs';
+import type { Principal } from '../identity/principal.js';
+import type { Intent } from '../intent/intent.js';
+import type { Decision } from './decision.js';
+import { PolicyLoadError, type LoadedPolicySet } from './load-policy-set.js';
+
+/** What the task has done so far, as policy sees it. */
+export interface TaskContext {
+  readonly id: string;
+  readonly purpose: string;
+  readonly ageSeconds: number;
+  readonly exchanges: number;
+  readonly liveGrants: number;
+}
+
+/** One decision request: who, what, and the task's live state. */
+export interface DecisionInput {
+  readonly principal: Principal;
+  readonly intent: Intent;
+  readonly task: TaskContext;
+  /** Evaluation time (ms since epoch). */
+  readonly now: number;
+  readonly approved?: boolean;
+}
+
+let generation = 0;
+
+/**
+ * Evaluates a pre-parsed Cedar policy set: one decision per requested scope, default deny.
+ * The policy set and schema are parsed once; each call sends only the two entities and the
+ * context that change per request.
+ *
+ * @example
+ * const engine = new CedarEngine(loadPolicySet(dir, catalogue));
+ * const decision = engine.decide({ principal, intent, task, now: Date.now() });
+ */
+export class CedarEngine {
+  readonly #policySetId: string;
+  readonly #schemaName: string;
+
+  constructor(set: LoadedPolicySet) {
+    generation += 1;
+    this.#policySetId = `policies-${generation}`;
+    this.#schemaName = `schema-${generation}`;
+    const schema = preparseSchema(this.#schemaName, set.schema);
+    if (schema.type === 'failure') throw new PolicyLoadError(schema.errors.map((e) => e.message));
+    const policies = preparsePolicySet(this.#policySetId, { staticPolicies: { ...set.policies } });
+    if (policies.type === 'failure')
+      throw new PolicyLoadError(policies.errors.map((e) => e.message));
+  }
+
+  /** Decides every scope of the intent. */
+  decide(input: DecisionInput): Decision {
+    const principalUid = { type: 'Agent', id: input.principal.agentId };
+    const resourceUid = { type: 'Resource', id: input.intent.resource.name };
+    const entities = [agentEntity(input.principal), resourceEntity(input.intent)];
+    const context = exchangeContext(input);
+    const allowed: string[] = [];
+    const denied: { scope: string; policyIds: string[] }[] = [];
+    const policyIds = new Set<string>();
+    const errors: string[] = [];
+    for (const scope of input.intent.scopes) {
+      const answer = statefulIsAuthorized({
+        principal: principalUid,
+        action: { type: 'Action', id: scope },
+        resource: resourceUid,
+        context,
+        entities,
+        preparsedPolicySetId: this.#policySetId,
+        preparsedSchemaName: this.#schemaName,
+        validateRequest: true,
+      });
+      if (answer.type === 'failure') {
+        errors.push(...answer.errors.map((e) => `${scope}: ${e.message}`));
+        denied.push({ scope, policyIds: [] });
+        continue;
+      }
+      const { decision, diagnostics } = answer.response;
+      errors.push(...diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`));
+      if (decision === 'allow') {
+        allowed.push(scope);
+        diagnostics.reason.forEach((id) => policyIds.add(id));
+      } else {
+        denied.push({ scope, policyIds: diagnostics.reason });
+      }
+    }
+    return { allowed, denied, policyIds: [...policyIds], errors };
+  }
+}
+
+function agentEntity(principal: Principal): EntityJson {
+  return {
+    uid: { type: 'Agent', id: principal.agentId },
+    attrs: {
+      id: principal.agentId,
+      source: principal.source,
+      ...(principal.trustDomain !== undefined ? { trust_domain: principal.trustDomain } : {}),
+      ...(principal.issuer !== undefined ? { issuer: principal.issuer } : {}),
+      path: [...(principal.path ?? [])],
+    },
+    parents: [],
+  };
+}
+
+function resourceEntity(intent: Intent): EntityJson {
+  const r = intent.resource;
+  return {
+    uid: { type: 'Resource', id: r.name },
+    attrs: { name: r.name, audience: r.audience, kind: r.kind, sensitivity: r.sensitivity },
+    parents: [],
+  };
+}
+
+function exchangeContext(input: DecisionInput): Record<string, CedarValueJson> {
+  const date = new Date(input.now);
+  return {
+    task: {
+      id: input.task.id,
+      purpose: input.task.purpose,
+      age_seconds: input.task.ageSeconds,
+      exchanges: input.task.exchanges,
+      live_grants: input.task.liveGrants,
+    },
+    tier: input.intent.tier,
+    targets: [...input.intent.targets],
+    sensitivity: input.intent.sensitivity,
+    time: { hour: date.getUTCHours(), weekday: date.getUTCDay() },
+    approved: input.approved ?? false,
+  };
+}

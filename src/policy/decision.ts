@@ -1,0 +1,11 @@
+/** The outcome of evaluating policy for every scope of one exchange. */
+export interface Decision {
+  /** Scopes that policy allows. */
+  readonly allowed: readonly string[];
+  /** Scopes that policy refuses, each with the policy ids that decided it (empty: default deny). */
+  readonly denied: readonly { readonly scope: string; readonly policyIds: readonly string[] }[];
+  /** Ids of the policies that decided the allowed scopes. */
+  readonly policyIds: readonly string[];
+  /** Evaluation errors (policy id and message); an erroring policy does not apply. */
+  readonly errors: readonly string[];
+}
