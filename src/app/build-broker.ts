@@ -1,6 +1,13 @@
 import type { Express } from 'express';
+import { Redis } from 'ioredis';
+import { ApprovalGate } from '../approvals/approval-gate.js';
+import { newApprovalId } from '../approvals/approval.js';
+import type { ApprovalStore } from '../approvals/approval-store.js';
+import { MemoryApprovalStore } from '../approvals/memory-approval-store.js';
+import { RedisApprovalStore } from '../approvals/redis-approval-store.js';
 import { createLoggerAudit, type AuditLog } from '../audit/audit-log.js';
 import { DEFAULTS } from '../config/defaults.js';
+import { SCOPE_CLASSES } from '../config/schema.js';
 import type { Config } from '../config/load-config.js';
 import { ensureDevTrustDomain } from '../dev/dev-trust-domain.js';
 import { TokenExchange } from '../exchange/token-exchange.js';
@@ -16,8 +23,7 @@ import { systemClock, type Clock } from '../platform/clock.js';
 import { randomIds, type IdGenerator } from '../platform/ids.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { ApiKeys } from '../operators/api-keys.js';
-import { CedarEngine } from '../policy/cedar-engine.js';
-import { loadPolicySet } from '../policy/load-policy-set.js';
+import { LivePolicy } from '../policy/live-policy.js';
 import { KeyRing } from '../tokens/key-ring.js';
 
 /** Outside things a broker can be given instead of the real ones (tests, embedding). */
@@ -37,7 +43,10 @@ export interface Broker {
   readonly store: GrantStore;
   readonly metrics: Metrics;
   readonly logger: Logger;
-  /** Releases the store and timers. */
+  /** The serving policy set; `reload()` on SIGHUP. */
+  readonly policy: LivePolicy;
+  readonly approvals: ApprovalGate;
+  /** Releases the store, policy watchers and timers. */
   close(): Promise<void>;
 }
 
@@ -84,9 +93,50 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
   }
 
   const catalogue = Catalogue.fromConfig(config.resources);
-  const policy = new CedarEngine(loadPolicySet(config.policy.dir, catalogue));
   const store = deps.store ?? createGrantStore(config, { clock });
   const metrics = createMetrics();
+  const policy = LivePolicy.start({
+    dir: config.policy.dir,
+    catalogue,
+    claims: config.policy.claims,
+    logger,
+    metrics,
+    watch: config.policy.watch,
+    debounceMs: DEFAULTS.policyReloadDebounceMs,
+  });
+
+  const retentionMs = DEFAULTS.approvalRetentionSeconds * 1000;
+  let approvalStore: ApprovalStore = new MemoryApprovalStore({ clock, retentionMs });
+  // Replicas share approvals through Redis. This client is the approvals' own until the
+  // grant store exposes its client for both to share.
+  let approvalRedis: Redis | undefined;
+  if (config.store.redis_url !== undefined) {
+    approvalRedis = new Redis(config.store.redis_url);
+    approvalStore = new RedisApprovalStore({
+      client: approvalRedis,
+      prefix: config.store.prefix,
+      clock,
+      retentionMs,
+    });
+  }
+  const approvals = new ApprovalGate({
+    store: approvalStore,
+    clock,
+    newId: newApprovalId,
+    ttlSeconds: config.approvals.ttl,
+    requiredTiers: new Set(SCOPE_CLASSES.filter((t) => config.tiers[t].require_approval === true)),
+    metrics,
+    logger,
+  });
+  const ttl = {
+    tierTtlSeconds: {
+      read: config.tiers.read.ttl,
+      write: config.tiers.write.ttl,
+      destructive: config.tiers.destructive.ttl,
+    },
+    maxTokenTtlSeconds: config.limits.max_token_ttl,
+  };
+  const sensitivityFloor = config.tiers.sensitivity_floor ?? DEFAULTS.sensitivityFloor;
 
   const exchange = new TokenExchange({
     issuer: config.issuer,
@@ -97,17 +147,12 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
       maxTokenBytes: DEFAULTS.maxSubjectTokenBytes,
     }),
     catalogue,
-    ttl: {
-      tierTtlSeconds: {
-        read: config.tiers.read.ttl,
-        write: config.tiers.write.ttl,
-        destructive: config.tiers.destructive.ttl,
-      },
-      maxTokenTtlSeconds: config.limits.max_token_ttl,
-    },
+    ttl,
+    sensitivityFloor,
     maxTaskAgeSeconds: config.limits.max_task_age,
     policy,
     store,
+    approvals,
     keyRing,
     clock,
     ids: deps.ids ?? randomIds,
@@ -124,6 +169,19 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     metrics,
     logger,
     maxBodyBytes: DEFAULTS.maxBodyBytes,
+    approvals,
+    evaluationContext: () => ({
+      policy: policy.engine,
+      catalogue,
+      ttl,
+      sensitivityFloor,
+      now: clock.now(),
+    }),
   });
-  return { app, config, keyRing, store, metrics, logger, close: () => store.close() };
+  const close = async () => {
+    policy.close();
+    await approvalRedis?.quit();
+    await store.close();
+  };
+  return { app, config, keyRing, store, metrics, logger, policy, approvals, close };
 }

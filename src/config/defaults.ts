@@ -13,6 +13,17 @@ export const DEFAULTS = {
   subjectAudience: 'mandate',
   /** Token lifetimes by risk tier: the riskier the operation, the shorter the token. */
   tierTtlSeconds: { read: 300, write: 120, destructive: 60 },
+  /**
+   * Restricted data is handled at least at the write tier (shorter tokens, and whatever the
+   * write tier requires), even for reads: reading it is what a leak is made of.
+   */
+  sensitivityFloor: { restricted: 'write' },
+  /** An approval left waiting longer than this is stale: the agent has moved on. */
+  approvalTtlSeconds: 15 * 60,
+  /** Decided and expired approvals stay readable this long, so an agent learns why it failed. */
+  approvalRetentionSeconds: 3600,
+  /** Burst of file events (editors write in several steps) folded into one policy reload. */
+  policyReloadDebounceMs: 200,
   /** No token, whatever the tier says, outlives this. */
   maxTokenTtlSeconds: 3600,
   /** A task cannot live longer than a working day; its record expires with it. */

@@ -41,6 +41,8 @@ const resource = z.strictObject({
   audience: z.string().min(1),
   kind: z.string().min(1).default('api'),
   sensitivity: z.enum(SENSITIVITIES).default('internal'),
+  /** Grant the scopes policy allows and drop the rest, instead of refusing the request. */
+  partial: z.boolean().optional(),
   scopes: z
     .record(
       z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope is a RFC 6749 scope-token'),
@@ -49,7 +51,20 @@ const resource = z.strictObject({
     .refine((scopes) => Object.keys(scopes).length > 0, 'a resource needs at least one scope'),
 });
 
-const tier = z.strictObject({ ttl: duration });
+const tier = z.strictObject({
+  ttl: duration,
+  /** Exchanges at this tier wait for an operator's approval. */
+  require_approval: z.boolean().optional(),
+});
+
+/** A claim of the subject token shown to policy as `principal.claims.<name>`. */
+const policyClaim = z.union([
+  z.string().min(1).max(128),
+  z.strictObject({
+    name: z.string().min(1).max(128),
+    type: z.enum(['string', 'long', 'bool', 'set']).default('string'),
+  }),
+]);
 
 /** The whole configuration file, as validated at start. */
 export const configSchema = z.strictObject({
@@ -97,7 +112,15 @@ export const configSchema = z.strictObject({
       resource,
     )
     .refine((r) => Object.keys(r).length > 0, 'at least one resource is needed'),
-  tiers: z.strictObject({ read: tier, write: tier, destructive: tier }).default({
+  tiers: z
+    .strictObject({
+      read: tier,
+      write: tier,
+      destructive: tier,
+      /** Sensitivity -> lowest tier for data that sensitive (default in DEFAULTS). */
+      sensitivity_floor: z.partialRecord(z.enum(SENSITIVITIES), z.enum(SCOPE_CLASSES)).optional(),
+    })
+    .default({
     read: { ttl: DEFAULTS.tierTtlSeconds.read },
     write: { ttl: DEFAULTS.tierTtlSeconds.write },
     destructive: { ttl: DEFAULTS.tierTtlSeconds.destructive },
@@ -113,7 +136,21 @@ export const configSchema = z.strictObject({
       max_task_age: DEFAULTS.maxTaskAgeSeconds,
       clock_tolerance: DEFAULTS.clockToleranceSeconds,
     }),
-  policy: z.strictObject({ dir: z.string().min(1) }),
+  policy: z.strictObject({
+    dir: z.string().min(1),
+    /** Subject-token claims visible to policy; anything else stays out of the decision. */
+    claims: z
+      .array(policyClaim)
+      .default([])
+      .transform((list) =>
+        list.map((c) => (typeof c === 'string' ? { name: c, type: 'string' as const } : c)),
+      ),
+    /** Reload the policy folder when a file in it changes (SIGHUP always reloads). */
+    watch: z.boolean().default(true),
+  }),
+  approvals: z
+    .strictObject({ ttl: duration.default(DEFAULTS.approvalTtlSeconds) })
+    .default({ ttl: DEFAULTS.approvalTtlSeconds }),
   operators: z
     .strictObject({
       api_keys: z

@@ -1,13 +1,17 @@
 import express, { type Express } from 'express';
+import type { ApprovalGate } from '../approvals/approval-gate.js';
 import { MandateError } from '../errors.js';
 import type { TokenExchange } from '../exchange/token-exchange.js';
 import type { GrantStore } from '../grants/grant-store.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ApiKeys } from '../operators/api-keys.js';
 import type { Logger } from '../platform/logger.js';
+import type { EvaluationContext } from '../policy/evaluation-case.js';
 import type { KeyRing } from '../tokens/key-ring.js';
 import { errorHandler } from './error-handler.js';
+import { approvalRoutes } from './routes/approvals.js';
 import { healthRoutes } from './routes/health.js';
+import { policyEvaluateRoutes } from './routes/policy-evaluate.js';
 import { tokenExchangeRoutes } from './routes/token-exchange.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 
@@ -22,6 +26,10 @@ export interface HttpAppOptions {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly maxBodyBytes: number;
+  /** Approvals operators decide on (`/v1/approvals`). */
+  readonly approvals: ApprovalGate;
+  /** What `/v1/policy/evaluate` evaluates with, read at each call (policy reloads). */
+  readonly evaluationContext: () => EvaluationContext;
 }
 
 /** Builds the express app with every public route and the one error handler. */
@@ -33,6 +41,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use(tokenExchangeRoutes(options));
   app.use(wellKnownRoutes(options));
   app.use(healthRoutes(options));
+  app.use(approvalRoutes(options));
+  app.use(policyEvaluateRoutes(options));
   app.use((req, _res, next) => {
     next(new MandateError('not_found', `no route for ${req.method} ${req.path}`));
   });

@@ -5,6 +5,8 @@ export interface Metrics {
   readonly registry: Registry;
   readonly exchanges: Counter<'outcome'>;
   readonly exchangeSeconds: Histogram<'outcome'>;
+  readonly policyReloads: Counter<'outcome'>;
+  readonly approvals: Counter<'event'>;
 }
 
 /** Creates the metrics registry with process metrics and the broker's own. */
@@ -24,6 +26,18 @@ export function createMetrics(): Metrics {
       help: 'Time to answer a token exchange, by outcome.',
       labelNames: ['outcome'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    policyReloads: new Counter({
+      name: 'mandate_policy_reloads_total',
+      help: 'Policy set reloads by outcome (ok, or failed: the previous set kept serving).',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    approvals: new Counter({
+      name: 'mandate_approvals_total',
+      help: 'Approval events: requested, approved, denied, consumed.',
+      labelNames: ['event'],
       registers: [registry],
     }),
   };
