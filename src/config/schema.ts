@@ -121,10 +121,10 @@ export const configSchema = z.strictObject({
       sensitivity_floor: z.partialRecord(z.enum(SENSITIVITIES), z.enum(SCOPE_CLASSES)).optional(),
     })
     .default({
-    read: { ttl: DEFAULTS.tierTtlSeconds.read },
-    write: { ttl: DEFAULTS.tierTtlSeconds.write },
-    destructive: { ttl: DEFAULTS.tierTtlSeconds.destructive },
-  }),
+      read: { ttl: DEFAULTS.tierTtlSeconds.read },
+      write: { ttl: DEFAULTS.tierTtlSeconds.write },
+      destructive: { ttl: DEFAULTS.tierTtlSeconds.destructive },
+    }),
   limits: z
     .strictObject({
       max_token_ttl: duration.default(DEFAULTS.maxTokenTtlSeconds),
