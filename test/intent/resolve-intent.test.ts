@@ -1,4 +1,4 @@
-import { MandateError } from '../../src/errors.js';
+import type { MandateError } from '../../src/errors.js';
 import { Catalogue } from '../../src/intent/catalogue.js';
 import { resolveIntent } from '../../src/intent/resolve-intent.js';
 
