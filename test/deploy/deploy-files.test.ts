@@ -45,9 +45,9 @@ describe('deployment files users run', () => {
 
   it('the Kubernetes manifests hold a valid config and probe routes the broker serves', () => {
     const docs = parseAllDocuments(read('deploy/kubernetes/mandate.yaml')).map(
-      (d) => d.toJS() as Record<string, never>,
+      (d) => d.toJS() as { kind: string },
     );
-    const kinds = docs.map((d) => (d as { kind: string }).kind);
+    const kinds = docs.map((d) => d.kind);
     expect(kinds).toEqual(['ConfigMap', 'Deployment', 'Service']);
     const configMap = docs[0] as unknown as {
       metadata: { name: string };
