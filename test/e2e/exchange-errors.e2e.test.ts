@@ -8,6 +8,20 @@ describe('POST /token-exchange refusals', () => {
   });
   afterAll(() => t.close());
 
+  /** POSTs a raw body to the exchange endpoint. */
+  async function post(body: string | URLSearchParams, contentType?: string) {
+    const res = await fetch(`${t.url}/token-exchange`, {
+      method: 'POST',
+      ...(contentType ? { headers: { 'content-type': contentType } } : {}),
+      body,
+    });
+    return {
+      status: res.status,
+      body: (await res.json()) as Record<string, unknown>,
+      headers: res.headers,
+    };
+  }
+
   function expectRefusal(
     res: { status: number; body: Record<string, unknown>; headers: Headers },
     status: number,
@@ -140,35 +154,12 @@ describe('POST /token-exchange refusals', () => {
   });
 
   it('answers 415 for a body that is neither form nor JSON', async () => {
-    const res = await fetch(`${t.url}/token-exchange`, {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain' },
-      body: 'hi',
-    });
-    expectRefusal(
-      {
-        status: res.status,
-        body: (await res.json()) as Record<string, unknown>,
-        headers: res.headers,
-      },
-      415,
-      'invalid_request',
-      /Content-Type/,
-    );
+    expectRefusal(await post('hi', 'text/plain'), 415, 'invalid_request', /Content-Type/);
   });
 
   it('answers 400 for a JSON body that does not parse', async () => {
-    const res = await fetch(`${t.url}/token-exchange`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{"grant_type":',
-    });
     expectRefusal(
-      {
-        status: res.status,
-        body: (await res.json()) as Record<string, unknown>,
-        headers: res.headers,
-      },
+      await post('{"grant_type":', 'application/json'),
       400,
       'invalid_request',
       /not valid JSON/,
@@ -185,17 +176,7 @@ describe('POST /token-exchange refusals', () => {
       ['scope', 'tickets:read'],
       ['intent', '{"purpose":"x"}'],
     ]);
-    const res = await fetch(`${t.url}/token-exchange`, { method: 'POST', body: form });
-    expectRefusal(
-      {
-        status: res.status,
-        body: (await res.json()) as Record<string, unknown>,
-        headers: res.headers,
-      },
-      400,
-      'invalid_request',
-      /audience must be given once/,
-    );
+    expectRefusal(await post(form), 400, 'invalid_request', /audience must be given once/);
   });
 
   it('answers 404 in the same error shape for an unknown route', async () => {
