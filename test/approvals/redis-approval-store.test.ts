@@ -19,7 +19,7 @@ async function dropPrefix(client: Redis, prefix: string): Promise<void> {
   } while (cursor !== '0');
 }
 
-approvalStoreContract('redis', async () => {
+approvalStoreContract('redis', () => {
   const client = new Redis(REDIS_URL);
   const prefix = `mandate-test-${randomBytes(6).toString('hex')}`;
   const clock = manualClock();
@@ -29,14 +29,14 @@ approvalStoreContract('redis', async () => {
     clock,
     retentionMs: CONTRACT_RETENTION_MS,
   });
-  return {
+  return Promise.resolve({
     store,
     clock,
     cleanup: async () => {
       await dropPrefix(client, prefix);
       await client.quit();
     },
-  };
+  });
 });
 
 describe('RedisApprovalStore keys', () => {

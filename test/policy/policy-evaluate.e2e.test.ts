@@ -39,7 +39,10 @@ describe('POST /v1/policy/evaluate', () => {
       {
         scope: 'tickets:delete',
         decision: 'deny',
-        policy_ids: expect.arrayContaining(['destructive-needs-approval', 'triage-never-deletes']),
+        policy_ids: expect.arrayContaining([
+          'destructive-needs-approval',
+          'triage-never-deletes',
+        ]) as string[],
       },
     ]);
     expect(res.body.errors).toEqual([]);
