@@ -78,4 +78,45 @@ describe('resolveIntent', () => {
       }) as MandateError,
     );
   });
+
+  it('raises the tier to the floor of the data sensitivity, with its TTL', () => {
+    const withFloor = (sensitivity?: 'restricted') =>
+      resolveIntent(
+        {
+          audience: 'tickets',
+          scopes: ['tickets:read'],
+          intent: { purpose: 'p', targets: [], ...(sensitivity ? { sensitivity } : {}) },
+        },
+        {
+          catalogue,
+          ttl,
+          subjectExpiresAt: now + 3600,
+          nowSeconds: now,
+          sensitivityFloor: { restricted: 'write' },
+        },
+      );
+    expect(withFloor()).toMatchObject({ tier: 'read', ttlSeconds: 300 });
+    expect(withFloor('restricted')).toMatchObject({ tier: 'write', ttlSeconds: 120 });
+  });
+
+  it('clamps request -> tier -> global max', () => {
+    const ask = (requestedTtlSeconds: number, max = 3600) =>
+      resolveIntent(
+        {
+          audience: 'tickets',
+          scopes: ['tickets:read'],
+          intent: { purpose: 'p', targets: [] },
+          requestedTtlSeconds,
+        },
+        {
+          catalogue,
+          ttl: { ...ttl, maxTokenTtlSeconds: max },
+          subjectExpiresAt: now + 3600,
+          nowSeconds: now,
+        },
+      ).ttlSeconds;
+    expect(ask(30)).toBe(30);
+    expect(ask(10_000)).toBe(300);
+    expect(ask(10_000, 200)).toBe(200);
+  });
 });
