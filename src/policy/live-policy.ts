@@ -96,8 +96,9 @@ export class LivePolicy {
 
   #watch(): void {
     // Editors save in bursts (temp file, rename, chmod): wait for quiet, then reload once.
-    this.#watcher = watch(this.#o.dir, { persistent: false }, (_event, file) => {
-      if (file !== null && !file.endsWith('.cedar') && !file.endsWith('.cedarschema')) return;
+    // Every event counts, whatever the file name: a Kubernetes ConfigMap update only swaps
+    // its `..data` symlink, and a needless reload of an unchanged set is harmless.
+    this.#watcher = watch(this.#o.dir, { persistent: false }, () => {
       clearTimeout(this.#timer);
       this.#timer = setTimeout(() => this.reload(), this.#o.debounceMs);
       this.#timer.unref();
