@@ -7,9 +7,7 @@ import { TokenExchange } from '../exchange/token-exchange.js';
 import { createGrantStore } from '../grants/create-grant-store.js';
 import type { GrantStore } from '../grants/grant-store.js';
 import { createHttpApp } from '../http/create-http-app.js';
-import { readSpiffeBundleFile } from '../identity/spiffe-bundle.js';
-import { SpiffeTrust } from '../identity/spiffe-trust.js';
-import { createSubjectVerifier } from '../identity/verify-subject-token.js';
+import { createIdentity } from '../identity/create-identity.js';
 import { Catalogue } from '../intent/catalogue.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { systemClock, type Clock } from '../platform/clock.js';
@@ -64,13 +62,16 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
       'DEV MODE: trusting a local dev trust domain whose key is on this disk. Never run this config in production.',
     );
   }
-  const trust = new SpiffeTrust();
-  for (const domain of spiffe) {
-    trust.setBundle(
-      readSpiffeBundleFile(domain.trust_domain, domain.bundle_file),
-      domain.audiences,
-    );
-  }
+  const metrics = createMetrics();
+  const identity = await createIdentity({
+    brokerIssuer: config.issuer,
+    trust: { ...config.trust, spiffe },
+    configDir: config.configDir,
+    clockTolerance: config.limits.clock_tolerance,
+    clock,
+    logger,
+    metrics,
+  });
 
   const keyRing =
     config.signing.keys.length > 0
@@ -85,16 +86,10 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
   const catalogue = Catalogue.fromConfig(config.resources);
   const policy = new CedarEngine(loadPolicySet(config.policy.dir, catalogue));
   const store = deps.store ?? createGrantStore(config, { clock });
-  const metrics = createMetrics();
 
   const exchange = new TokenExchange({
     issuer: config.issuer,
-    verifySubject: createSubjectVerifier({
-      trust,
-      clock,
-      clockTolerance: config.limits.clock_tolerance,
-      maxTokenBytes: DEFAULTS.maxSubjectTokenBytes,
-    }),
+    verifySubject: identity.verifySubject,
     catalogue,
     ttl: {
       tierTtlSeconds: {
@@ -123,5 +118,9 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     logger,
     maxBodyBytes: DEFAULTS.maxBodyBytes,
   });
-  return { app, config, keyRing, store, metrics, logger, close: () => store.close() };
+  const close = async () => {
+    identity.close();
+    await store.close();
+  };
+  return { app, config, keyRing, store, metrics, logger, close };
 }

@@ -5,6 +5,10 @@ export interface Metrics {
   readonly registry: Registry;
   readonly exchanges: Counter<'outcome'>;
   readonly exchangeSeconds: Histogram<'outcome'>;
+  /** Subject-token verifications by source (spiffe, oidc, unknown) and outcome. */
+  readonly subjectVerifications: Counter<'source' | 'outcome'>;
+  /** Failed fetches or reads of trust key sets (bundle file, bundle endpoint, OIDC JWKS). */
+  readonly keySetRefreshFailures: Counter<'source' | 'authority'>;
 }
 
 /** Creates the metrics registry with process metrics and the broker's own. */
@@ -24,6 +28,18 @@ export function createMetrics(): Metrics {
       help: 'Time to answer a token exchange, by outcome.',
       labelNames: ['outcome'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    subjectVerifications: new Counter({
+      name: 'mandate_subject_verifications_total',
+      help: 'Subject-token verifications by source and outcome (verified or the refusal class).',
+      labelNames: ['source', 'outcome'],
+      registers: [registry],
+    }),
+    keySetRefreshFailures: new Counter({
+      name: 'mandate_key_set_refresh_failures_total',
+      help: 'Failed refreshes of trusted keys, by source kind and configured authority.',
+      labelNames: ['source', 'authority'],
       registers: [registry],
     }),
   };
