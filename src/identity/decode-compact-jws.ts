@@ -22,6 +22,7 @@ export function decodeCompactJws(token: string): DecodedJws {
   const parts = token.split('.');
   if (parts.length === 5) throw refuse('malformed', 'encrypted tokens (JWE) are not accepted');
   if (parts.length !== 3) throw refuse('malformed', 'not a compact JWS');
+  if (parts[2] === '') throw refuse('malformed', 'signature is missing');
   for (const part of parts) {
     if (!SEGMENT.test(part) || Buffer.from(part, 'base64url').toString('base64url') !== part)
       throw refuse('malformed', 'a segment is not canonical base64url');
