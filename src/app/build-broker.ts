@@ -13,6 +13,7 @@ import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { randomIds, type IdGenerator } from '../platform/ids.js';
 import { createLogger, type Logger } from '../platform/logger.js';
+import { ApiKeys } from '../operators/api-keys.js';
 import { CedarEngine } from '../policy/cedar-engine.js';
 import { loadPolicySet } from '../policy/load-policy-set.js';
 import { KeyRing } from '../tokens/key-ring.js';
@@ -111,6 +112,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
 
   const app = createHttpApp({
     issuer: config.issuer,
+    operatorKeys: new ApiKeys(config.operators.api_keys),
     exchange,
     keyRing,
     store,

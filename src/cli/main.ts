@@ -7,6 +7,8 @@ import { parseDuration } from '../config/duration.js';
 import { ConfigError, loadConfig, type Config } from '../config/load-config.js';
 import { ensureDevTrustDomain, issueDevSvid } from '../dev/dev-trust-domain.js';
 import { parseSpiffeId } from '../identity/spiffe-id.js';
+import { generateApiKey } from '../operators/api-keys.js';
+import { OPERATOR_ROLES, type OperatorRole } from '../operators/operator.js';
 import { createLogger } from '../platform/logger.js';
 import { PolicyLoadError } from '../policy/load-policy-set.js';
 
@@ -91,6 +93,26 @@ program
   .option('-t, --ttl <duration>', 'lifetime', seconds, 600)
   .option('-c, --config <file>', 'config file')
   .action(devSvid);
+
+program
+  .command('operator')
+  .description('operator helpers')
+  .command('key')
+  .description('generate an operator API key and print the config entry holding its sha256')
+  .requiredOption('-n, --name <name>', 'who holds the key (appears in logs)')
+  .option('-r, --role <role...>', `roles: ${OPERATOR_ROLES.join(', ')}`, ['viewer'])
+  .action((options: { name: string; role: string[] }) => {
+    const roles = options.role.filter((r): r is OperatorRole =>
+      (OPERATOR_ROLES as readonly string[]).includes(r),
+    );
+    if (roles.length !== options.role.length)
+      throw new Error(`roles are ${OPERATOR_ROLES.join(', ')}`);
+    const { key, sha256 } = generateApiKey();
+    process.stderr.write('Give the key to its holder; put only the entry below in the config.\n');
+    process.stdout.write(
+      `key: ${key}\n\noperators:\n  api_keys:\n    - name: ${options.name}\n      sha256: ${sha256}\n      roles: [${roles.join(', ')}]\n`,
+    );
+  });
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError || err instanceof PolicyLoadError)

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { DEFAULTS } from './defaults.js';
+import { OPERATOR_ROLES } from '../operators/operator.js';
 
 /** A duration written as `30s`, `5m`, `1h` or a number of seconds; parsed to seconds. */
 const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
@@ -170,6 +171,24 @@ export const configSchema = z.strictObject({
       clock_tolerance: DEFAULTS.clockToleranceSeconds,
     }),
   policy: z.strictObject({ dir: z.string().min(1) }),
+  operators: z
+    .strictObject({
+      api_keys: z
+        .array(
+          z.strictObject({
+            name: z.string().min(1).max(64),
+            sha256: z
+              .string()
+              .regex(
+                /^[0-9a-f]{64}$/,
+                'sha256 is the hex sha256 of the key, 64 lower-case hex digits',
+              ),
+            roles: z.array(z.enum(OPERATOR_ROLES)).min(1),
+          }),
+        )
+        .default([]),
+    })
+    .default({ api_keys: [] }),
   dev: z
     .strictObject({
       trust_domain: trustDomain.default(DEFAULTS.devTrustDomain),

@@ -3,6 +3,7 @@ import { MandateError } from '../errors.js';
 import type { TokenExchange } from '../exchange/token-exchange.js';
 import type { GrantStore } from '../grants/grant-store.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { ApiKeys } from '../operators/api-keys.js';
 import type { Logger } from '../platform/logger.js';
 import type { KeyRing } from '../tokens/key-ring.js';
 import { errorHandler } from './error-handler.js';
@@ -13,6 +14,8 @@ import { wellKnownRoutes } from './routes/well-known.js';
 /** What the HTTP layer serves; it knows nothing of Redis, Cedar or key files. */
 export interface HttpAppOptions {
   readonly issuer: string;
+  /** API keys of operators and resource servers, for the /v1 routes and /introspect. */
+  readonly operatorKeys: ApiKeys;
   readonly exchange: TokenExchange;
   readonly keyRing: KeyRing;
   readonly store: GrantStore;

@@ -1,0 +1,46 @@
+import type { Request, RequestHandler } from 'express';
+import { MandateError } from '../errors.js';
+import type { ApiKeys } from '../operators/api-keys.js';
+import { hasRole, type Operator, type OperatorRole } from '../operators/operator.js';
+
+const authenticated = new WeakMap<Request, Operator>();
+
+/** The operator a request was authenticated as (set by {@link requireOperator}). */
+export function operatorOf(req: Request): Operator {
+  const operator = authenticated.get(req);
+  if (!operator) throw new Error('operatorOf() called on a route without requireOperator()');
+  return operator;
+}
+
+/**
+ * Authenticates `Authorization: Bearer <api key>` and checks the role. A missing or unknown
+ * key is 401 `invalid_token`; a known key without the role is 403 `insufficient_scope`
+ * (RFC 6750), both with a `WWW-Authenticate` challenge.
+ */
+export function requireOperator(keys: ApiKeys, role: OperatorRole): RequestHandler {
+  return (req, res, next) => {
+    const header = req.get('authorization');
+    const match = header === undefined ? null : /^Bearer ([\x21-\x7E]{1,512})$/.exec(header);
+    const operator = match ? keys.authenticate(match[1]!) : undefined;
+    if (!operator) {
+      res.set('WWW-Authenticate', 'Bearer realm="mandate", error="invalid_token"');
+      next(
+        new MandateError(
+          'invalid_token',
+          header === undefined ? 'an operator API key is required' : 'the API key is not valid',
+        ),
+      );
+      return;
+    }
+    if (!hasRole(operator, role)) {
+      res.set(
+        'WWW-Authenticate',
+        `Bearer realm="mandate", error="insufficient_scope", scope="${role}"`,
+      );
+      next(new MandateError('insufficient_scope', `this action needs the ${role} role`));
+      return;
+    }
+    authenticated.set(req, operator);
+    next();
+  };
+}
