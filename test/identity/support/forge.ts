@@ -16,7 +16,7 @@ export async function signEs256(
   const input = `${b64(headerText)}.${b64(payloadText)}`;
   const sig = await webcrypto.subtle.sign(
     { name: 'ECDSA', hash: 'SHA-256' },
-    privateKey as webcrypto.CryptoKey,
+    privateKey,
     Buffer.from(input),
   );
   return `${input}.${b64(Buffer.from(sig))}`;
