@@ -20,12 +20,13 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function decodeCompactJws(token: string): DecodedJws {
   const parts = token.split('.');
-  if (parts.length === 5) throw refuse('malformed', 'encrypted tokens (JWE) are not accepted');
-  if (parts.length !== 3) throw refuse('malformed', 'not a compact JWS');
-  if (parts[2] === '') throw refuse('malformed', 'signature is missing');
+  if (parts.length === 5)
+    throw refuse('malformed', 'malformed token: encrypted tokens (JWE) are not accepted');
+  if (parts.length !== 3) throw refuse('malformed', 'malformed token: not a compact JWS');
+  if (parts[2] === '') throw refuse('malformed', 'malformed token: signature is missing');
   for (const part of parts) {
     if (!SEGMENT.test(part) || Buffer.from(part, 'base64url').toString('base64url') !== part)
-      throw refuse('malformed', 'a segment is not canonical base64url');
+      throw refuse('malformed', 'malformed token: a segment is not canonical base64url');
   }
   return {
     header: decodeJsonObject(parts[0]!, 'header'),
@@ -40,11 +41,12 @@ function decodeJsonObject(segment: string, what: string): Record<string, unknown
     text = utf8.decode(Buffer.from(segment, 'base64url'));
     value = JSON.parse(text);
   } catch {
-    throw refuse('malformed', `${what} is not JSON`);
+    throw refuse('malformed', `malformed token: ${what} is not JSON`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value))
-    throw refuse('malformed', `${what} is not a JSON object`);
-  if (hasDuplicateMember(text)) throw refuse('malformed', `${what} has a duplicate member name`);
+    throw refuse('malformed', `malformed token: ${what} is not a JSON object`);
+  if (hasDuplicateMember(text))
+    throw refuse('malformed', `malformed token: ${what} has a duplicate member name`);
   return value as Record<string, unknown>;
 }
 

@@ -55,7 +55,10 @@ export function createSubjectVerifier(options: SubjectVerifierOptions): SubjectV
       if (Buffer.byteLength(token, 'utf8') > options.maxTokenBytes)
         throw refuse('too_large', `larger than ${options.maxTokenBytes} bytes`);
       if (!OIDC_TYPES.has(tokenType))
-        throw refuse('token_type', 'subject_token_type is not a JWT token type');
+        throw refuse(
+          'token_type',
+          `subject_token_type ${tokenType.slice(0, 100)} is not accepted; use ${SUBJECT_TOKEN_TYPES.jwt}`,
+        );
       const decoded = decodeCompactJws(token);
       const { iss, sub } = decoded.payload;
       if (iss === options.brokerIssuer)

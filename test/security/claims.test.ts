@@ -188,6 +188,6 @@ describe('subject token claim attacks', () => {
     });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('invalid_request');
-    expect(res.body.error_description).toMatch(/not a JWT token type/);
+    expect(res.body.error_description).toMatch(/subject_token_type .* is not accepted/);
   });
 });

@@ -26,7 +26,7 @@ describe('subject token signature and encoding attacks', () => {
     it('refuses a flipped bit in the signature', async () => {
       for (const index of [0, 31, 32, 63]) {
         const sig = signature();
-        sig[index] ^= 0x01;
+        sig[index]! ^= 0x01;
         await expectRefused(f.t, withSignature(sig), /bad signature/);
       }
     });
