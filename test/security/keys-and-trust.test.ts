@@ -57,6 +57,19 @@ describe('subject token key and trust attacks', () => {
     await expectRefused(f.t, `${input}.${sig.toString('base64url')}`, /algorithm not allowed/);
   });
 
+  it('fetches the issuer keys at most once per cooldown, however many unknown kids arrive', async () => {
+    const before = f.issuer.hits.get('/jwks') ?? 0;
+    for (let i = 0; i < 20; i++) {
+      const header = json({ alg: 'ES256', kid: `made-up-${i}` });
+      await expectRefused(
+        f.t,
+        await f.signOidc(header, json(f.oidcClaims())),
+        /no trusted key matches kid/,
+      );
+    }
+    expect((f.issuer.hits.get('/jwks') ?? 0) - before).toBeLessThanOrEqual(1);
+  });
+
   describe('SPIFFE ID violations in sub', () => {
     const longPath = `/${'a'.repeat(2048)}`;
     it.each([
