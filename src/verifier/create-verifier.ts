@@ -55,6 +55,11 @@ export interface VerifierOptions {
   readonly maxTokenBytes?: number;
   /** Wall clock for token times, injectable for tests (ms since the epoch). */
   readonly clock?: { now(): number };
+  /**
+   * Seconds after a JWKS fetch during which an unknown `kid` does not fetch it again (default 5):
+   * bounds how long a freshly rotated key is refused, and how often junk tokens reach the broker.
+   */
+  readonly jwksRefetchCooldown?: number;
   /** Timeout of the broker's introspection endpoint, in seconds (default 2). */
   readonly brokerTimeout?: number;
 }
@@ -109,7 +114,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const clockTolerance = options.clockTolerance ?? d.clockToleranceSeconds;
   const keys = createRemoteJWKSet(
     new URL(options.jwksUri ?? `${brokerUrl}/.well-known/jwks.json`),
-    { cooldownDuration: d.jwksCooldownMs, cacheMaxAge: d.jwksCacheMaxAgeMs },
+    {
+      cooldownDuration: (options.jwksRefetchCooldown ?? d.jwksRefetchCooldownSeconds) * 1000,
+      cacheMaxAge: d.jwksCacheMaxAgeMs,
+    },
   );
   const check = {
     keys,

@@ -14,8 +14,11 @@ export const VERIFIER_DEFAULTS = {
   introspectionCacheEntries: 10_000,
   /** A broker slower than this counts as down, so requests fail fast rather than queue. */
   brokerTimeoutSeconds: 2,
-  /** An unknown `kid` refetches the JWKS at most this often, so junk tokens cannot hammer the broker. */
-  jwksCooldownMs: 30_000,
+  /**
+   * An unknown `kid` refetches the JWKS at most this often: short, so a rotated-in key is
+   * accepted within seconds; not zero, so junk tokens cannot hammer the broker.
+   */
+  jwksRefetchCooldownSeconds: 5,
   /** The JWKS is fetched again at least this often, picking up rotated keys. */
   jwksCacheMaxAgeMs: 10 * 60_000,
   /** Expired revocations are dropped this often; they stay harmless until then. */
