@@ -47,6 +47,7 @@ export class RevocationFeed {
   readonly #base: string;
   readonly #stopped = new AbortController();
   #connection: AbortController | undefined;
+  #connectedAt = 0;
   #cursor: string | undefined;
   #lastHeard: number | undefined;
   #running: Promise<void> | undefined;
@@ -66,7 +67,10 @@ export class RevocationFeed {
     // Checked often enough that a dead connection is noticed well within the silence limit.
     const every = Math.max(50, Math.min(1_000, this.#o.silenceLimitMs / 4));
     this.#watchdog = setInterval(() => {
-      if (this.silentForMs() > this.#o.silenceLimitMs) this.#connection?.abort();
+      // Silence is counted from the later of the last sign of life and the connection's start,
+      // so a slow first connection is given its full time.
+      const since = Math.max(this.#lastHeard ?? -Infinity, this.#connectedAt);
+      if (performance.now() - since > this.#o.silenceLimitMs) this.#connection?.abort();
     }, every);
     this.#watchdog.unref();
   }
@@ -101,10 +105,12 @@ export class RevocationFeed {
     while (!this.#stopped.signal.aborted) {
       const connection = new AbortController();
       this.#connection = connection;
+      this.#connectedAt = performance.now();
       const heardBefore = this.#lastHeard;
       try {
         await this.#connect(connection.signal);
       } catch (err) {
+        connection.abort();
         if (this.#stopped.signal.aborted) break;
         this.#o.onError?.(
           connection.signal.aborted
@@ -124,12 +130,25 @@ export class RevocationFeed {
     }
   }
 
-  /** One connection: catch up by polling, then follow the stream until it ends or is aborted. */
+  /**
+   * One connection. The stream is opened first and read only after the catch-up poll, so an
+   * entry appended between the two is in one or the other (applying one twice is harmless).
+   */
   async #connect(signal: AbortSignal): Promise<void> {
     const headers = { authorization: `Bearer ${this.#o.apiKey}` };
+    const streamUrl = `${this.#base}/v1/revocations/stream`;
+    const stream = await fetch(streamUrl, {
+      headers: {
+        ...headers,
+        accept: 'text/event-stream',
+        ...(this.#cursor === undefined ? {} : { 'last-event-id': this.#cursor }),
+      },
+      signal,
+    });
+    if (!stream.ok || !stream.body) throw new FeedHttpError(streamUrl, stream.status);
+
     const since = this.#cursor === undefined ? '' : `?since=${encodeURIComponent(this.#cursor)}`;
-    const pollUrl = `${this.#base}/v1/revocations${since}`;
-    const poll = await fetch(pollUrl, { headers, signal });
+    const poll = await fetch(`${this.#base}/v1/revocations${since}`, { headers, signal });
     if (!poll.ok) throw new FeedHttpError(`${this.#base}/v1/revocations`, poll.status);
     const body = (await poll.json()) as { revocations?: unknown; cursor?: unknown };
     if (!Array.isArray(body.revocations)) throw new Error('the revocations poll is malformed');
@@ -138,29 +157,21 @@ export class RevocationFeed {
     this.#heard();
     this.#synced();
 
-    const streamUrl = `${this.#base}/v1/revocations/stream`;
-    const res = await fetch(streamUrl, {
-      headers: {
-        ...headers,
-        accept: 'text/event-stream',
-        ...(this.#cursor === undefined ? {} : { 'last-event-id': this.#cursor }),
-      },
-      signal,
-    });
-    if (!res.ok || !res.body) throw new FeedHttpError(streamUrl, res.status);
-    this.#heard();
     const parser = new SseParser({
       onEvent: (event) => {
         if (event.event !== 'revocation') return;
+        let data: unknown;
         try {
-          this.#accept(JSON.parse(event.data));
+          data = JSON.parse(event.data);
         } catch {
           this.#o.onError?.(new Error('a revocation event is not JSON'));
+          return;
         }
+        this.#accept(data);
       },
     });
     const decoder = new TextDecoder();
-    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    for await (const chunk of stream.body as AsyncIterable<Uint8Array>) {
       this.#heard();
       parser.push(decoder.decode(chunk, { stream: true }));
     }

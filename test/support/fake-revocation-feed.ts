@@ -43,6 +43,8 @@ export interface FakeRevocationFeed {
   start(): Promise<void>;
   /** `Last-Event-ID` of every stream request, in order (undefined when absent). */
   readonly streamResumes: (string | undefined)[];
+  /** `since` of every poll, in order (undefined when absent). */
+  readonly pollCursors: (string | undefined)[];
   close(): Promise<void>;
 }
 
@@ -112,6 +114,7 @@ export async function startFakeRevocationFeed(
   const entries: RevocationEntry[] = [];
   const streams = new Set<ServerResponse>();
   const streamResumes: (string | undefined)[] = [];
+  const pollCursors: (string | undefined)[] = [];
   let silenced = false;
   let held: RevocationEntry[] = [];
   let waiting: (() => void)[] = [];
@@ -208,6 +211,7 @@ export async function startFakeRevocationFeed(
       await new Promise<void>((resolve) => waiting.push(resolve));
     if (req.method === 'GET' && url.pathname === '/v1/revocations') {
       const since = url.searchParams.get('since');
+      pollCursors.push(since ?? undefined);
       const list = since === null ? entries : entries.filter((e) => after(e.id, since));
       return void json(200, { revocations: list, cursor: list.at(-1)?.id ?? since ?? '' });
     }
@@ -253,6 +257,7 @@ export async function startFakeRevocationFeed(
     issuer,
     apiKey,
     streamResumes,
+    pollCursors,
     revoke,
     start,
     stop,
