@@ -11,6 +11,7 @@ export type OAuthErrorCode =
 /** Stable codes of {@link VerifierError}s. */
 export type VerifierErrorCode =
   | 'ERR_TOKEN_MISSING'
+  | 'ERR_REQUEST_MALFORMED'
   | 'ERR_TOKEN_MALFORMED'
   | 'ERR_TOKEN_ALGORITHM'
   | 'ERR_TOKEN_SIGNATURE'
@@ -32,7 +33,7 @@ export abstract class VerifierError extends Error {
   /** The RFC 6750 error an HTTP answer carries; `undefined` when the request had no token. */
   abstract readonly oauthError: OAuthErrorCode | undefined;
   /** The HTTP status an API should answer with. */
-  abstract readonly status: 401 | 403 | 503;
+  abstract readonly status: 400 | 401 | 403 | 503;
 }
 
 /** Base of refusals where the token itself is unacceptable: 401 `invalid_token`. */
@@ -47,6 +48,14 @@ export class TokenMissing extends VerifierError {
   readonly code = 'ERR_TOKEN_MISSING' as const;
   readonly oauthError = undefined;
   readonly status = 401 as const;
+}
+
+/** The `Authorization: Bearer` header is not `Bearer <token>` (400 `invalid_request`). */
+export class RequestMalformed extends VerifierError {
+  override readonly name = 'RequestMalformed';
+  readonly code = 'ERR_REQUEST_MALFORMED' as const;
+  readonly oauthError = 'invalid_request' as const;
+  readonly status = 400 as const;
 }
 
 /** Not a compact JWS, too large, or a required claim is absent or of the wrong shape. */

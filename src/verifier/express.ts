@@ -6,7 +6,7 @@ import type { Verifier } from './create-verifier.js';
 import {
   InsufficientScope,
   isVerifierError,
-  TokenMalformed,
+  RequestMalformed,
   TokenMissing,
   type VerifierError,
 } from './errors.js';
@@ -64,16 +64,16 @@ export function requireMandate(options: RequireMandateOptions): RequestHandler {
 }
 
 function bearerToken(header: string | undefined): string {
-  const match = header === undefined ? null : /^Bearer +(\S*) *$/i.exec(header);
-  if (!match) throw new TokenMissing('a bearer token is required');
-  if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(match[1]!))
-    throw new TokenMalformed('the bearer token is not a valid token');
+  if (header === undefined || !/^Bearer(?: |$)/i.test(header))
+    throw new TokenMissing('a bearer token is required');
+  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+  if (!match) throw new RequestMalformed('the Authorization header is not "Bearer <token>"');
   return match[1]!;
 }
 
 function refuse(res: Response, err: VerifierError, realm: string | undefined): void {
   const params = realm === undefined ? [] : [`realm="${quoted(realm)}"`];
-  if (err.oauthError === 'invalid_token' || err.oauthError === 'insufficient_scope') {
+  if (err.oauthError !== undefined && err.oauthError !== 'temporarily_unavailable') {
     params.push(`error="${err.oauthError}"`, `error_description="${quoted(err.message)}"`);
     if (err instanceof InsufficientScope)
       params.push(`scope="${quoted(err.requiredScopes.join(' '))}"`);
