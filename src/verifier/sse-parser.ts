@@ -6,6 +6,9 @@ export interface SseEvent {
   readonly data: string;
 }
 
+/** Revocation entries are a few hundred bytes; a line this long means the peer is broken. */
+export const MAX_LINE_LENGTH = 64 * 1024;
+
 /** Callbacks of an {@link SseParser}. */
 export interface SseHandlers {
   onEvent(event: SseEvent): void;
@@ -40,7 +43,10 @@ export class SseParser {
     return this.#lastId;
   }
 
-  /** Feeds a chunk of decoded text; complete lines are processed at once. */
+  /**
+   * Feeds a chunk of decoded text; complete lines are processed at once. Throws when a line
+   * grows past {@link MAX_LINE_LENGTH}, so a broken peer cannot make the buffer grow forever.
+   */
   push(chunk: string): void {
     let text = chunk;
     // A CRLF may be split across chunks: the CR ended a line already, so drop the LF.
@@ -59,6 +65,8 @@ export class SseParser {
       start = i + 1;
     }
     this.#buffer = this.#buffer.slice(start);
+    if (this.#buffer.length > MAX_LINE_LENGTH)
+      throw new Error(`an event-stream line is longer than ${MAX_LINE_LENGTH} characters`);
   }
 
   #line(line: string): void {

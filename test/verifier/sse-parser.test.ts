@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { SseParser, type SseEvent } from '../../src/verifier/sse-parser.js';
+import { MAX_LINE_LENGTH, SseParser, type SseEvent } from '../../src/verifier/sse-parser.js';
 
 function parse(chunks: string[]): { events: SseEvent[]; comments: string[] } {
   const events: SseEvent[] = [];
@@ -31,6 +31,12 @@ describe('SseParser', () => {
       { id: '', event: 'message', data: 'no space' },
       { id: '', event: 'other', data: 'x' },
     ]);
+  });
+
+  it('refuses a line that never ends rather than buffering it forever', () => {
+    const parser = new SseParser({ onEvent: () => undefined });
+    parser.push('data: ');
+    expect(() => parser.push('x'.repeat(MAX_LINE_LENGTH))).toThrow(/longer than/);
   });
 
   it('keeps the last event id across events without data', () => {
