@@ -35,7 +35,7 @@ const requestSchema = z.object({
     .regex(DEFAULTS.taskIdPattern, 'task_id must be 1-128 characters of [A-Za-z0-9._~-]')
     .optional(),
   requested_token_type: once('requested_token_type').optional(),
-  intent: z.unknown(),
+  intent: z.unknown().optional(),
 });
 
 /**
