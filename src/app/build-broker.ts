@@ -14,9 +14,7 @@ import { TokenExchange } from '../exchange/token-exchange.js';
 import { createGrantStore } from '../grants/create-grant-store.js';
 import type { GrantStore } from '../grants/grant-store.js';
 import { createHttpApp } from '../http/create-http-app.js';
-import { readSpiffeBundleFile } from '../identity/spiffe-bundle.js';
-import { SpiffeTrust } from '../identity/spiffe-trust.js';
-import { createSubjectVerifier } from '../identity/verify-subject-token.js';
+import { createIdentity } from '../identity/create-identity.js';
 import { Catalogue } from '../intent/catalogue.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { systemClock, type Clock } from '../platform/clock.js';
@@ -74,13 +72,16 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
       'DEV MODE: trusting a local dev trust domain whose key is on this disk. Never run this config in production.',
     );
   }
-  const trust = new SpiffeTrust();
-  for (const domain of spiffe) {
-    trust.setBundle(
-      readSpiffeBundleFile(domain.trust_domain, domain.bundle_file),
-      domain.audiences,
-    );
-  }
+  const metrics = createMetrics();
+  const identity = await createIdentity({
+    brokerIssuer: config.issuer,
+    trust: { ...config.trust, spiffe },
+    configDir: config.configDir,
+    clockTolerance: config.limits.clock_tolerance,
+    clock,
+    logger,
+    metrics,
+  });
 
   const keyRing =
     config.signing.keys.length > 0
@@ -94,7 +95,6 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
 
   const catalogue = Catalogue.fromConfig(config.resources);
   const store = deps.store ?? createGrantStore(config, { clock });
-  const metrics = createMetrics();
   const policy = LivePolicy.start({
     dir: config.policy.dir,
     catalogue,
@@ -140,12 +140,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
 
   const exchange = new TokenExchange({
     issuer: config.issuer,
-    verifySubject: createSubjectVerifier({
-      trust,
-      clock,
-      clockTolerance: config.limits.clock_tolerance,
-      maxTokenBytes: DEFAULTS.maxSubjectTokenBytes,
-    }),
+    verifySubject: identity.verifySubject,
     catalogue,
     ttl,
     sensitivityFloor,
@@ -180,6 +175,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
   });
   const close = async () => {
     policy.close();
+    identity.close();
     await approvalRedis?.quit();
     await store.close();
   };

@@ -34,6 +34,32 @@ export const DEFAULTS = {
   maxBodyBytes: 16 * 1024,
   /** Subject tokens above this are refused before any crypto. */
   maxSubjectTokenBytes: 8 * 1024,
+  /** The most clock skew an operator may allow: beyond a minute, expiry stops meaning much. */
+  maxClockToleranceSeconds: 60,
+  /**
+   * A subject token whose `exp` is further away than this is refused: workload tokens live
+   * minutes to hours (SPIRE 5 min, CI 5-10 min, Kubernetes projected 1 h), one valid for
+   * longer is a standing credential.
+   */
+  maxSubjectLifetimeSeconds: 24 * 3600,
+  /** Fetching key material (JWKS, discovery, bundle endpoint): time and size bounds. */
+  keyFetchTimeoutMs: 5_000,
+  keyFetchMaxBytes: 64 * 1024,
+  /** Keys kept from one JWKS document; real issuers publish a handful. */
+  jwksMaxKeys: 64,
+  /** OIDC keys are refetched after this, like jose's default cache age. */
+  jwksMaxAgeSeconds: 600,
+  /** At most one JWKS fetch per issuer per this interval, so unknown kids cannot flood it. */
+  jwksCooldownSeconds: 30,
+  /** Backstop poll of bundle files, for file systems that send no change events. */
+  bundleFilePollSeconds: 5,
+  /** Bundle endpoint refresh when the bundle has no hint (SPIRE's own default is 5 min). */
+  bundleRefreshSeconds: 300,
+  /** Bounds on a bundle's refresh hint: never hammer the endpoint, never keep keys for hours. */
+  bundleRefreshMinSeconds: 1,
+  bundleRefreshMaxSeconds: 3600,
+  /** Retry after a failed bundle fetch, while the last good bundle stays in force. */
+  bundleRetrySeconds: 30,
   /** Scopes per exchange: a task that needs more should be split. */
   maxScopesPerRequest: 16,
   /** Targets per intent, and the length of each, keep tokens and policy context bounded. */

@@ -17,6 +17,8 @@ const trustDomain = z
   .string()
   .regex(/^[a-z0-9._-]{1,255}$/, 'a trust domain is lower-case letters, digits, ".", "_" and "-"');
 
+const unique = (values: string[]) => new Set(values).size === values.length;
+
 /** The operation classes of scopes, from least to most dangerous. */
 export const SCOPE_CLASSES = ['read', 'write', 'destructive'] as const;
 export type ScopeClass = (typeof SCOPE_CLASSES)[number];
@@ -24,17 +26,61 @@ export type ScopeClass = (typeof SCOPE_CLASSES)[number];
 export const SENSITIVITIES = ['public', 'internal', 'confidential', 'restricted'] as const;
 export type Sensitivity = (typeof SENSITIVITIES)[number];
 
-const spiffeTrust = z.strictObject({
-  trust_domain: trustDomain,
-  bundle_file: z.string().min(1),
-  audiences: z.array(z.string().min(1)).min(1).default([DEFAULTS.subjectAudience]),
-});
+/** Key material is fetched over HTTPS only. */
+const httpsUrl = z.url().refine((u) => u.startsWith('https://'), 'must be an https:// URL');
+/** PEM file of CA certificates for a private CA (e.g. a Kubernetes API server). */
+const caFile = z.string().min(1).optional();
+
+const spiffeTrust = z
+  .strictObject({
+    trust_domain: trustDomain,
+    bundle_file: z.string().min(1).optional(),
+    bundle_endpoint: z.strictObject({ url: httpsUrl, ca_file: caFile }).optional(),
+    audiences: z.array(z.string().min(1)).min(1).default([DEFAULTS.subjectAudience]),
+  })
+  .refine(
+    (t) => (t.bundle_file === undefined) !== (t.bundle_endpoint === undefined),
+    'give exactly one of bundle_file or bundle_endpoint',
+  );
+
+/** Asymmetric algorithms only: an HMAC key would be a secret shared with every verifier. */
+export const OIDC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
+
+/** A claim condition: an exact value or an anchored glob (`*`, `?`); never a regex. */
+const claimValue = z.union([
+  z.string().max(256),
+  z.strictObject({ glob: z.string().min(1).max(256) }),
+]);
 
 const oidcTrust = z.strictObject({
-  issuer: z.url(),
-  jwks_uri: z.url().optional(),
+  issuer: httpsUrl,
+  jwks_uri: httpsUrl.optional(),
+  ca_file: caFile,
   audiences: z.array(z.string().min(1)).min(1).default([DEFAULTS.subjectAudience]),
-  agent_id: z.string().min(1).default('{iss}#{sub}'),
+  algorithms: z.array(z.enum(OIDC_ALGORITHMS)).min(1).default(['RS256', 'ES256']),
+  claims: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9_.:-]{1,64}(\/[A-Za-z0-9_.:-]{1,64}){0,7}$/, 'a claim path'),
+      z.union([claimValue, z.array(claimValue).min(1).max(32)]),
+    )
+    .default({}),
+  agent_id: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^([^{}]|\{[A-Za-z0-9_.:/-]{1,128}\})+$/, 'placeholders are {claim} or {a/b}')
+    .default('{iss}#{sub}'),
 });
 
 const resource = z.strictObject({
@@ -97,8 +143,14 @@ export const configSchema = z.strictObject({
     .default({ prefix: DEFAULTS.storePrefix }),
   trust: z
     .strictObject({
-      spiffe: z.array(spiffeTrust).default([]),
-      oidc: z.array(oidcTrust).default([]),
+      spiffe: z
+        .array(spiffeTrust)
+        .refine((l) => unique(l.map((t) => t.trust_domain)), 'a trust domain is listed twice')
+        .default([]),
+      oidc: z
+        .array(oidcTrust)
+        .refine((l) => unique(l.map((t) => t.issuer)), 'an issuer is listed twice')
+        .default([]),
     })
     .default({ spiffe: [], oidc: [] }),
   resources: z
@@ -129,7 +181,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       max_token_ttl: duration.default(DEFAULTS.maxTokenTtlSeconds),
       max_task_age: duration.default(DEFAULTS.maxTaskAgeSeconds),
-      clock_tolerance: duration.default(DEFAULTS.clockToleranceSeconds),
+      clock_tolerance: duration
+        .refine(
+          (s) => s <= DEFAULTS.maxClockToleranceSeconds,
+          `clock_tolerance is at most ${DEFAULTS.maxClockToleranceSeconds}s`,
+        )
+        .default(DEFAULTS.clockToleranceSeconds),
     })
     .default({
       max_token_ttl: DEFAULTS.maxTokenTtlSeconds,

@@ -7,6 +7,10 @@ export interface Metrics {
   readonly exchangeSeconds: Histogram<'outcome'>;
   readonly policyReloads: Counter<'outcome'>;
   readonly approvals: Counter<'event'>;
+  /** Subject-token verifications by source (spiffe, oidc, unknown) and outcome. */
+  readonly subjectVerifications: Counter<'source' | 'outcome'>;
+  /** Failed fetches or reads of trust key sets (bundle file, bundle endpoint, OIDC JWKS). */
+  readonly keySetRefreshFailures: Counter<'source' | 'authority'>;
 }
 
 /** Creates the metrics registry with process metrics and the broker's own. */
@@ -38,6 +42,18 @@ export function createMetrics(): Metrics {
       name: 'mandate_approvals_total',
       help: 'Approval events: requested, approved, denied, consumed.',
       labelNames: ['event'],
+      registers: [registry],
+    }),
+    subjectVerifications: new Counter({
+      name: 'mandate_subject_verifications_total',
+      help: 'Subject-token verifications by source and outcome (verified or the refusal class).',
+      labelNames: ['source', 'outcome'],
+      registers: [registry],
+    }),
+    keySetRefreshFailures: new Counter({
+      name: 'mandate_key_set_refresh_failures_total',
+      help: 'Failed refreshes of trusted keys, by source kind and configured authority.',
+      labelNames: ['source', 'authority'],
       registers: [registry],
     }),
   };
