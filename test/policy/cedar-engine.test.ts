@@ -1,50 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Principal } from '../../src/identity/principal.js';
-import { Catalogue } from '../../src/intent/catalogue.js';
-import type { Intent } from '../../src/intent/intent.js';
 import { CedarEngine } from '../../src/policy/cedar-engine.js';
 import { loadPolicySet, PolicyLoadError } from '../../src/policy/load-policy-set.js';
-import { EXAMPLE_POLICY_DIR, TEST_RESOURCES } from '../support/test-broker.js';
-import { readFileSync } from 'node:fs';
-
-const catalogue = Catalogue.fromConfig(
-  Object.fromEntries(
-    Object.entries(TEST_RESOURCES).map(([k, v]) => [k, { ...v, kind: 'api' }]),
-  ) as never,
-);
-const schema = readFileSync(join(EXAMPLE_POLICY_DIR, 'schema.cedarschema'), 'utf8');
-
-function policyDir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mandate-policy-'));
-  writeFileSync(join(dir, 'schema.cedarschema'), schema);
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
-
-const agent = (path: string[], trustDomain = 'prod.example'): Principal => ({
-  agentId: `spiffe://${trustDomain}/${path.join('/')}`,
-  source: 'spiffe',
-  trustDomain,
-  path,
-  claims: {},
-  expiresAt: 0,
-  tokenSha256: '',
-});
-
-const intent = (resource: 'tickets' | 'payroll', scopes: string[]): Intent => ({
-  resource: catalogue.find(resource)!,
-  scopes,
-  tier: 'read',
-  ttlSeconds: 60,
-  purpose: 'p',
-  targets: [],
-  sensitivity: catalogue.find(resource)!.sensitivity,
-});
-
-const task = { id: 'T-1', purpose: 'p', ageSeconds: 0, exchanges: 0, liveGrants: 0 };
-const now = Date.UTC(2026, 10, 25, 12);
+import { EXAMPLE_POLICY_DIR } from '../support/test-broker.js';
+import { agent, catalogue, intent, noon as now, policyDir, task } from './policy-fixtures.js';
 
 describe('CedarEngine', () => {
   it('denies by default when no policy permits', () => {
