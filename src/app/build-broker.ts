@@ -4,9 +4,11 @@ import { DEFAULTS } from '../config/defaults.js';
 import type { Config } from '../config/load-config.js';
 import { ensureDevTrustDomain } from '../dev/dev-trust-domain.js';
 import { TokenExchange } from '../exchange/token-exchange.js';
+import type { Redis } from 'ioredis';
+import { createOperatorLog } from '../admin/operator-log.js';
 import { createGrantStore } from '../grants/create-grant-store.js';
 import type { GrantStore } from '../grants/grant-store.js';
-import { createHttpApp } from '../http/create-http-app.js';
+import { createAdminApp, createHttpApp } from '../http/create-http-app.js';
 import { readSpiffeBundleFile } from '../identity/spiffe-bundle.js';
 import { SpiffeTrust } from '../identity/spiffe-trust.js';
 import { createSubjectVerifier } from '../identity/verify-subject-token.js';
@@ -18,6 +20,7 @@ import { createLogger, type Logger } from '../platform/logger.js';
 import { ApiKeys } from '../operators/api-keys.js';
 import { CedarEngine } from '../policy/cedar-engine.js';
 import { loadPolicySet } from '../policy/load-policy-set.js';
+import { OwnTokenVerifier } from '../revocation/verify-own-token.js';
 import { KeyRing } from '../tokens/key-ring.js';
 
 /** Outside things a broker can be given instead of the real ones (tests, embedding). */
@@ -32,6 +35,10 @@ export interface BrokerDeps {
 /** A built broker: the HTTP app and the parts operators and tests reach into. */
 export interface Broker {
   readonly app: Express;
+  /** The operator API's own app when `admin.listen` is set (then it is not on `app`). */
+  readonly adminApp?: Express;
+  /** The Redis client of the store, shared by other Redis users; absent with memory. */
+  readonly redis?: Redis;
   readonly config: Config;
   readonly keyRing: KeyRing;
   readonly store: GrantStore;
@@ -85,17 +92,21 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
 
   const catalogue = Catalogue.fromConfig(config.resources);
   const policy = new CedarEngine(loadPolicySet(config.policy.dir, catalogue));
-  const store = deps.store ?? createGrantStore(config, { clock });
+  const bundle = deps.store
+    ? { store: deps.store, close: () => deps.store!.close() }
+    : await createGrantStore(config, { clock, logger });
+  const store = bundle.store;
   const metrics = createMetrics();
+  const verifySubject = createSubjectVerifier({
+    trust,
+    clock,
+    clockTolerance: config.limits.clock_tolerance,
+    maxTokenBytes: DEFAULTS.maxSubjectTokenBytes,
+  });
 
   const exchange = new TokenExchange({
     issuer: config.issuer,
-    verifySubject: createSubjectVerifier({
-      trust,
-      clock,
-      clockTolerance: config.limits.clock_tolerance,
-      maxTokenBytes: DEFAULTS.maxSubjectTokenBytes,
-    }),
+    verifySubject,
     catalogue,
     ttl: {
       tierTtlSeconds: {
@@ -115,7 +126,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     metrics,
   });
 
-  const app = createHttpApp({
+  const httpOptions = {
     issuer: config.issuer,
     operatorKeys: new ApiKeys(config.operators.api_keys),
     exchange,
@@ -124,6 +135,21 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     metrics,
     logger,
     maxBodyBytes: DEFAULTS.maxBodyBytes,
-  });
-  return { app, config, keyRing, store, metrics, logger, close: () => store.close() };
+    verifier: new OwnTokenVerifier({ issuer: config.issuer, keyRing, clock }),
+    verifySubject,
+    clock,
+    operatorLog: createOperatorLog(logger),
+    withOperatorApi: config.admin === undefined,
+  };
+  return {
+    app: createHttpApp(httpOptions),
+    ...(config.admin ? { adminApp: createAdminApp(httpOptions) } : {}),
+    ...('redis' in bundle && bundle.redis ? { redis: bundle.redis } : {}),
+    config,
+    keyRing,
+    store,
+    metrics,
+    logger,
+    close: () => bundle.close(),
+  };
 }
