@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { RETENTION_MS, grantStoreContract } from './grant-store.contract.js';
-import { connectRedis, deleteKeys, redisStore, uniquePrefix } from './redis-support.js';
+import { RETENTION_MS, grantStoreContract, makeGrant } from './grant-store.contract.js';
+import { connectRedis, deleteKeys, keysOf, redisStore, uniquePrefix } from './redis-support.js';
 
 describe('RedisGrantStore against the real Redis', () => {
   grantStoreContract(async (clock) => {
@@ -20,5 +20,45 @@ describe('RedisGrantStore against the real Redis', () => {
         b.disconnect();
       },
     };
+  });
+});
+
+describe('RedisGrantStore keys', () => {
+  it('carry TTLs from the broker clock and vanish from Redis when they expire', async () => {
+    const prefix = uniquePrefix();
+    const redis = await connectRedis();
+    const clock = { now: () => Date.now() };
+    const store = redisStore(redis, prefix, clock, RETENTION_MS);
+    try {
+      const grant = makeGrant(clock.now(), {}, 1);
+      const result = await store.recordGrant({
+        grant,
+        purpose: 'short',
+        now: clock.now(),
+        maxTaskAgeSeconds: 2,
+      });
+      expect(result.ok).toBe(true);
+      const keys = await keysOf(redis, prefix);
+      expect(keys.map((k) => k.replace(/\{[0-9a-f]{16}\}/, '{h}'))).toEqual(
+        [
+          `${prefix}:{h}:agent`,
+          `${prefix}:{h}:grant:${grant.jti}`,
+          `${prefix}:{h}:grants:T-1`,
+          `${prefix}:{h}:task:T-1`,
+          `${prefix}:{h}:tasks`,
+        ].sort(),
+      );
+      for (const key of keys) {
+        const ttl = await redis.pttl(key);
+        expect(ttl).toBeGreaterThan(0);
+        expect(ttl).toBeLessThanOrEqual(2000);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      expect(await keysOf(redis, prefix)).toEqual([]);
+    } finally {
+      await store.close();
+      await deleteKeys(redis, prefix);
+      redis.disconnect();
+    }
   });
 });
