@@ -53,10 +53,10 @@ async function start(td: TestTrustDomain, s: Scenario): Promise<Running> {
     // Count every command the client writes: one EVALSHA is one round trip.
     const redis = broker.redis;
     const original = redis.sendCommand.bind(redis);
-    redis.sendCommand = ((...args: Parameters<typeof original>) => {
+    redis.sendCommand = (...args: Parameters<typeof original>) => {
       sent += 1;
       return original(...args);
-    });
+    };
   }
   const server = await startServer(broker, { host: '127.0.0.1', port: 0 });
   return { server, commands: () => (broker.redis ? sent : undefined), prefix };
