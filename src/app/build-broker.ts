@@ -1,19 +1,16 @@
 import type { Express } from 'express';
-import { Redis } from 'ioredis';
-import { ApprovalGate } from '../approvals/approval-gate.js';
-import { newApprovalId } from '../approvals/approval.js';
-import type { ApprovalStore } from '../approvals/approval-store.js';
-import { MemoryApprovalStore } from '../approvals/memory-approval-store.js';
-import { RedisApprovalStore } from '../approvals/redis-approval-store.js';
+import type { Redis } from 'ioredis';
+import { createOperatorLog } from '../admin/operator-log.js';
+import type { ApprovalGate } from '../approvals/approval-gate.js';
+import { createApprovalGate } from '../approvals/create-approval-gate.js';
 import { createLoggerAudit, type AuditLog } from '../audit/audit-log.js';
 import { DEFAULTS } from '../config/defaults.js';
-import { SCOPE_CLASSES } from '../config/schema.js';
 import type { Config } from '../config/load-config.js';
 import { ensureDevTrustDomain } from '../dev/dev-trust-domain.js';
 import { TokenExchange } from '../exchange/token-exchange.js';
 import { createGrantStore } from '../grants/create-grant-store.js';
 import type { GrantStore } from '../grants/grant-store.js';
-import { createHttpApp } from '../http/create-http-app.js';
+import { createAdminApp, createHttpApp } from '../http/create-http-app.js';
 import { createIdentity } from '../identity/create-identity.js';
 import { Catalogue } from '../intent/catalogue.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
@@ -22,6 +19,7 @@ import { randomIds, type IdGenerator } from '../platform/ids.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { ApiKeys } from '../operators/api-keys.js';
 import { LivePolicy } from '../policy/live-policy.js';
+import { OwnTokenVerifier } from '../revocation/verify-own-token.js';
 import { KeyRing } from '../tokens/key-ring.js';
 
 /** Outside things a broker can be given instead of the real ones (tests, embedding). */
@@ -36,6 +34,10 @@ export interface BrokerDeps {
 /** A built broker: the HTTP app and the parts operators and tests reach into. */
 export interface Broker {
   readonly app: Express;
+  /** The operator API's own app when `admin.listen` is set (then it is not on `app`). */
+  readonly adminApp?: Express;
+  /** The Redis client of the store, shared by other Redis users; absent with memory. */
+  readonly redis?: Redis;
   readonly config: Config;
   readonly keyRing: KeyRing;
   readonly store: GrantStore;
@@ -94,7 +96,11 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
   }
 
   const catalogue = Catalogue.fromConfig(config.resources);
-  const store = deps.store ?? createGrantStore(config, { clock });
+  const grants = deps.store
+    ? { store: deps.store, close: () => deps.store!.close() }
+    : await createGrantStore(config, { clock, logger });
+  const store = grants.store;
+  const redis = 'redis' in grants ? grants.redis : undefined;
   const policy = LivePolicy.start({
     dir: config.policy.dir,
     catalogue,
@@ -104,30 +110,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     watch: config.policy.watch,
     debounceMs: DEFAULTS.policyReloadDebounceMs,
   });
-
-  const retentionMs = DEFAULTS.approvalRetentionSeconds * 1000;
-  let approvalStore: ApprovalStore = new MemoryApprovalStore({ clock, retentionMs });
-  // Replicas share approvals through Redis. This client is the approvals' own until the
-  // grant store exposes its client for both to share.
-  let approvalRedis: Redis | undefined;
-  if (config.store.redis_url !== undefined) {
-    approvalRedis = new Redis(config.store.redis_url);
-    approvalStore = new RedisApprovalStore({
-      client: approvalRedis,
-      prefix: config.store.prefix,
-      clock,
-      retentionMs,
-    });
-  }
-  const approvals = new ApprovalGate({
-    store: approvalStore,
-    clock,
-    newId: newApprovalId,
-    ttlSeconds: config.approvals.ttl,
-    requiredTiers: new Set(SCOPE_CLASSES.filter((t) => config.tiers[t].require_approval === true)),
-    metrics,
-    logger,
-  });
+  const approvals = createApprovalGate(config, { redis, clock, metrics, logger });
   const ttl = {
     tierTtlSeconds: {
       read: config.tiers.read.ttl,
@@ -155,7 +138,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     metrics,
   });
 
-  const app = createHttpApp({
+  const httpOptions = {
     issuer: config.issuer,
     operatorKeys: new ApiKeys(config.operators.api_keys),
     exchange,
@@ -172,12 +155,28 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
       sensitivityFloor,
       now: clock.now(),
     }),
-  });
+    verifier: new OwnTokenVerifier({ issuer: config.issuer, keyRing, clock }),
+    verifySubject: identity.verifySubject,
+    clock,
+    operatorLog: createOperatorLog(logger),
+    withOperatorApi: config.admin === undefined,
+  };
   const close = async () => {
     policy.close();
     identity.close();
-    await approvalRedis?.quit();
-    await store.close();
+    await grants.close();
   };
-  return { app, config, keyRing, store, metrics, logger, policy, approvals, close };
+  return {
+    app: createHttpApp(httpOptions),
+    ...(config.admin ? { adminApp: createAdminApp(httpOptions) } : {}),
+    ...(redis ? { redis } : {}),
+    config,
+    keyRing,
+    store,
+    metrics,
+    logger,
+    policy,
+    approvals,
+    close,
+  };
 }

@@ -9,6 +9,20 @@ export const DEFAULTS = {
   signingAlgorithm: 'ES256',
   /** Key prefix in Redis, so several deployments can share one server. */
   storePrefix: 'mandate',
+  /**
+   * A Redis command that takes longer than this fails (503, retry): a healthy Redis answers a
+   * grant script in well under a millisecond, and an agent is better served by a quick retry
+   * than by a request that hangs.
+   */
+  redisCommandTimeoutMs: 1000,
+  /** Connecting to Redis gives up after this; the client keeps retrying in the background. */
+  redisConnectTimeoutMs: 2000,
+  /** An operator block without a duration lasts a day: long enough to investigate. */
+  operatorBlockSeconds: 24 * 3600,
+  /** No block outlives this: every Redis key carries a TTL, blocks included. */
+  maxBlockSeconds: 30 * 24 * 3600,
+  /** Most items one operator listing or feed page returns. */
+  maxListItems: 1000,
   /** The audience a JWT-SVID or OIDC token must name to be exchanged here. */
   subjectAudience: 'mandate',
   /** Token lifetimes by risk tier: the riskier the operation, the shorter the token. */

@@ -139,8 +139,32 @@ export const configSchema = z.strictObject({
         .string()
         .regex(/^[A-Za-z0-9_-]{1,64}$/)
         .default(DEFAULTS.storePrefix),
+      command_timeout_ms: z
+        .number()
+        .int()
+        .min(10)
+        .max(60_000)
+        .default(DEFAULTS.redisCommandTimeoutMs),
+      connect_timeout_ms: z
+        .number()
+        .int()
+        .min(10)
+        .max(60_000)
+        .default(DEFAULTS.redisConnectTimeoutMs),
     })
-    .default({ prefix: DEFAULTS.storePrefix }),
+    .default({
+      prefix: DEFAULTS.storePrefix,
+      command_timeout_ms: DEFAULTS.redisCommandTimeoutMs,
+      connect_timeout_ms: DEFAULTS.redisConnectTimeoutMs,
+    }),
+  admin: z
+    .strictObject({
+      listen: z.strictObject({
+        host: z.string().min(1).default(DEFAULTS.host),
+        port: z.number().int().min(0).max(65535),
+      }),
+    })
+    .optional(),
   trust: z
     .strictObject({
       spiffe: z

@@ -118,7 +118,14 @@ export class TokenExchange {
         ? null
         : await o.store.getTask(principal.agentId, taskId);
     if (task && task.status !== 'active')
-      throw refusalFor({ reason: 'task_not_active', status: task.status }, taskId);
+      throw refusalFor(
+        {
+          reason: 'task_not_active',
+          status: task.status,
+          ...(task.halt ? { rule: task.halt.rule } : {}),
+        },
+        taskId,
+      );
     const taskEnds = task
       ? Math.floor(task.createdAt / 1000) + o.maxTaskAgeSeconds
       : nowSeconds + o.maxTaskAgeSeconds;
@@ -247,7 +254,11 @@ function refusalFor(refusal: GrantRefusal, taskId: string): MandateError {
       );
     case 'task_not_active':
       if (refusal.status === 'halted')
-        return new MandateError('task_halted', `task ${taskId} is halted`);
+        return new MandateError(
+          'task_halted',
+          `task ${taskId} is halted${refusal.rule ? ` by loop rule ${refusal.rule}` : ''}; an operator can resume it`,
+          refusal.rule ? { details: { rule: refusal.rule } } : {},
+        );
       if (refusal.status === 'revoked')
         return new MandateError('access_denied', `task ${taskId} was revoked`);
       return new MandateError(

@@ -1,7 +1,16 @@
 import type { ScopeClass } from '../config/schema.js';
+import type { RevocationEntry, RevocationPage } from '../revocation/revocation-entry.js';
 
 /** Where a task is in its life. Only an `active` task's grants are live. */
 export type TaskStatus = 'active' | 'completed' | 'halted' | 'revoked';
+
+/** Why a task was halted: the loop rule that tripped, in words an operator can act on. */
+export interface HaltInfo {
+  readonly rule: string;
+  readonly reason: string;
+  /** Epoch ms. */
+  readonly at: number;
+}
 
 /** A task as the store knows it. */
 export interface TaskState {
@@ -11,10 +20,14 @@ export interface TaskState {
   readonly purpose: string;
   /** Creation time, ms since epoch. */
   readonly createdAt: number;
+  /** When the task record ends, ms since epoch. */
+  readonly expiresAt: number;
   /** Grants recorded over the task's life. */
   readonly exchanges: number;
   /** Grants of the task not yet expired or revoked. */
   readonly liveGrants: number;
+  /** Set while the task is halted. */
+  readonly halt?: HaltInfo;
 }
 
 /** One grant: the record behind one minted token. */
@@ -48,7 +61,7 @@ export interface RecordGrantInput {
 /** Why the store refused to record a grant. */
 export type GrantRefusal =
   | { readonly reason: 'agent_blocked' }
-  | { readonly reason: 'task_not_active'; readonly status: TaskStatus }
+  | { readonly reason: 'task_not_active'; readonly status: TaskStatus; readonly rule?: string }
   | { readonly reason: 'task_expired' };
 
 /** Result of {@link GrantStore.recordGrant}. */
@@ -56,10 +69,42 @@ export type RecordGrantResult =
   | { readonly ok: true; readonly task: TaskState }
   | { readonly ok: false; readonly refusal: GrantRefusal };
 
+/** A grant and whether its token is live (grant present and its task active). */
+export interface GrantLookup {
+  readonly grant: GrantRecord;
+  readonly live: boolean;
+  readonly taskStatus: TaskStatus | null;
+}
+
+/** What a revocation changed: how many live grants died, and the feed entry written. */
+export interface RevokeResult {
+  readonly revoked: number;
+  /** The entry appended to the revocation feed; null when there was nothing to revoke. */
+  readonly entry: RevocationEntry | null;
+}
+
+/** Filter of {@link GrantStore.listGrants}; every member narrows. */
+export interface GrantFilter {
+  readonly agentId?: string;
+  readonly taskId?: string;
+  readonly audience?: string;
+}
+
+/** Filter of {@link GrantStore.listTasks}. */
+export interface TaskFilter {
+  readonly agentId?: string;
+  readonly status?: TaskStatus;
+}
+
+/** Called with each revocation as it reaches the feed, from any broker sharing the store. */
+export type RevocationListener = (entry: RevocationEntry) => void;
+
 /**
- * The broker's state of tasks and grants. Every method that changes state does so atomically,
- * so a grant is either fully recorded or not at all. Implementations: memory (one process) and
- * Redis (shared by replicas); both pass test/grants/grant-store.contract.ts.
+ * The broker's state of tasks, grants, blocks and the revocation feed. Every method that
+ * changes state does so atomically (one Lua script in Redis), and a revocation resolves only
+ * once both the state change and its feed entry are written. Store failures reject with
+ * `MandateError('temporarily_unavailable')`. Implementations: memory (one process) and Redis
+ * (shared by replicas); both pass test/grants/grant-store.contract.ts.
  */
 export interface GrantStore {
   /** The task's state, or null when the agent has no such task. */
@@ -69,6 +114,41 @@ export interface GrantStore {
    * the task if it is new; records the grant. The grant exists when this resolves with ok.
    */
   recordGrant(input: RecordGrantInput): Promise<RecordGrantResult>;
+  /** The grant with id `jti` of this agent, or null when it is unknown, revoked or expired. */
+  getGrant(agentId: string, jti: string): Promise<GrantLookup | null>;
+  /** Live grants matching the filter, newest first, at most `limit`. */
+  listGrants(filter: GrantFilter, limit: number): Promise<GrantRecord[]>;
+  /** Tasks matching the filter, at most `limit`. */
+  listTasks(filter: TaskFilter, limit: number): Promise<TaskState[]>;
+  /** Revokes one grant; `revoked` is 0 when it was unknown or already gone. */
+  revokeGrant(agentId: string, jti: string, reason: string): Promise<RevokeResult>;
+  /**
+   * Ends a task, revoking every grant of it; `completed` when the agent ends it, `revoked`
+   * when an operator does. Null when the agent has no such task.
+   */
+  endTask(
+    agentId: string,
+    taskId: string,
+    status: 'completed' | 'revoked',
+    reason: string,
+  ): Promise<RevokeResult | null>;
+  /** Revokes every task and grant of the agent. */
+  revokeAgent(agentId: string, reason: string): Promise<RevokeResult>;
+  /** Blocks the agent until `until` (epoch ms) and revokes everything it holds. */
+  blockAgent(agentId: string, until: number, reason: string): Promise<RevokeResult>;
+  /** Lifts a block; false when the agent was not blocked. */
+  unblockAgent(agentId: string): Promise<boolean>;
+  /** Epoch ms until which the agent is blocked, or null. */
+  blockedUntil(agentId: string): Promise<number | null>;
+  /** Makes a halted task active again; null when the agent has no such task. */
+  resumeTask(agentId: string, taskId: string): Promise<TaskState | null>;
+  /** Retained revocations after `since` (all retained without it), oldest first. */
+  revocations(since: string | undefined, limit: number): Promise<RevocationPage>;
+  /**
+   * Calls `listener` with every revocation appended from now on, by any broker on this store.
+   * Resolves, once the watch is in place, to the function that stops it.
+   */
+  watchRevocations(listener: RevocationListener): Promise<() => void>;
   /** Resolves when the store can serve requests; rejects otherwise. */
   ping(): Promise<void>;
   /** Releases connections and timers. */

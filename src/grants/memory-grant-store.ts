@@ -1,9 +1,17 @@
 import type { Clock } from '../platform/clock.js';
+import type { RevocationKind } from '../revocation/revocation-entry.js';
+import { MemoryRevocationFeed } from '../revocation/memory-revocation-feed.js';
 import type {
+  GrantFilter,
+  GrantLookup,
   GrantRecord,
   GrantStore,
+  HaltInfo,
   RecordGrantInput,
   RecordGrantResult,
+  RevocationListener,
+  RevokeResult,
+  TaskFilter,
   TaskState,
   TaskStatus,
 } from './grant-store.js';
@@ -16,6 +24,7 @@ interface MemoryTask {
   /** Epoch ms after which the task record is gone. */
   expiresAt: number;
   grants: Map<string, GrantRecord>;
+  halt?: HaltInfo;
 }
 
 interface MemoryAgent {
@@ -24,21 +33,32 @@ interface MemoryAgent {
   blockedUntil?: number;
 }
 
+/** Options of {@link MemoryGrantStore}. */
+export interface MemoryGrantStoreOptions {
+  readonly clock: Clock;
+  /** How long revocation entries are kept, ms (at least the longest token life). */
+  readonly revocationRetentionMs: number;
+}
+
 /**
  * The single-process {@link GrantStore}: the dev default. Expiry is evaluated lazily against
- * the injected clock, so it behaves like Redis TTLs without timers.
+ * the injected clock, so it behaves like Redis TTLs without timers. Every method runs to
+ * completion without awaiting, so each is atomic as a Lua script is.
  */
 export class MemoryGrantStore implements GrantStore {
   readonly #clock: Clock;
   readonly #agents = new Map<string, MemoryAgent>();
+  readonly #feed: MemoryRevocationFeed;
 
-  constructor(options: { clock: Clock }) {
+  constructor(options: MemoryGrantStoreOptions) {
     this.#clock = options.clock;
+    this.#feed = new MemoryRevocationFeed({ retentionMs: options.revocationRetentionMs });
   }
 
   getTask(agentId: string, taskId: string): Promise<TaskState | null> {
-    const task = this.#task(agentId, taskId, this.#clock.now());
-    return Promise.resolve(task ? snapshot(agentId, taskId, task, this.#clock.now()) : null);
+    const now = this.#clock.now();
+    const task = this.#task(agentId, taskId, now);
+    return Promise.resolve(task ? snapshot(agentId, taskId, task, now) : null);
   }
 
   recordGrant(input: RecordGrantInput): Promise<RecordGrantResult> {
@@ -51,7 +71,11 @@ export class MemoryGrantStore implements GrantStore {
     if (task && task.status !== 'active') {
       return Promise.resolve({
         ok: false,
-        refusal: { reason: 'task_not_active', status: task.status },
+        refusal: {
+          reason: 'task_not_active',
+          status: task.status,
+          ...(task.halt ? { rule: task.halt.rule } : {}),
+        },
       });
     }
     if (!task) {
@@ -73,13 +97,143 @@ export class MemoryGrantStore implements GrantStore {
     return Promise.resolve({ ok: true, task: snapshot(grant.agentId, grant.taskId, task, now) });
   }
 
+  getGrant(agentId: string, jti: string): Promise<GrantLookup | null> {
+    const now = this.#clock.now();
+    for (const [taskId, task] of this.#agents.get(agentId)?.tasks ?? []) {
+      const grant = task.grants.get(jti);
+      if (!grant) continue;
+      if (grant.expiresAt * 1000 <= now || !this.#task(agentId, taskId, now)) return ok(null);
+      return ok({ grant, live: task.status === 'active', taskStatus: task.status });
+    }
+    return ok(null);
+  }
+
+  listGrants(filter: GrantFilter, limit: number): Promise<GrantRecord[]> {
+    const now = this.#clock.now();
+    const out: GrantRecord[] = [];
+    for (const [agentId, taskId, task] of this.#tasks(filter.agentId, now)) {
+      if (filter.taskId !== undefined && filter.taskId !== taskId) continue;
+      for (const grant of task.grants.values()) {
+        if (grant.expiresAt * 1000 <= now) continue;
+        if (filter.audience !== undefined && grant.audience !== filter.audience) continue;
+        out.push({ ...grant, agentId });
+      }
+    }
+    return ok(out.sort((a, b) => b.issuedAt - a.issuedAt).slice(0, limit));
+  }
+
+  listTasks(filter: TaskFilter, limit: number): Promise<TaskState[]> {
+    const now = this.#clock.now();
+    const out: TaskState[] = [];
+    for (const [agentId, taskId, task] of this.#tasks(filter.agentId, now)) {
+      if (filter.status !== undefined && task.status !== filter.status) continue;
+      out.push(snapshot(agentId, taskId, task, now));
+    }
+    return ok(out.sort((a, b) => b.createdAt - a.createdAt).slice(0, limit));
+  }
+
+  revokeGrant(agentId: string, jti: string, reason: string): Promise<RevokeResult> {
+    const now = this.#clock.now();
+    for (const task of this.#agents.get(agentId)?.tasks.values() ?? []) {
+      const grant = task.grants.get(jti);
+      if (!grant) continue;
+      task.grants.delete(jti);
+      if (grant.expiresAt * 1000 <= now) break;
+      const entry = this.#append(now, 'grant', agentId, { jti }, grant.expiresAt, reason);
+      return ok({ revoked: 1, entry });
+    }
+    return ok({ revoked: 0, entry: null });
+  }
+
+  endTask(
+    agentId: string,
+    taskId: string,
+    status: 'completed' | 'revoked',
+    reason: string,
+  ): Promise<RevokeResult | null> {
+    const now = this.#clock.now();
+    const task = this.#task(agentId, taskId, now);
+    if (!task) return ok(null);
+    const { revoked, until } = killTask(task, status, now);
+    return ok({
+      revoked,
+      entry: this.#append(now, 'task', agentId, { task: taskId }, until, reason),
+    });
+  }
+
+  revokeAgent(agentId: string, reason: string): Promise<RevokeResult> {
+    return ok(this.#revokeAgent(agentId, reason, this.#clock.now()));
+  }
+
+  blockAgent(agentId: string, until: number, reason: string): Promise<RevokeResult> {
+    const now = this.#clock.now();
+    this.#agent(agentId).blockedUntil = until;
+    return ok(this.#revokeAgent(agentId, reason, now));
+  }
+
+  unblockAgent(agentId: string): Promise<boolean> {
+    const agent = this.#agents.get(agentId);
+    const was = agent?.blockedUntil !== undefined && agent.blockedUntil > this.#clock.now();
+    if (agent) delete agent.blockedUntil;
+    return ok(was);
+  }
+
+  blockedUntil(agentId: string): Promise<number | null> {
+    const until = this.#agents.get(agentId)?.blockedUntil;
+    return ok(until !== undefined && until > this.#clock.now() ? until : null);
+  }
+
+  resumeTask(agentId: string, taskId: string): Promise<TaskState | null> {
+    const now = this.#clock.now();
+    const task = this.#task(agentId, taskId, now);
+    if (!task) return ok(null);
+    if (task.status === 'halted') {
+      task.status = 'active';
+      delete task.halt;
+    }
+    return ok(snapshot(agentId, taskId, task, now));
+  }
+
+  revocations(since: string | undefined, limit: number) {
+    return ok(this.#feed.read(since, limit, this.#clock.now()));
+  }
+
+  watchRevocations(listener: RevocationListener): Promise<() => void> {
+    return ok(this.#feed.watch(listener));
+  }
+
   ping(): Promise<void> {
     return Promise.resolve();
   }
 
   close(): Promise<void> {
     this.#agents.clear();
+    this.#feed.close();
     return Promise.resolve();
+  }
+
+  #revokeAgent(agentId: string, reason: string, now: number): RevokeResult {
+    let revoked = 0;
+    let until = Math.floor(now / 1000);
+    for (const [, taskId, task] of this.#tasks(agentId, now)) {
+      void taskId;
+      if (task.status !== 'active' && task.status !== 'halted') continue;
+      const killed = killTask(task, 'revoked', now);
+      revoked += killed.revoked;
+      until = Math.max(until, killed.until);
+    }
+    return { revoked, entry: this.#append(now, 'agent', agentId, {}, until, reason) };
+  }
+
+  #append(
+    now: number,
+    kind: RevocationKind,
+    agent: string,
+    target: { task?: string; jti?: string },
+    until: number,
+    reason: string,
+  ) {
+    return this.#feed.append({ kind, agent, ...target, at: now, until, reason }, now);
   }
 
   #agent(agentId: string): MemoryAgent {
@@ -89,6 +243,17 @@ export class MemoryGrantStore implements GrantStore {
       this.#agents.set(agentId, agent);
     }
     return agent;
+  }
+
+  /** Every unexpired task, of one agent or of all. */
+  *#tasks(agentId: string | undefined, now: number): Generator<[string, string, MemoryTask]> {
+    const agents = agentId === undefined ? [...this.#agents.keys()] : [agentId];
+    for (const id of agents) {
+      for (const taskId of [...(this.#agents.get(id)?.tasks.keys() ?? [])]) {
+        const task = this.#task(id, taskId, now);
+        if (task) yield [id, taskId, task];
+      }
+    }
   }
 
   /** The task if it has not expired; expired tasks are dropped, as a Redis TTL would. */
@@ -104,6 +269,29 @@ export class MemoryGrantStore implements GrantStore {
   }
 }
 
+function ok<T>(value: T): Promise<T> {
+  return Promise.resolve(value);
+}
+
+/** Ends a task and drops its grants; returns how many were live and when the last expires. */
+function killTask(
+  task: MemoryTask,
+  status: TaskStatus,
+  now: number,
+): { revoked: number; until: number } {
+  let revoked = 0;
+  let until = Math.floor(now / 1000);
+  for (const grant of task.grants.values()) {
+    if (grant.expiresAt * 1000 <= now) continue;
+    revoked += 1;
+    until = Math.max(until, grant.expiresAt);
+  }
+  task.grants.clear();
+  task.status = status;
+  delete task.halt;
+  return { revoked, until };
+}
+
 function snapshot(agentId: string, taskId: string, task: MemoryTask, now: number): TaskState {
   let liveGrants = 0;
   for (const [jti, grant] of task.grants) {
@@ -116,7 +304,9 @@ function snapshot(agentId: string, taskId: string, task: MemoryTask, now: number
     status: task.status,
     purpose: task.purpose,
     createdAt: task.createdAt,
+    expiresAt: task.expiresAt,
     exchanges: task.exchanges,
     liveGrants,
+    ...(task.halt ? { halt: task.halt } : {}),
   };
 }

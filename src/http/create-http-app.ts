@@ -1,17 +1,27 @@
 import express, { type Express } from 'express';
+import type { OperatorLog } from '../admin/operator-log.js';
 import type { ApprovalGate } from '../approvals/approval-gate.js';
 import { MandateError } from '../errors.js';
 import type { TokenExchange } from '../exchange/token-exchange.js';
 import type { GrantStore } from '../grants/grant-store.js';
+import type { SubjectVerifier } from '../identity/verify-subject-token.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ApiKeys } from '../operators/api-keys.js';
+import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { EvaluationContext } from '../policy/evaluation-case.js';
+import type { OwnTokenVerifier } from '../revocation/verify-own-token.js';
 import type { KeyRing } from '../tokens/key-ring.js';
 import { errorHandler } from './error-handler.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { healthRoutes } from './routes/health.js';
+import { introspectRoutes } from './routes/introspect.js';
+import { operatorAgentRoutes } from './routes/operator-agents.js';
+import { operatorTaskRoutes } from './routes/operator-tasks.js';
 import { policyEvaluateRoutes } from './routes/policy-evaluate.js';
+import { revocationFeedRoutes } from './routes/revocation-feed.js';
+import { revokeRoutes } from './routes/revoke.js';
+import { taskCompleteRoutes } from './routes/task-complete.js';
 import { tokenExchangeRoutes } from './routes/token-exchange.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 
@@ -30,22 +40,58 @@ export interface HttpAppOptions {
   readonly approvals: ApprovalGate;
   /** What `/v1/policy/evaluate` evaluates with, read at each call (policy reloads). */
   readonly evaluationContext: () => EvaluationContext;
+  /** Verifies tokens this broker minted (introspection, revocation, task completion). */
+  readonly verifier: OwnTokenVerifier;
+  /** Verifies an agent's subject token (task completion). */
+  readonly verifySubject: SubjectVerifier;
+  readonly clock: Clock;
+  readonly operatorLog: OperatorLog;
+  /** False when the operator API has a listener of its own (`admin.listen`). */
+  readonly withOperatorApi: boolean;
 }
 
-/** Builds the express app with every public route and the one error handler. */
-export function createHttpApp(options: HttpAppOptions): Express {
+function newApp(): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
-  app.use(tokenExchangeRoutes(options));
-  app.use(wellKnownRoutes(options));
-  app.use(healthRoutes(options));
-  app.use(approvalRoutes(options));
-  app.use(policyEvaluateRoutes(options));
+  return app;
+}
+
+function finish(app: Express, options: HttpAppOptions): Express {
   app.use((req, _res, next) => {
     next(new MandateError('not_found', `no route for ${req.method} ${req.path}`));
   });
   app.use(errorHandler(options.logger));
   return app;
+}
+
+/** Mounts the operator API (everything under /v1 that takes an operator API key). */
+function mountOperatorApi(app: Express, options: HttpAppOptions): void {
+  app.use(revocationFeedRoutes(options));
+  app.use(operatorTaskRoutes(options));
+  app.use(operatorAgentRoutes(options));
+  app.use(approvalRoutes(options));
+  app.use(policyEvaluateRoutes(options));
+}
+
+/** Builds the public express app: agent and resource-server routes, and the one error handler. */
+export function createHttpApp(options: HttpAppOptions): Express {
+  const app = newApp();
+  app.use(tokenExchangeRoutes(options));
+  app.use(revokeRoutes(options));
+  app.use(introspectRoutes(options));
+  app.use(taskCompleteRoutes(options));
+  app.use(wellKnownRoutes(options));
+  app.use(healthRoutes(options));
+  if (options.withOperatorApi) mountOperatorApi(app, options);
+  return finish(app, options);
+}
+
+/** Builds the app of the separate operator listener: the operator API and health checks. */
+export function createAdminApp(options: HttpAppOptions): Express {
+  const app = newApp();
+  app.use(healthRoutes(options));
+  mountOperatorApi(app, options);
+  return finish(app, options);
 }

@@ -25,7 +25,11 @@ describe('loadConfig', () => {
     const config = loadConfig(file);
     expect(config.server).toEqual({ host: '127.0.0.1', port: 8080 });
     expect(config.signing).toEqual({ algorithm: 'ES256', keys: [] });
-    expect(config.store).toEqual({ prefix: 'mandate' });
+    expect(config.store).toEqual({
+      prefix: 'mandate',
+      command_timeout_ms: 1000,
+      connect_timeout_ms: 2000,
+    });
     expect(config.tiers).toEqual({
       read: { ttl: 300 },
       write: { ttl: 120 },

@@ -1,0 +1,86 @@
+/**
+ * Lua shared by every script of the Redis grant store. Conventions: KEYS[1] is the agent's key
+ * base `<prefix>:{<agent-hash>}:` (every key a script touches under it shares one hash slot),
+ * KEYS[2] the revocation stream, ARGV[1] the broker's clock in epoch ms. Time always comes from
+ * ARGV, never from Redis TIME, so tests can move it; logical ends (task `expires`, grant `exp`,
+ * block `until`) are checked against it and key TTLs are computed from it.
+ */
+export const LUA_LIB = `
+local base = KEYS[1]
+local stream = KEYS[2]
+local now = tonumber(ARGV[1])
+
+local function int(n)
+  return string.format('%d', n)
+end
+
+local function toTable(raw)
+  local t = {}
+  for i = 1, #raw, 2 do t[raw[i]] = raw[i + 1] end
+  return t
+end
+
+-- The task as a table, or nil when absent or past its logical end.
+local function loadTask(tid)
+  local raw = redis.call('HGETALL', base .. 'task:' .. tid)
+  if #raw == 0 then return nil end
+  local t = toTable(raw)
+  if tonumber(t.expires) <= now then return nil end
+  return t
+end
+
+local function liveCount(tid)
+  return redis.call('ZCOUNT', base .. 'grants:' .. tid, '(' .. int(now), '+inf')
+end
+
+local function taskView(tid, t)
+  return {
+    task = tid, agent = t.agent, status = t.status, purpose = t.purpose,
+    created = t.created, expires = t.expires, exchanges = t.exchanges,
+    live = liveCount(tid), halt_rule = t.halt_rule, halt_reason = t.halt_reason,
+    halt_at = t.halt_at
+  }
+end
+
+-- Deletes every grant of the task and sets its status; returns live grants killed and the
+-- latest expiry among them (ms, 0 when none).
+local function killTask(tid, status)
+  local gkey = base .. 'grants:' .. tid
+  local members = redis.call('ZRANGE', gkey, 0, -1, 'WITHSCORES')
+  local n, maxExp = 0, 0
+  for i = 1, #members, 2 do
+    local exp = tonumber(members[i + 1])
+    if exp > now then
+      n = n + 1
+      if exp > maxExp then maxExp = exp end
+    end
+    redis.call('DEL', base .. 'grant:' .. members[i])
+  end
+  redis.call('DEL', gkey)
+  local tkey = base .. 'task:' .. tid
+  redis.call('HSET', tkey, 'status', status)
+  redis.call('HDEL', tkey, 'halt_rule', 'halt_reason', 'halt_at')
+  return n, maxExp
+end
+
+local function untilSeconds(maxExpMs)
+  if maxExpMs > 0 then return math.ceil(maxExpMs / 1000) end
+  return math.floor(now / 1000)
+end
+
+-- Appends a revocation to the stream. Ids follow the broker's clock and never go backwards
+-- (another broker's clock may be ahead), so trimming by age works on the same time line.
+local function append(retention, fields)
+  local ms = now
+  local last = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
+  if #last > 0 then
+    local lastMs = tonumber(string.match(last[1][1], '^(%d+)-'))
+    if lastMs > ms then ms = lastMs end
+  end
+  local oldest = now - retention
+  if oldest < 0 then oldest = 0 end
+  local id = redis.call('XADD', stream, 'MINID', int(oldest), int(ms) .. '-*', unpack(fields))
+  redis.call('PEXPIRE', stream, retention)
+  return id
+end
+`;

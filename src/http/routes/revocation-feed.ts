@@ -1,0 +1,104 @@
+import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { DEFAULTS } from '../../config/defaults.js';
+import { isMandateError } from '../../errors.js';
+import type { GrantStore } from '../../grants/grant-store.js';
+import type { ApiKeys } from '../../operators/api-keys.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Logger } from '../../platform/logger.js';
+import {
+  compareFeedIds,
+  isFeedId,
+  type RevocationEntry,
+} from '../../revocation/revocation-entry.js';
+import { noStore } from '../parse-body.js';
+import { requireOperator } from '../require-operator.js';
+import { parseParams } from './query.js';
+
+/** SSE comment sent this often so proxies keep the stream open and clients see it alive. */
+const HEARTBEAT_MS = 2000;
+
+const feedId = z.string().refine(isFeedId, 'not a feed id (<ms>-<seq>)');
+const pollQuery = z.object({ since: feedId.optional() });
+
+/**
+ * The revocation feed: `GET /v1/revocations?since=` (poll) and `GET /v1/revocations/stream`
+ * (SSE, resumes after `Last-Event-ID`), for callers holding `resource_server` or `viewer`.
+ */
+export function revocationFeedRoutes(options: {
+  operatorKeys: ApiKeys;
+  store: GrantStore;
+  clock: Clock;
+  logger: Logger;
+}): Router {
+  const { store, clock } = options;
+  const asViewer = requireOperator(options.operatorKeys, 'viewer');
+  const asResourceServer = requireOperator(options.operatorKeys, 'resource_server');
+  const reader: RequestHandler = (req, res, next) => {
+    asViewer(req, res, (err?: unknown) => {
+      if (isMandateError(err) && err.code === 'insufficient_scope') {
+        asResourceServer(req, res, next);
+        return;
+      }
+      next(err);
+    });
+  };
+
+  const poll: RequestHandler = async (req, res) => {
+    const { since } = parseParams(pollQuery, req.query);
+    res.json(await store.revocations(since, DEFAULTS.maxListItems));
+  };
+
+  const stream: RequestHandler = async (req, res) => {
+    const header = req.get('last-event-id');
+    const resumeFrom = header === undefined ? undefined : parseParams(feedId, header.trim());
+    let cursor = resumeFrom;
+    let replaying = true;
+    const held: RevocationEntry[] = [];
+    const send = (entry: RevocationEntry) => {
+      if (cursor !== undefined && compareFeedIds(entry.id, cursor) <= 0) return;
+      cursor = entry.id;
+      res.write(`id: ${entry.id}\nevent: revocation\ndata: ${JSON.stringify(entry)}\n\n`);
+    };
+    // Watch first, replay second: an entry appended in between is held, not lost.
+    const unwatch = await store.watchRevocations((entry) => {
+      if (replaying) held.push(entry);
+      else send(entry);
+    });
+    const heartbeat = setInterval(() => {
+      res.write(`: heartbeat ${clock.now()}\n\n`);
+    }, HEARTBEAT_MS);
+    const stop = () => {
+      clearInterval(heartbeat);
+      unwatch();
+    };
+    req.on('close', stop);
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.flushHeaders();
+    try {
+      if (resumeFrom !== undefined) {
+        for (;;) {
+          const page = await store.revocations(cursor, DEFAULTS.maxListItems);
+          page.revocations.forEach(send);
+          if (page.revocations.length < DEFAULTS.maxListItems) break;
+        }
+      }
+    } catch (err) {
+      options.logger.warn({ err }, 'revocation replay failed; closing the stream');
+      stop();
+      res.end();
+      return;
+    }
+    replaying = false;
+    held.forEach(send);
+  };
+
+  return Router()
+    .get('/v1/revocations', noStore, reader, poll)
+    .get('/v1/revocations/stream', reader, stream);
+}

@@ -1,0 +1,60 @@
+import {
+  FEED_START,
+  compareFeedIds,
+  type RevocationEntry,
+  type RevocationPage,
+} from './revocation-entry.js';
+
+/**
+ * The revocation feed of the memory store: an array trimmed by age, with ids made the way
+ * Redis makes stream ids (`<ms>-<seq>`, never going backwards), and in-process listeners.
+ */
+export class MemoryRevocationFeed {
+  readonly #retentionMs: number;
+  #entries: RevocationEntry[] = [];
+  readonly #listeners = new Set<(entry: RevocationEntry) => void>();
+
+  constructor(options: { retentionMs: number }) {
+    this.#retentionMs = options.retentionMs;
+  }
+
+  /** Appends an entry stamped at `now` and tells every listener. */
+  append(fields: Omit<RevocationEntry, 'id'>, now: number): RevocationEntry {
+    const last = this.#entries.at(-1);
+    const [lastMs, lastSeq] = last ? last.id.split('-').map(Number) : [0, 0];
+    const ms = Math.max(now, lastMs!);
+    const id = `${ms}-${ms === lastMs ? lastSeq! + 1 : 0}`;
+    const entry: RevocationEntry = { id, ...fields };
+    this.#entries.push(entry);
+    this.#trim(now);
+    for (const listener of this.#listeners) listener(entry);
+    return entry;
+  }
+
+  /** Entries after `since` (all retained without it), at most `limit`. */
+  read(since: string | undefined, limit: number, now: number): RevocationPage {
+    this.#trim(now);
+    const after = since ?? FEED_START;
+    const revocations = this.#entries
+      .filter((e) => compareFeedIds(e.id, after) > 0)
+      .slice(0, limit);
+    return { revocations, cursor: revocations.at(-1)?.id ?? after };
+  }
+
+  /** Registers a listener; returns the function that removes it. */
+  watch(listener: (entry: RevocationEntry) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  close(): void {
+    this.#listeners.clear();
+    this.#entries = [];
+  }
+
+  #trim(now: number): void {
+    const oldest = now - this.#retentionMs;
+    const keep = this.#entries.findIndex((e) => Number(e.id.split('-')[0]) >= oldest);
+    this.#entries = keep < 0 ? [] : this.#entries.slice(keep);
+  }
+}
