@@ -2,7 +2,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { createVerifier, type RevocationEntry } from '../../src/verifier/index.js';
+import {
+  createVerifier,
+  type RevocationEntry,
+  type RevocationOptions,
+} from '../../src/verifier/index.js';
 import { createTicketsApi } from './tickets-api.js';
 
 /** Where the API finds the broker and how it listens. */
@@ -15,8 +19,15 @@ export interface DownstreamApiOptions {
   readonly apiKey: string;
   readonly audience?: string;
   readonly port?: number;
-  /** Seconds of feed silence before the API fails closed. */
+  /**
+   * How revocation is learnt: following the feed (default), or introspecting each token with
+   * answers cached `introspectionCacheTtl` seconds.
+   */
+  readonly mode?: 'feed' | 'introspect';
+  /** Seconds of feed silence before the API fails closed (feed mode). */
   readonly maxStaleness?: number;
+  /** Seconds an active introspection answer is reused (introspect mode, default 1). */
+  readonly introspectionCacheTtl?: number;
   readonly onRevocation?: (entry: RevocationEntry) => void;
 }
 
@@ -26,19 +37,29 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-/** Starts the tickets API with a feed-mode verifier; resolves once the feed has caught up. */
+/** Starts the tickets API with its verifier; resolves once the feed (if any) has caught up. */
 export async function startTicketsApi(options: DownstreamApiOptions): Promise<RunningApi> {
+  const revocation: RevocationOptions =
+    options.mode === 'introspect'
+      ? {
+          mode: 'introspect',
+          apiKey: options.apiKey,
+          ...(options.introspectionCacheTtl === undefined
+            ? {}
+            : { cacheTtl: options.introspectionCacheTtl }),
+        }
+      : {
+          mode: 'feed',
+          apiKey: options.apiKey,
+          ...(options.maxStaleness === undefined ? {} : { maxStaleness: options.maxStaleness }),
+          ...(options.onRevocation ? { onRevocation: options.onRevocation } : {}),
+          onError: () => undefined,
+        };
   const verifier = createVerifier({
     issuer: options.issuer,
     ...(options.brokerUrl ? { brokerUrl: options.brokerUrl } : {}),
     audience: options.audience ?? 'https://tickets.example',
-    revocation: {
-      mode: 'feed',
-      apiKey: options.apiKey,
-      ...(options.maxStaleness === undefined ? {} : { maxStaleness: options.maxStaleness }),
-      ...(options.onRevocation ? { onRevocation: options.onRevocation } : {}),
-      onError: () => undefined,
-    },
+    revocation,
   });
   await verifier.ready();
   const server = createServer(createTicketsApi(verifier));

@@ -1,8 +1,8 @@
 import { startFakeRevocationFeed } from '../support/fake-revocation-feed.js';
-import { describeRevocationLoop } from '../support/revocation-loop.js';
+import { describeRevocationLoop, type RevocationLoopTarget } from '../support/revocation-loop.js';
 
-// The same scenario runs against the real broker once it serves the feed (see revocation-loop.ts).
-describeRevocationLoop('the broker test double', async () => {
+// The same scenario runs against real brokers in test/e2e/verifier-revocation.e2e.test.ts.
+const double = async (): Promise<RevocationLoopTarget & { close(): Promise<void> }> => {
   const broker = await startFakeRevocationFeed({ heartbeatMs: 50 });
   return {
     issuer: broker.issuer,
@@ -21,4 +21,7 @@ describeRevocationLoop('the broker test double', async () => {
     startBroker: () => broker.start(),
     close: () => broker.close(),
   };
-});
+};
+
+describeRevocationLoop('the broker test double', double, 'feed');
+describeRevocationLoop('the broker test double', double, 'introspect');
