@@ -147,13 +147,7 @@ export class RevocationFeed {
     });
     if (!stream.ok || !stream.body) throw new FeedHttpError(streamUrl, stream.status);
 
-    const since = this.#cursor === undefined ? '' : `?since=${encodeURIComponent(this.#cursor)}`;
-    const poll = await fetch(`${this.#base}/v1/revocations${since}`, { headers, signal });
-    if (!poll.ok) throw new FeedHttpError(`${this.#base}/v1/revocations`, poll.status);
-    const body = (await poll.json()) as { revocations?: unknown; cursor?: unknown };
-    if (!Array.isArray(body.revocations)) throw new Error('the revocations poll is malformed');
-    for (const raw of body.revocations) this.#accept(raw);
-    if (typeof body.cursor === 'string' && body.cursor !== '') this.#cursor = body.cursor;
+    await this.#catchUp(headers, signal);
     this.#heard();
     this.#synced();
 
@@ -176,6 +170,26 @@ export class RevocationFeed {
       parser.push(decoder.decode(chunk, { stream: true }));
     }
     throw new Error('the revocation stream ended');
+  }
+
+  /**
+   * Polls page after page until one comes back empty: the broker pages the feed (1000 entries a
+   * page), and on a first connection the stream replays nothing, so one page could miss entries.
+   */
+  async #catchUp(headers: Record<string, string>, signal: AbortSignal): Promise<void> {
+    const url = `${this.#base}/v1/revocations`;
+    for (;;) {
+      const before = this.#cursor;
+      const since = before === undefined ? '' : `?since=${encodeURIComponent(before)}`;
+      const poll = await fetch(`${url}${since}`, { headers, signal });
+      if (!poll.ok) throw new FeedHttpError(url, poll.status);
+      const body = (await poll.json()) as { revocations?: unknown; cursor?: unknown };
+      if (!Array.isArray(body.revocations)) throw new Error('the revocations poll is malformed');
+      for (const raw of body.revocations) this.#accept(raw);
+      if (typeof body.cursor === 'string' && body.cursor !== '') this.#cursor = body.cursor;
+      // Some progress is needed to ask again, so a broker ignoring `since` cannot loop us.
+      if (body.revocations.length === 0 || this.#cursor === before) return;
+    }
   }
 
   #accept(raw: unknown): void {
