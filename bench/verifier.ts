@@ -1,18 +1,33 @@
 // Verifier benchmark: verifications per second (feed mode, keys cached) and the revocation
 // propagation delay, from "the operator's revoke call returned" to "the API refuses the token",
-// over 200+ revocations. The broker side is the test double, in its own process, speaking the
-// broker's wire contract over loopback; `BenchTarget` is what a real broker run implements.
-//   node --no-turbo-inline-js-wasm-calls --import tsx bench/verifier.ts [revocations]
-import { fork, type ChildProcess } from 'node:child_process';
+// over 200+ revocations. The broker runs in its own process and answers over loopback:
+//   broker (default): the real broker, `mandate serve` with the in-memory store; the agent's
+//                     SVIDs come from a trust domain made here, tokens from POST /token-exchange,
+//                     revocations from POST /v1/tasks/{id}/revoke.
+//   broker-redis:     the same on Redis (127.0.0.1:6379, a prefix of its own, deleted after):
+//                     revocations travel through the Redis stream to the broker's SSE.
+//   double:           the test double speaking the same wire contract (test/support).
+//   node --no-turbo-inline-js-wasm-calls --import tsx bench/verifier.ts [broker|broker-redis|double] [revocations]
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
 import { startTicketsApi } from '../examples/downstream-api/server.js';
 import { createVerifier, type Verifier } from '../src/verifier/index.js';
 import {
-  FAKE_AUDIENCE,
   startFakeRevocationFeed,
   type FakeRevocationFeed,
 } from '../test/support/fake-revocation-feed.js';
+import { EXAMPLE_POLICY_DIR, TEST_RESOURCES } from '../test/support/test-broker.js';
+import { createTestTrustDomain } from '../test/support/trust-domain.js';
+import { REDIS_URL, connectRedis, deleteKeys } from '../test/grants/redis-support.js';
+
+const REPO = resolve(import.meta.dirname, '..');
 
 /** A broker to measure against. */
 interface BenchTarget {
@@ -30,7 +45,7 @@ type Reply = { id: number; token: string; sub: string; task: string };
 
 /** The double in a child process; tokens come over IPC, revocations over its HTTP operator API. */
 async function doubleInChild(): Promise<BenchTarget> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--double'], {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve-double'], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -52,19 +67,123 @@ async function doubleInChild(): Promise<BenchTarget> {
         });
         child.send({ id });
       }),
-    revokeTask: async (agentId, taskId) => {
-      const res = await fetch(
-        `${info.url}/v1/tasks/${encodeURIComponent(taskId)}/revoke?agent=${encodeURIComponent(agentId)}`,
-        { method: 'POST', headers: { authorization: `Bearer ${info.apiKey}` } },
-      );
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`revoke answered ${res.status}`);
-    },
+    revokeTask: (agent, task) => revokeTask(info.url, info.apiKey, agent, task),
     close: async () => {
       child.kill();
       await new Promise((r) => child.once('exit', r));
     },
   };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/**
+ * `mandate serve` in a child process with one operator key (resource_server, revoker), on the
+ * in-memory store, or on Redis under a prefix of its own, deleted afterwards.
+ */
+async function realBroker(store: 'memory' | 'redis'): Promise<BenchTarget> {
+  const prefix = `bench-${randomBytes(6).toString('hex')}`;
+  const dir = mkdtempSync(join(tmpdir(), 'mandate-bench-'));
+  const td = await createTestTrustDomain('bench.example', dir);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const apiKey = `mdt_${randomBytes(24).toString('base64url')}`;
+  const config = join(dir, 'mandate.yaml');
+  writeFileSync(
+    config,
+    stringify({
+      server: { host: '127.0.0.1', port },
+      issuer: url,
+      trust: {
+        spiffe: [
+          { trust_domain: td.trustDomain, bundle_file: td.bundleFile, audiences: ['mandate'] },
+        ],
+      },
+      resources: TEST_RESOURCES,
+      policy: { dir: EXAMPLE_POLICY_DIR },
+      ...(store === 'redis' ? { store: { redis_url: REDIS_URL, prefix } } : {}),
+      operators: {
+        api_keys: [
+          {
+            name: 'bench',
+            sha256: createHash('sha256').update(apiKey).digest('hex'),
+            roles: ['resource_server', 'revoker'],
+          },
+        ],
+      },
+    }),
+  );
+  const child = spawn(
+    process.execPath,
+    ['--no-turbo-inline-js-wasm-calls', join(REPO, 'bin/mandate.js'), 'serve', '-c', config],
+    {
+      cwd: REPO,
+      env: { ...process.env, LOG_LEVEL: 'error' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const exited = new Promise((r) => child.once('exit', r));
+  const end = Date.now() + 30_000;
+  while (
+    !(await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
+    if (Date.now() > end || child.exitCode !== null) throw new Error('the broker did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const agentId = `spiffe://${td.trustDomain}/agent/triage`;
+  const svid = await td.svid({ path: '/agent/triage', expiresIn: 3_000 });
+  return {
+    issuer: url,
+    brokerUrl: url,
+    apiKey,
+    getToken: async () => {
+      const res = await fetch(`${url}/token-exchange`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+          subject_token: svid,
+          subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+          audience: 'tickets',
+          scope: 'tickets:read',
+          intent: { purpose: 'triage ticket T-1', targets: ['T-1'] },
+        }),
+      });
+      const body = (await res.json()) as Record<string, string>;
+      if (res.status !== 200) throw new Error(`exchange answered ${res.status}: ${body.error}`);
+      return { token: body.access_token!, agentId, taskId: body.task_id! };
+    },
+    revokeTask: (agent, task) => revokeTask(url, apiKey, agent, task),
+    close: async () => {
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+      if (store === 'redis') {
+        const redis = await connectRedis();
+        await deleteKeys(redis, prefix);
+        redis.disconnect();
+      }
+    },
+  };
+}
+
+/** The operator's revoke, as an operator sends it; resolves once the broker answered 200. */
+async function revokeTask(url: string, key: string, agent: string, task: string): Promise<void> {
+  const res = await fetch(
+    `${url}/v1/tasks/${encodeURIComponent(task)}/revoke?agent=${encodeURIComponent(agent)}`,
+    { method: 'POST', headers: { authorization: `Bearer ${key}` } },
+  );
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`revoke answered ${res.status}`);
 }
 
 async function runDouble(): Promise<void> {
@@ -91,9 +210,22 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const revocations = Number(process.argv[2] ?? 200);
-  const target = await doubleInChild();
-  const common = { issuer: target.issuer, brokerUrl: target.brokerUrl, audience: FAKE_AUDIENCE };
+  const which = process.argv[2] ?? 'broker';
+  const revocations = Number(process.argv[3] ?? 200);
+  const targets = {
+    broker: ['the real broker (mandate serve, in-memory store)', () => realBroker('memory')],
+    'broker-redis': ['the real broker (mandate serve, Redis store)', () => realBroker('redis')],
+    double: ['the broker test double', doubleInChild],
+  } as const;
+  if (!(which in targets)) throw new Error(`target: ${Object.keys(targets).join(', ')}`);
+  const [label, start] = targets[which as keyof typeof targets];
+  const target = await start();
+  process.stdout.write(`target: ${label}, in its own process, over loopback\n`);
+  const common = {
+    issuer: target.issuer,
+    brokerUrl: target.brokerUrl,
+    audience: TEST_RESOURCES.tickets.audience,
+  };
   const feed = createVerifier({ ...common, revocation: { mode: 'feed', apiKey: target.apiKey } });
   const none = createVerifier({ ...common, revocation: { mode: 'none' } });
   await feed.ready();
@@ -159,5 +291,5 @@ async function main(): Promise<void> {
   );
 }
 
-if (process.argv.includes('--double')) await runDouble();
+if (process.argv.includes('--serve-double')) await runDouble();
 else await main();
