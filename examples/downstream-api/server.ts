@@ -15,6 +15,8 @@ export interface DownstreamApiOptions {
   readonly issuer: string;
   /** Where the broker answers (default: the issuer). */
   readonly brokerUrl?: string;
+  /** Where the revocation feed answers, when not at brokerUrl (the broker's `admin.listen`). */
+  readonly feedUrl?: string;
   /** An operator API key with the resource_server role. */
   readonly apiKey: string;
   readonly audience?: string;
@@ -58,6 +60,7 @@ export async function startTicketsApi(options: DownstreamApiOptions): Promise<Ru
   const verifier = createVerifier({
     issuer: options.issuer,
     ...(options.brokerUrl ? { brokerUrl: options.brokerUrl } : {}),
+    ...(options.feedUrl ? { feedUrl: options.feedUrl } : {}),
     audience: options.audience ?? 'https://tickets.example',
     revocation,
   });
@@ -77,7 +80,7 @@ export async function startTicketsApi(options: DownstreamApiOptions): Promise<Ru
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { MANDATE_ISSUER, MANDATE_URL, MANDATE_API_KEY, PORT } = process.env;
+  const { MANDATE_ISSUER, MANDATE_URL, MANDATE_FEED_URL, MANDATE_API_KEY, PORT } = process.env;
   if (!MANDATE_ISSUER || !MANDATE_API_KEY) {
     process.stderr.write('set MANDATE_ISSUER and MANDATE_API_KEY (role resource_server)\n');
     process.exit(1);
@@ -85,6 +88,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const api = await startTicketsApi({
     issuer: MANDATE_ISSUER,
     ...(MANDATE_URL ? { brokerUrl: MANDATE_URL } : {}),
+    ...(MANDATE_FEED_URL ? { feedUrl: MANDATE_FEED_URL } : {}),
     apiKey: MANDATE_API_KEY,
     port: Number(PORT ?? 3000),
   });

@@ -45,6 +45,11 @@ export interface VerifierOptions {
   readonly revocation: RevocationOptions;
   /** Where the broker answers, when it differs from `issuer` (default `issuer`). */
   readonly brokerUrl?: string;
+  /**
+   * Where the revocation feed answers (default `brokerUrl`): the broker's operator listener,
+   * when it serves the operator API on a listener of its own (`admin.listen`).
+   */
+  readonly feedUrl?: string;
   /** The JWKS location (default `{brokerUrl}/.well-known/jwks.json`). */
   readonly jwksUri?: string;
   /** Signature algorithms accepted (default ES256, ES384, EdDSA, Ed25519). */
@@ -148,7 +153,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const held = new RevocationList({ graceSeconds: clockTolerance });
     list = held;
     feed = new RevocationFeed({
-      brokerUrl,
+      brokerUrl: options.feedUrl ?? brokerUrl,
       apiKey: revocation.apiKey,
       silenceLimitMs: maxStalenessMs,
       onEntry: (entry) => {
