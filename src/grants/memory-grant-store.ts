@@ -1,10 +1,12 @@
 import type { Clock } from '../platform/clock.js';
+import type { LoopLimits, LoopRule, LoopTrip, RateLimit } from './loop-rules.js';
 import type { RevocationKind } from '../revocation/revocation-entry.js';
 import { MemoryRevocationFeed } from '../revocation/memory-revocation-feed.js';
 import type {
   GrantFilter,
   GrantLookup,
   GrantRecord,
+  GrantRefusal,
   GrantStore,
   HaltInfo,
   RecordGrantInput,
@@ -25,12 +27,21 @@ interface MemoryTask {
   expiresAt: number;
   grants: Map<string, GrantRecord>;
   halt?: HaltInfo;
+  /** Recent exchanges for the window rules: time and intent fingerprint. */
+  window: { at: number; fp: string }[];
+  /** `exchanges` and time at the last resume: loop budgets count from there. */
+  budgetBase: number;
+  ageBase: number;
 }
 
 interface MemoryAgent {
   tasks: Map<string, MemoryTask>;
   /** Epoch ms until which the agent is blocked, if it is. */
   blockedUntil?: number;
+  /** When its tasks were halted by loop rules, epoch ms. */
+  halts: number[];
+  /** Exchange count of the current rate-limit window. */
+  rate?: { slot: number; count: number };
 }
 
 /** Options of {@link MemoryGrantStore}. */
@@ -63,19 +74,19 @@ export class MemoryGrantStore implements GrantStore {
 
   recordGrant(input: RecordGrantInput): Promise<RecordGrantResult> {
     const { grant, now } = input;
+    const refuse = (refusal: GrantRefusal) => ok<RecordGrantResult>({ ok: false, refusal });
     const agent = this.#agent(grant.agentId);
-    if (agent.blockedUntil !== undefined && agent.blockedUntil > now) {
-      return Promise.resolve({ ok: false, refusal: { reason: 'agent_blocked' } });
-    }
+    if (agent.blockedUntil !== undefined && agent.blockedUntil > now)
+      return refuse({ reason: 'agent_blocked' });
+    const retryAfter = countRate(agent, input.rateLimit, now);
+    if (retryAfter !== undefined)
+      return refuse({ reason: 'rate_limited', retryAfterSeconds: retryAfter });
     let task = this.#task(grant.agentId, grant.taskId, now);
     if (task && task.status !== 'active') {
-      return Promise.resolve({
-        ok: false,
-        refusal: {
-          reason: 'task_not_active',
-          status: task.status,
-          ...(task.halt ? { rule: task.halt.rule } : {}),
-        },
+      return refuse({
+        reason: 'task_not_active',
+        status: task.status,
+        ...(task.halt ? { rule: task.halt.rule } : {}),
       });
     }
     if (!task) {
@@ -86,15 +97,54 @@ export class MemoryGrantStore implements GrantStore {
         exchanges: 0,
         expiresAt: now + input.maxTaskAgeSeconds * 1000,
         grants: new Map(),
+        window: [],
+        budgetBase: 0,
+        ageBase: now,
       };
       agent.tasks.set(grant.taskId, task);
     }
-    if (grant.expiresAt * 1000 > task.expiresAt) {
-      return Promise.resolve({ ok: false, refusal: { reason: 'task_expired' } });
+    if (grant.expiresAt * 1000 > task.expiresAt) return refuse({ reason: 'task_expired' });
+    const fp = input.fingerprint ?? '';
+    if (input.loops) {
+      const broken = checkLoopRules(task, input.loops, fp, now);
+      if (broken)
+        return refuse({
+          reason: 'loop_tripped',
+          trip: this.#trip(grant, task, input.loops, broken, now),
+        });
+      task.window.push({ at: now, fp });
     }
     task.exchanges += 1;
     task.grants.set(grant.jti, grant);
-    return Promise.resolve({ ok: true, task: snapshot(grant.agentId, grant.taskId, task, now) });
+    return ok({ ok: true, task: snapshot(grant.agentId, grant.taskId, task, now) });
+  }
+
+  /** Halts the task, revokes its grants, and blocks the agent past its halted-task limit. */
+  #trip(
+    grant: GrantRecord,
+    task: MemoryTask,
+    loops: LoopLimits,
+    broken: BrokenRule,
+    now: number,
+  ): LoopTrip {
+    const agent = this.#agent(grant.agentId);
+    const killed = killTask(task, 'halted', now);
+    task.window = [];
+    const window = broken.windowSeconds === undefined ? '' : ` in ${broken.windowSeconds}s`;
+    const reason = `loop rule ${broken.rule}: ${broken.count} > ${broken.limit}${window}`;
+    task.halt = { rule: broken.rule, reason, at: now };
+    this.#append(now, 'task', grant.agentId, { task: grant.taskId }, killed.until, reason);
+    agent.halts = [...agent.halts.filter((at) => at > now - loops.agentWindowMs), now];
+    const trip: LoopTrip = { ...broken, revoked: killed.revoked, haltedTasks: agent.halts.length };
+    if (agent.halts.length <= loops.maxHaltedTasks) return trip;
+    agent.blockedUntil = now + loops.blockForMs;
+    const rest = this.#revokeAgent(
+      grant.agentId,
+      `blocked: ${agent.halts.length} tasks halted in ${Math.floor(loops.agentWindowMs / 1000)}s`,
+      now,
+      false,
+    );
+    return { ...trip, revoked: trip.revoked + rest.revoked, blockedUntil: agent.blockedUntil };
   }
 
   getGrant(agentId: string, jti: string): Promise<GrantLookup | null> {
@@ -188,8 +238,12 @@ export class MemoryGrantStore implements GrantStore {
     const task = this.#task(agentId, taskId, now);
     if (!task) return ok(null);
     if (task.status === 'halted') {
+      // loop budgets start afresh from here, or the next exchange would trip again at once
       task.status = 'active';
       delete task.halt;
+      task.window = [];
+      task.budgetBase = task.exchanges;
+      task.ageBase = now;
     }
     return ok(snapshot(agentId, taskId, task, now));
   }
@@ -212,12 +266,11 @@ export class MemoryGrantStore implements GrantStore {
     return Promise.resolve();
   }
 
-  #revokeAgent(agentId: string, reason: string, now: number): RevokeResult {
+  #revokeAgent(agentId: string, reason: string, now: number, includeHalted = true): RevokeResult {
     let revoked = 0;
     let until = Math.floor(now / 1000);
-    for (const [, taskId, task] of this.#tasks(agentId, now)) {
-      void taskId;
-      if (task.status !== 'active' && task.status !== 'halted') continue;
+    for (const [, , task] of this.#tasks(agentId, now)) {
+      if (task.status !== 'active' && !(includeHalted && task.status === 'halted')) continue;
       const killed = killTask(task, 'revoked', now);
       revoked += killed.revoked;
       until = Math.max(until, killed.until);
@@ -239,7 +292,7 @@ export class MemoryGrantStore implements GrantStore {
   #agent(agentId: string): MemoryAgent {
     let agent = this.#agents.get(agentId);
     if (!agent) {
-      agent = { tasks: new Map() };
+      agent = { tasks: new Map(), halts: [] };
       this.#agents.set(agentId, agent);
     }
     return agent;
@@ -309,4 +362,59 @@ function snapshot(agentId: string, taskId: string, task: MemoryTask, now: number
     liveGrants,
     ...(task.halt ? { halt: task.halt } : {}),
   };
+}
+
+/** A loop rule that an exchange would break, with the numbers that broke it. */
+interface BrokenRule {
+  readonly rule: LoopRule;
+  readonly count: number;
+  readonly limit: number;
+  readonly windowSeconds?: number;
+}
+
+/** The first loop rule the next exchange of `task` would break, in the Redis script's order. */
+function checkLoopRules(
+  task: MemoryTask,
+  loops: LoopLimits,
+  fp: string,
+  now: number,
+): BrokenRule | undefined {
+  task.window = task.window.filter((e) => e.at > now - loops.windowMs);
+  const windowSeconds = loops.windowMs / 1000;
+  const inWindow = task.window.length + 1;
+  if (inWindow > loops.maxExchanges)
+    return { rule: 'max_exchanges', count: inWindow, limit: loops.maxExchanges, windowSeconds };
+  const identical = task.window.filter((e) => e.fp === fp).length + 1;
+  if (identical > loops.maxIdentical)
+    return { rule: 'max_identical', count: identical, limit: loops.maxIdentical, windowSeconds };
+  const grants = task.exchanges - task.budgetBase + 1;
+  if (grants > loops.maxGrants)
+    return { rule: 'max_grants', count: grants, limit: loops.maxGrants };
+  let live = 1;
+  for (const g of task.grants.values()) if (g.expiresAt * 1000 > now) live += 1;
+  if (live > loops.maxLiveGrants)
+    return { rule: 'max_live_grants', count: live, limit: loops.maxLiveGrants };
+  const age = now - task.ageBase;
+  if (age > loops.maxTaskAgeMs) {
+    return {
+      rule: 'max_task_age',
+      count: Math.floor(age / 1000),
+      limit: Math.floor(loops.maxTaskAgeMs / 1000),
+    };
+  }
+  return undefined;
+}
+
+/** Counts one exchange against the agent's rate; the Retry-After seconds when over it. */
+function countRate(
+  agent: MemoryAgent,
+  limit: RateLimit | undefined,
+  now: number,
+): number | undefined {
+  if (!limit || limit.max <= 0) return undefined;
+  const slot = Math.floor(now / limit.windowMs);
+  if (agent.rate?.slot !== slot) agent.rate = { slot, count: 0 };
+  agent.rate.count += 1;
+  if (agent.rate.count <= limit.max) return undefined;
+  return Math.max(1, Math.ceil(((slot + 1) * limit.windowMs - now) / 1000));
 }

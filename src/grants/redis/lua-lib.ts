@@ -63,6 +63,21 @@ local function killTask(tid, status)
   return n, maxExp
 end
 
+-- Ends every task of the agent that is active (and halted ones too when asked), killing their
+-- grants; returns live grants killed and the latest expiry among them.
+local function killAgent(includeHalted)
+  local total, latest = 0, 0
+  for _, tid in ipairs(redis.call('ZRANGE', base .. 'tasks', 0, -1)) do
+    local t = loadTask(tid)
+    if t and (t.status == 'active' or (includeHalted and t.status == 'halted')) then
+      local n, maxExp = killTask(tid, 'revoked')
+      total = total + n
+      if maxExp > latest then latest = maxExp end
+    end
+  end
+  return total, latest
+end
+
 local function untilSeconds(maxExpMs)
   if maxExpMs > 0 then return math.ceil(maxExpMs / 1000) end
   return math.floor(now / 1000)

@@ -15,6 +15,7 @@ import type {
   GrantLookup,
   GrantRecord,
   GrantStore,
+  GrantRefusal,
   RecordGrantInput,
   RecordGrantResult,
   RevocationListener,
@@ -23,6 +24,7 @@ import type {
   TaskState,
   TaskStatus,
 } from '../grant-store.js';
+import type { LoopRule } from '../loop-rules.js';
 import { KeyLayout } from './key-layout.js';
 import { STORE_SCRIPTS } from './scripts.js';
 import { guarded } from './store-errors.js';
@@ -56,6 +58,22 @@ interface GrantView {
   targets: string;
   iat: string;
   exp: string;
+}
+
+/** The reply of the record-grant script. */
+interface RecordReply {
+  ok?: true;
+  task?: TaskView;
+  refusal?: 'agent_blocked' | 'task_not_active' | 'task_expired' | 'rate_limited' | 'loop_tripped';
+  status?: TaskStatus;
+  rule?: LoopRule;
+  retry_after?: number;
+  count?: number;
+  limit?: number;
+  window?: number;
+  revoked?: number;
+  halted_tasks?: number;
+  blocked_until?: number;
 }
 
 interface RevokeView {
@@ -132,26 +150,9 @@ export class RedisGrantStore implements GrantStore {
         grant.tier,
         JSON.stringify(grant.targets),
         String(grant.issuedAt),
+        ...loopArgs(input),
       );
-      const reply = JSON.parse(raw!) as {
-        ok?: true;
-        task?: TaskView;
-        refusal?: 'agent_blocked' | 'task_not_active' | 'task_expired';
-        status?: TaskStatus;
-        rule?: string;
-      };
-      if (reply.ok) return { ok: true, task: toTask(reply.task!) };
-      if (reply.refusal === 'task_not_active') {
-        return {
-          ok: false,
-          refusal: {
-            reason: 'task_not_active',
-            status: reply.status!,
-            ...(reply.rule ? { rule: reply.rule } : {}),
-          },
-        };
-      }
-      return { ok: false, refusal: { reason: reply.refusal! } };
+      return toRecordResult(JSON.parse(raw!) as RecordReply);
     });
   }
 
@@ -398,4 +399,57 @@ function toGrant(agentId: string, view: GrantView): GrantRecord {
     issuedAt: Number(view.iat),
     expiresAt: Number(view.exp),
   };
+}
+
+/** ARGV 15-27 of the record-grant script: loop rules, rate limit, fingerprint. */
+function loopArgs(input: RecordGrantInput): string[] {
+  const l = input.loops;
+  const loops = l
+    ? [
+        '1',
+        l.windowMs,
+        l.maxExchanges,
+        l.maxIdentical,
+        l.maxGrants,
+        l.maxLiveGrants,
+        l.maxTaskAgeMs,
+        l.agentWindowMs,
+        l.maxHaltedTasks,
+        l.blockForMs,
+      ]
+    : ['0', 1, 0, 0, 0, 0, 0, 1, 0, 1];
+  const rate = input.rateLimit ? [input.rateLimit.max, input.rateLimit.windowMs] : [0, 1];
+  return [...loops, ...rate, input.fingerprint ?? ''].map(String);
+}
+
+function toRecordResult(reply: RecordReply): RecordGrantResult {
+  if (reply.ok) return { ok: true, task: toTask(reply.task!) };
+  const refusal = ((): GrantRefusal => {
+    switch (reply.refusal) {
+      case 'task_not_active':
+        return {
+          reason: 'task_not_active',
+          status: reply.status!,
+          ...(reply.rule ? { rule: reply.rule } : {}),
+        };
+      case 'rate_limited':
+        return { reason: 'rate_limited', retryAfterSeconds: reply.retry_after! };
+      case 'loop_tripped':
+        return {
+          reason: 'loop_tripped',
+          trip: {
+            rule: reply.rule!,
+            count: reply.count!,
+            limit: reply.limit!,
+            ...(reply.window !== undefined ? { windowSeconds: reply.window } : {}),
+            revoked: reply.revoked ?? 0,
+            haltedTasks: reply.halted_tasks ?? 1,
+            ...(reply.blocked_until !== undefined ? { blockedUntil: reply.blocked_until } : {}),
+          },
+        };
+      default:
+        return { reason: reply.refusal as 'agent_blocked' | 'task_expired' };
+    }
+  })();
+  return { ok: false, refusal };
 }
