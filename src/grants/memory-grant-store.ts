@@ -128,12 +128,16 @@ export class MemoryGrantStore implements GrantStore {
     now: number,
   ): LoopTrip {
     const agent = this.#agent(grant.agentId);
+    const live = [...task.grants.values()].filter((g) => g.expiresAt * 1000 > now);
     const killed = killTask(task, 'halted', now);
     task.window = [];
     const window = broken.windowSeconds === undefined ? '' : ` in ${broken.windowSeconds}s`;
     const reason = `loop rule ${broken.rule}: ${broken.count} > ${broken.limit}${window}`;
     task.halt = { rule: broken.rule, reason, at: now };
-    this.#append(now, 'task', grant.agentId, { task: grant.taskId }, killed.until, reason);
+    // One grant entry per revoked token, not a task entry: a task entry would also revoke the
+    // tokens the task gets after an operator resumes it, for as long as the entry lasts.
+    for (const g of live)
+      this.#append(now, 'grant', grant.agentId, { jti: g.jti }, g.expiresAt, reason);
     agent.halts = [...agent.halts.filter((at) => at > now - loops.agentWindowMs), now];
     const trip: LoopTrip = { ...broken, revoked: killed.revoked, haltedTasks: agent.halts.length };
     if (agent.halts.length <= loops.maxHaltedTasks) return trip;

@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import type { Redis } from 'ioredis';
 import { testClock, type TestClock } from '../grants/grant-store.contract.js';
 import { connectRedis, deleteKeys, uniquePrefix } from '../grants/redis-support.js';
@@ -101,6 +102,10 @@ describe('a looping agent against the real Redis', () => {
     const tokens = await granted('repeat', 3, () => ({ task_id: 'L-repeat' }));
     const trip = await exchange('repeat', { task_id: 'L-repeat' });
     await expectHalted('repeat', 'L-repeat', 'max_identical', tokens, trip);
+    const feed = await call(t.url, 'GET', '/v1/revocations', OPERATOR_KEYS.resource_server.key);
+    expect((feed.body.revocations as { jti?: string }[]).map((e) => e.jti).sort()).toEqual(
+      tokens.map((token) => decodeJwt(token).jti).sort(),
+    );
     const halted = await call(
       t.url,
       'GET',

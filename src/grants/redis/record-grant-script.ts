@@ -3,7 +3,7 @@ import { script } from './store-script.js';
 /**
  * Records a grant in one atomic step: refuses a blocked agent, counts the agent's exchange rate,
  * refuses a task that is not active or too old, creates a new task, applies the loop rules and,
- * when one trips, halts the task, revokes its grants, appends the revocation and, past the
+ * when one trips, halts the task, revokes its grants, appends their revocations and, past the
  * agent's halted-task limit, blocks the agent and revokes the rest of what it holds.
  *
  * ARGV: 1 now, 2 retention, 3 task id, 4 agent id, 5 purpose, 6 max task age ms, 7 jti,
@@ -90,13 +90,17 @@ if loopsOn then
     rule, count, limit = 'max_task_age', math.floor(age / 1000), loopAge / 1000
   end
   if rule then
-    local n, maxExp = killTask(tid, 'halted')
+    local n, _, live = killTask(tid, 'halted')
     redis.call('DEL', wkey)
     local reason = 'loop rule ' .. rule .. ': ' .. int(count) .. ' > ' .. int(limit)
     if window then reason = reason .. ' in ' .. int(window) .. 's' end
     redis.call('HSET', tkey, 'halt_rule', rule, 'halt_reason', reason, 'halt_at', int(now))
-    append(retention, { 'kind', 'task', 'agent', agent, 'task', tid, 'at', int(now),
-      'until', int(untilSeconds(maxExp)), 'reason', reason })
+    -- One grant entry per revoked token, not a task entry: a task entry would also revoke the
+    -- tokens the task gets after an operator resumes it, for as long as the entry lasts.
+    for _, g in ipairs(live) do
+      append(retention, { 'kind', 'grant', 'agent', agent, 'jti', g[1], 'at', int(now),
+        'until', int(g[2] / 1000), 'reason', reason })
+    end
     local hkey = base .. 'halts'
     redis.call('ZADD', hkey, now, tid .. '@' .. int(now))
     redis.call('ZREMRANGEBYSCORE', hkey, '-inf', int(now - agentWindow))
