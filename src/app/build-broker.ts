@@ -1,27 +1,26 @@
 import type { Express } from 'express';
+import type { Redis } from 'ioredis';
+import { createOperatorLog } from '../admin/operator-log.js';
+import type { ApprovalGate } from '../approvals/approval-gate.js';
+import { createApprovalGate } from '../approvals/create-approval-gate.js';
 import { createLoggerAudit, type AuditLog } from '../audit/audit-log.js';
 import { DEFAULTS } from '../config/defaults.js';
 import type { Config } from '../config/load-config.js';
 import { ensureDevTrustDomain } from '../dev/dev-trust-domain.js';
 import { TokenExchange } from '../exchange/token-exchange.js';
-import type { Redis } from 'ioredis';
-import { createOperatorLog } from '../admin/operator-log.js';
 import { createGrantStore } from '../grants/create-grant-store.js';
 import type { GrantStore } from '../grants/grant-store.js';
 import type { LoopLimits, RateLimit } from '../grants/loop-rules.js';
 import { createLoopTripReporter } from '../grants/report-loop-trip.js';
 import { createAdminApp, createHttpApp } from '../http/create-http-app.js';
-import { readSpiffeBundleFile } from '../identity/spiffe-bundle.js';
-import { SpiffeTrust } from '../identity/spiffe-trust.js';
-import { createSubjectVerifier } from '../identity/verify-subject-token.js';
+import { createIdentity } from '../identity/create-identity.js';
 import { Catalogue } from '../intent/catalogue.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { randomIds, type IdGenerator } from '../platform/ids.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { ApiKeys } from '../operators/api-keys.js';
-import { CedarEngine } from '../policy/cedar-engine.js';
-import { loadPolicySet } from '../policy/load-policy-set.js';
+import { LivePolicy } from '../policy/live-policy.js';
 import { OwnTokenVerifier } from '../revocation/verify-own-token.js';
 import { KeyRing } from '../tokens/key-ring.js';
 
@@ -46,7 +45,10 @@ export interface Broker {
   readonly store: GrantStore;
   readonly metrics: Metrics;
   readonly logger: Logger;
-  /** Releases the store and timers. */
+  /** The serving policy set; `reload()` on SIGHUP. */
+  readonly policy: LivePolicy;
+  readonly approvals: ApprovalGate;
+  /** Releases the store, policy watchers and timers. */
   close(): Promise<void>;
 }
 
@@ -74,13 +76,16 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
       'DEV MODE: trusting a local dev trust domain whose key is on this disk. Never run this config in production.',
     );
   }
-  const trust = new SpiffeTrust();
-  for (const domain of spiffe) {
-    trust.setBundle(
-      readSpiffeBundleFile(domain.trust_domain, domain.bundle_file),
-      domain.audiences,
-    );
-  }
+  const metrics = createMetrics();
+  const identity = await createIdentity({
+    brokerIssuer: config.issuer,
+    trust: { ...config.trust, spiffe },
+    configDir: config.configDir,
+    clockTolerance: config.limits.clock_tolerance,
+    clock,
+    logger,
+    metrics,
+  });
 
   const keyRing =
     config.signing.keys.length > 0
@@ -93,34 +98,41 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
   }
 
   const catalogue = Catalogue.fromConfig(config.resources);
-  const policy = new CedarEngine(loadPolicySet(config.policy.dir, catalogue));
-  const bundle = deps.store
+  const grants = deps.store
     ? { store: deps.store, close: () => deps.store!.close() }
     : await createGrantStore(config, { clock, logger });
-  const store = bundle.store;
-  const metrics = createMetrics();
-  const verifySubject = createSubjectVerifier({
-    trust,
-    clock,
-    clockTolerance: config.limits.clock_tolerance,
-    maxTokenBytes: DEFAULTS.maxSubjectTokenBytes,
+  const store = grants.store;
+  const redis = 'redis' in grants ? grants.redis : undefined;
+  const policy = LivePolicy.start({
+    dir: config.policy.dir,
+    catalogue,
+    claims: config.policy.claims,
+    logger,
+    metrics,
+    watch: config.policy.watch,
+    debounceMs: DEFAULTS.policyReloadDebounceMs,
   });
+  const approvals = createApprovalGate(config, { redis, clock, metrics, logger });
+  const ttl = {
+    tierTtlSeconds: {
+      read: config.tiers.read.ttl,
+      write: config.tiers.write.ttl,
+      destructive: config.tiers.destructive.ttl,
+    },
+    maxTokenTtlSeconds: config.limits.max_token_ttl,
+  };
+  const sensitivityFloor = config.tiers.sensitivity_floor ?? DEFAULTS.sensitivityFloor;
 
   const exchange = new TokenExchange({
     issuer: config.issuer,
-    verifySubject,
+    verifySubject: identity.verifySubject,
     catalogue,
-    ttl: {
-      tierTtlSeconds: {
-        read: config.tiers.read.ttl,
-        write: config.tiers.write.ttl,
-        destructive: config.tiers.destructive.ttl,
-      },
-      maxTokenTtlSeconds: config.limits.max_token_ttl,
-    },
+    ttl,
+    sensitivityFloor,
     maxTaskAgeSeconds: config.limits.max_task_age,
     policy,
     store,
+    approvals,
     keyRing,
     clock,
     ids: deps.ids ?? randomIds,
@@ -139,22 +151,37 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     metrics,
     logger,
     maxBodyBytes: DEFAULTS.maxBodyBytes,
+    approvals,
+    evaluationContext: () => ({
+      policy: policy.engine,
+      catalogue,
+      ttl,
+      sensitivityFloor,
+      now: clock.now(),
+    }),
     verifier: new OwnTokenVerifier({ issuer: config.issuer, keyRing, clock }),
-    verifySubject,
+    verifySubject: identity.verifySubject,
     clock,
     operatorLog: createOperatorLog(logger),
     withOperatorApi: config.admin === undefined,
   };
+  const close = async () => {
+    policy.close();
+    identity.close();
+    await grants.close();
+  };
   return {
     app: createHttpApp(httpOptions),
     ...(config.admin ? { adminApp: createAdminApp(httpOptions) } : {}),
-    ...('redis' in bundle && bundle.redis ? { redis: bundle.redis } : {}),
+    ...(redis ? { redis } : {}),
     config,
     keyRing,
     store,
     metrics,
     logger,
-    close: () => bundle.close(),
+    policy,
+    approvals,
+    close,
   };
 }
 

@@ -11,6 +11,7 @@ import { generateApiKey } from '../operators/api-keys.js';
 import { OPERATOR_ROLES, type OperatorRole } from '../operators/operator.js';
 import { createLogger } from '../platform/logger.js';
 import { PolicyLoadError } from '../policy/load-policy-set.js';
+import { addPolicyCommands } from './policy-commands.js';
 
 const DEFAULT_CONFIG = 'config/mandate.yaml';
 
@@ -50,6 +51,8 @@ async function serve(options: { config?: string }): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // SIGHUP re-reads the policy folder; a broken set is logged and the serving one kept.
+  process.on('SIGHUP', () => broker.policy.reload());
 }
 
 async function devSvid(
@@ -113,6 +116,8 @@ program
       `key: ${key}\n\noperators:\n  api_keys:\n    - name: ${options.name}\n      sha256: ${sha256}\n      roles: [${roles.join(', ')}]\n`,
     );
   });
+
+addPolicyCommands(program, readConfig);
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError || err instanceof PolicyLoadError)

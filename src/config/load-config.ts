@@ -70,7 +70,9 @@ export function parseConfig(raw: unknown, file: string, env: ConfigEnv = {}): Co
     },
     trust: {
       ...config.trust,
-      spiffe: config.trust.spiffe.map((t) => ({ ...t, bundle_file: at(t.bundle_file) })),
+      spiffe: config.trust.spiffe.map((t) =>
+        t.bundle_file === undefined ? t : { ...t, bundle_file: at(t.bundle_file) },
+      ),
     },
     policy: { ...config.policy, dir: at(config.policy.dir) },
     ...(config.dev ? { dev: { ...config.dev, dir: at(config.dev.dir) } } : {}),

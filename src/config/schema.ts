@@ -17,6 +17,8 @@ const trustDomain = z
   .string()
   .regex(/^[a-z0-9._-]{1,255}$/, 'a trust domain is lower-case letters, digits, ".", "_" and "-"');
 
+const unique = (values: string[]) => new Set(values).size === values.length;
+
 /** The operation classes of scopes, from least to most dangerous. */
 export const SCOPE_CLASSES = ['read', 'write', 'destructive'] as const;
 export type ScopeClass = (typeof SCOPE_CLASSES)[number];
@@ -24,23 +26,69 @@ export type ScopeClass = (typeof SCOPE_CLASSES)[number];
 export const SENSITIVITIES = ['public', 'internal', 'confidential', 'restricted'] as const;
 export type Sensitivity = (typeof SENSITIVITIES)[number];
 
-const spiffeTrust = z.strictObject({
-  trust_domain: trustDomain,
-  bundle_file: z.string().min(1),
-  audiences: z.array(z.string().min(1)).min(1).default([DEFAULTS.subjectAudience]),
-});
+/** Key material is fetched over HTTPS only. */
+const httpsUrl = z.url().refine((u) => u.startsWith('https://'), 'must be an https:// URL');
+/** PEM file of CA certificates for a private CA (e.g. a Kubernetes API server). */
+const caFile = z.string().min(1).optional();
+
+const spiffeTrust = z
+  .strictObject({
+    trust_domain: trustDomain,
+    bundle_file: z.string().min(1).optional(),
+    bundle_endpoint: z.strictObject({ url: httpsUrl, ca_file: caFile }).optional(),
+    audiences: z.array(z.string().min(1)).min(1).default([DEFAULTS.subjectAudience]),
+  })
+  .refine(
+    (t) => (t.bundle_file === undefined) !== (t.bundle_endpoint === undefined),
+    'give exactly one of bundle_file or bundle_endpoint',
+  );
+
+/** Asymmetric algorithms only: an HMAC key would be a secret shared with every verifier. */
+export const OIDC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
+
+/** A claim condition: an exact value or an anchored glob (`*`, `?`); never a regex. */
+const claimValue = z.union([
+  z.string().max(256),
+  z.strictObject({ glob: z.string().min(1).max(256) }),
+]);
 
 const oidcTrust = z.strictObject({
-  issuer: z.url(),
-  jwks_uri: z.url().optional(),
+  issuer: httpsUrl,
+  jwks_uri: httpsUrl.optional(),
+  ca_file: caFile,
   audiences: z.array(z.string().min(1)).min(1).default([DEFAULTS.subjectAudience]),
-  agent_id: z.string().min(1).default('{iss}#{sub}'),
+  algorithms: z.array(z.enum(OIDC_ALGORITHMS)).min(1).default(['RS256', 'ES256']),
+  claims: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9_.:-]{1,64}(\/[A-Za-z0-9_.:-]{1,64}){0,7}$/, 'a claim path'),
+      z.union([claimValue, z.array(claimValue).min(1).max(32)]),
+    )
+    .default({}),
+  agent_id: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^([^{}]|\{[A-Za-z0-9_.:/-]{1,128}\})+$/, 'placeholders are {claim} or {a/b}')
+    .default('{iss}#{sub}'),
 });
 
 const resource = z.strictObject({
   audience: z.string().min(1),
   kind: z.string().min(1).default('api'),
   sensitivity: z.enum(SENSITIVITIES).default('internal'),
+  /** Grant the scopes policy allows and drop the rest, instead of refusing the request. */
+  partial: z.boolean().optional(),
   scopes: z
     .record(
       z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope is a RFC 6749 scope-token'),
@@ -49,7 +97,20 @@ const resource = z.strictObject({
     .refine((scopes) => Object.keys(scopes).length > 0, 'a resource needs at least one scope'),
 });
 
-const tier = z.strictObject({ ttl: duration });
+const tier = z.strictObject({
+  ttl: duration,
+  /** Exchanges at this tier wait for an operator's approval. */
+  require_approval: z.boolean().optional(),
+});
+
+/** A claim of the subject token shown to policy as `principal.claims.<name>`. */
+const policyClaim = z.union([
+  z.string().min(1).max(128),
+  z.strictObject({
+    name: z.string().min(1).max(128),
+    type: z.enum(['string', 'long', 'bool', 'set']).default('string'),
+  }),
+]);
 
 const count = z.number().int().min(1);
 const L = DEFAULTS.loops;
@@ -144,8 +205,14 @@ export const configSchema = z.strictObject({
     .optional(),
   trust: z
     .strictObject({
-      spiffe: z.array(spiffeTrust).default([]),
-      oidc: z.array(oidcTrust).default([]),
+      spiffe: z
+        .array(spiffeTrust)
+        .refine((l) => unique(l.map((t) => t.trust_domain)), 'a trust domain is listed twice')
+        .default([]),
+      oidc: z
+        .array(oidcTrust)
+        .refine((l) => unique(l.map((t) => t.issuer)), 'an issuer is listed twice')
+        .default([]),
     })
     .default({ spiffe: [], oidc: [] }),
   resources: z
@@ -159,16 +226,29 @@ export const configSchema = z.strictObject({
       resource,
     )
     .refine((r) => Object.keys(r).length > 0, 'at least one resource is needed'),
-  tiers: z.strictObject({ read: tier, write: tier, destructive: tier }).default({
-    read: { ttl: DEFAULTS.tierTtlSeconds.read },
-    write: { ttl: DEFAULTS.tierTtlSeconds.write },
-    destructive: { ttl: DEFAULTS.tierTtlSeconds.destructive },
-  }),
+  tiers: z
+    .strictObject({
+      read: tier,
+      write: tier,
+      destructive: tier,
+      /** Sensitivity -> lowest tier for data that sensitive (default in DEFAULTS). */
+      sensitivity_floor: z.partialRecord(z.enum(SENSITIVITIES), z.enum(SCOPE_CLASSES)).optional(),
+    })
+    .default({
+      read: { ttl: DEFAULTS.tierTtlSeconds.read },
+      write: { ttl: DEFAULTS.tierTtlSeconds.write },
+      destructive: { ttl: DEFAULTS.tierTtlSeconds.destructive },
+    }),
   limits: z
     .strictObject({
       max_token_ttl: duration.default(DEFAULTS.maxTokenTtlSeconds),
       max_task_age: duration.default(DEFAULTS.maxTaskAgeSeconds),
-      clock_tolerance: duration.default(DEFAULTS.clockToleranceSeconds),
+      clock_tolerance: duration
+        .refine(
+          (s) => s <= DEFAULTS.maxClockToleranceSeconds,
+          `clock_tolerance is at most ${DEFAULTS.maxClockToleranceSeconds}s`,
+        )
+        .default(DEFAULTS.clockToleranceSeconds),
     })
     .default({
       max_token_ttl: DEFAULTS.maxTokenTtlSeconds,
@@ -176,7 +256,21 @@ export const configSchema = z.strictObject({
       clock_tolerance: DEFAULTS.clockToleranceSeconds,
     }),
   loops,
-  policy: z.strictObject({ dir: z.string().min(1) }),
+  policy: z.strictObject({
+    dir: z.string().min(1),
+    /** Subject-token claims visible to policy; anything else stays out of the decision. */
+    claims: z
+      .array(policyClaim)
+      .default([])
+      .transform((list) =>
+        list.map((c) => (typeof c === 'string' ? { name: c, type: 'string' as const } : c)),
+      ),
+    /** Reload the policy folder when a file in it changes (SIGHUP always reloads). */
+    watch: z.boolean().default(true),
+  }),
+  approvals: z
+    .strictObject({ ttl: duration.default(DEFAULTS.approvalTtlSeconds) })
+    .default({ ttl: DEFAULTS.approvalTtlSeconds }),
   operators: z
     .strictObject({
       api_keys: z

@@ -14,6 +14,10 @@ export interface ExchangeRequest {
   readonly taskId?: string;
   readonly intent: DeclaredIntent;
   readonly requestedTokenType?: string;
+  /** An operator-approved approval this exchange was waiting for. */
+  readonly approvalId?: string;
+  /** A lifetime shorter than the tier's, in seconds. */
+  readonly requestedTtlSeconds?: number;
 }
 
 /** A successful exchange, as the wire returns it (RFC 8693 section 2.2.1 plus task and grant). */

@@ -1,3 +1,5 @@
+import type { ApprovalGate } from '../approvals/approval-gate.js';
+import type { Approval } from '../approvals/approval.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { MandateError, isMandateError } from '../errors.js';
 import type { GrantRefusal, GrantStore, TaskState } from '../grants/grant-store.js';
@@ -9,11 +11,19 @@ import {
 } from '../grants/loop-rules.js';
 import type { SubjectVerifier } from '../identity/verify-subject-token.js';
 import type { Catalogue } from '../intent/catalogue.js';
-import { resolveIntent, type TtlPolicy } from '../intent/resolve-intent.js';
+import type { Intent } from '../intent/intent.js';
+import {
+  resolveIntent,
+  type IntentRequest,
+  type SensitivityFloor,
+  type TtlPolicy,
+} from '../intent/resolve-intent.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { epochSeconds, type Clock } from '../platform/clock.js';
 import type { IdGenerator } from '../platform/ids.js';
-import type { CedarEngine } from '../policy/cedar-engine.js';
+import type { CedarEngine, DecisionInput } from '../policy/cedar-engine.js';
+import type { Decision } from '../policy/decision.js';
+import { grantedScopes } from '../policy/granted-scopes.js';
 import type { KeyRing } from '../tokens/key-ring.js';
 import { mintAccessToken } from '../tokens/mint-token.js';
 import {
@@ -31,9 +41,12 @@ export interface TokenExchangeOptions {
   readonly verifySubject: SubjectVerifier;
   readonly catalogue: Catalogue;
   readonly ttl: TtlPolicy;
+  /** Lowest tier by data sensitivity. */
+  readonly sensitivityFloor: SensitivityFloor;
   readonly maxTaskAgeSeconds: number;
   readonly policy: Pick<CedarEngine, 'decide'>;
   readonly store: GrantStore;
+  readonly approvals: ApprovalGate;
   readonly keyRing: KeyRing;
   readonly clock: Clock;
   readonly ids: IdGenerator;
@@ -103,12 +116,19 @@ export class TokenExchange {
         `requested_token_type ${request.requestedTokenType} is not issued for this audience`,
       );
     }
+    // An approval carries the task it was asked for, so the repeat may omit task_id.
+    const approval =
+      request.approvalId === undefined
+        ? undefined
+        : await o.approvals.presented(request.approvalId, principal.agentId);
     const now = o.clock.now();
     const nowSeconds = epochSeconds(o.clock);
-    const taskId = request.taskId ?? o.ids.taskId();
+    const taskId = request.taskId ?? approval?.taskId ?? o.ids.taskId();
     trail.task = taskId;
     const task =
-      request.taskId === undefined ? null : await o.store.getTask(principal.agentId, taskId);
+      request.taskId === undefined && approval === undefined
+        ? null
+        : await o.store.getTask(principal.agentId, taskId);
     if (task && task.status !== 'active')
       throw refusalFor(
         {
@@ -121,25 +141,25 @@ export class TokenExchange {
     const taskEnds = task
       ? Math.floor(task.createdAt / 1000) + o.maxTaskAgeSeconds
       : nowSeconds + o.maxTaskAgeSeconds;
-    const intent = resolveIntent(request, {
-      catalogue: o.catalogue,
-      ttl: o.ttl,
-      subjectExpiresAt: Math.min(principal.expiresAt, taskEnds),
-      nowSeconds,
-    });
-
-    const decision = o.policy.decide({
-      principal,
-      intent,
-      task: taskContext(taskId, intent.purpose, task, now),
-      now,
-    });
-    if (decision.denied.length > 0) {
-      const refused = decision.denied.map((d) => d.scope);
-      throw new MandateError('invalid_scope', `policy refused scope: ${refused.join(' ')}`, {
-        details: { refused_scopes: refused },
+    const resolve = (req: IntentRequest): Intent =>
+      resolveIntent(req, {
+        catalogue: o.catalogue,
+        ttl: o.ttl,
+        sensitivityFloor: o.sensitivityFloor,
+        subjectExpiresAt: Math.min(principal.expiresAt, taskEnds),
+        nowSeconds,
       });
-    }
+    const asked = resolve(request);
+    const { decision, scopes } = await this.#authorize({
+      principal,
+      intent: asked,
+      task: taskContext(taskId, asked.purpose, task, now),
+      now,
+      approval,
+    });
+    // A partial grant is a smaller request: its tier and lifetime are those of what is granted.
+    const intent = scopes.length === asked.scopes.length ? asked : resolve({ ...request, scopes });
+    if (approval) await o.approvals.consume(approval);
 
     const grant = {
       jti: o.ids.grantId(),
@@ -191,6 +211,44 @@ export class TokenExchange {
       grant_id: grant.jti,
     };
   }
+
+  /**
+   * Policy and the approval gate: decides every scope (as approved when an approval was
+   * presented), asks for an operator's approval when only that stands in the way, and returns
+   * the scopes to grant.
+   */
+  async #authorize(
+    input: AuthorizeInput,
+  ): Promise<{ decision: Decision; scopes: readonly string[] }> {
+    const { approval, ...rest } = input;
+    const gate = this.#o.approvals;
+    const subject = approvalSubject(input.principal.agentId, input.task.id, input.intent);
+    if (approval) gate.assertBound(approval, subject);
+    const decide = (approved: boolean) => this.#o.policy.decide({ ...rest, approved });
+    const decision = decide(approval !== undefined);
+    const partial = input.intent.resource.partial === true;
+    if (!approval) {
+      const asApproved = () => decide(true);
+      if (gate.needsApproval({ tier: input.intent.tier, partial, decision, asApproved }))
+        await gate.ask(subject);
+    }
+    return { decision, scopes: grantedScopes(decision, partial) };
+  }
+}
+
+type AuthorizeInput = Omit<DecisionInput, 'approved'> & { approval: Approval | undefined };
+
+function approvalSubject(agentId: string, taskId: string, intent: Intent) {
+  return {
+    agentId,
+    taskId,
+    resource: intent.resource.name,
+    audience: intent.resource.audience,
+    scopes: intent.scopes,
+    tier: intent.tier,
+    purpose: intent.purpose,
+    targets: intent.targets,
+  } satisfies Omit<Approval, 'id' | 'state' | 'createdAt' | 'expiresAt'>;
 }
 
 function taskContext(taskId: string, purpose: string, task: TaskState | null, now: number) {

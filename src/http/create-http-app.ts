@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import type { OperatorLog } from '../admin/operator-log.js';
+import type { ApprovalGate } from '../approvals/approval-gate.js';
 import { MandateError } from '../errors.js';
 import type { TokenExchange } from '../exchange/token-exchange.js';
 import type { GrantStore } from '../grants/grant-store.js';
@@ -8,13 +9,16 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { ApiKeys } from '../operators/api-keys.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
+import type { EvaluationContext } from '../policy/evaluation-case.js';
 import type { OwnTokenVerifier } from '../revocation/verify-own-token.js';
 import type { KeyRing } from '../tokens/key-ring.js';
 import { errorHandler } from './error-handler.js';
+import { approvalRoutes } from './routes/approvals.js';
 import { healthRoutes } from './routes/health.js';
 import { introspectRoutes } from './routes/introspect.js';
 import { operatorAgentRoutes } from './routes/operator-agents.js';
 import { operatorTaskRoutes } from './routes/operator-tasks.js';
+import { policyEvaluateRoutes } from './routes/policy-evaluate.js';
 import { revocationFeedRoutes } from './routes/revocation-feed.js';
 import { revokeRoutes } from './routes/revoke.js';
 import { taskCompleteRoutes } from './routes/task-complete.js';
@@ -32,6 +36,10 @@ export interface HttpAppOptions {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly maxBodyBytes: number;
+  /** Approvals operators decide on (`/v1/approvals`). */
+  readonly approvals: ApprovalGate;
+  /** What `/v1/policy/evaluate` evaluates with, read at each call (policy reloads). */
+  readonly evaluationContext: () => EvaluationContext;
   /** Verifies tokens this broker minted (introspection, revocation, task completion). */
   readonly verifier: OwnTokenVerifier;
   /** Verifies an agent's subject token (task completion). */
@@ -63,6 +71,8 @@ function mountOperatorApi(app: Express, options: HttpAppOptions): void {
   app.use(revocationFeedRoutes(options));
   app.use(operatorTaskRoutes(options));
   app.use(operatorAgentRoutes(options));
+  app.use(approvalRoutes(options));
+  app.use(policyEvaluateRoutes(options));
 }
 
 /** Builds the public express app: agent and resource-server routes, and the one error handler. */

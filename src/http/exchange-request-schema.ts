@@ -35,7 +35,15 @@ const requestSchema = z.object({
     .regex(DEFAULTS.taskIdPattern, 'task_id must be 1-128 characters of [A-Za-z0-9._~-]')
     .optional(),
   requested_token_type: once('requested_token_type').optional(),
-  intent: z.unknown(),
+  approval_id: once('approval_id')
+    .regex(/^[A-Za-z0-9_-]{1,128}$/, 'approval_id is not an approval id')
+    .optional(),
+  requested_ttl: z
+    .union([z.number(), z.string().regex(/^\d{1,9}$/, 'requested_ttl is whole seconds')])
+    .transform(Number)
+    .pipe(z.number().int('requested_ttl is whole seconds').positive('requested_ttl must be > 0'))
+    .optional(),
+  intent: z.unknown().optional(),
 });
 
 /**
@@ -76,6 +84,8 @@ export function parseExchangeRequest(body: unknown): ExchangeRequest {
     ...(req.requested_token_type !== undefined
       ? { requestedTokenType: req.requested_token_type }
       : {}),
+    ...(req.approval_id !== undefined ? { approvalId: req.approval_id } : {}),
+    ...(req.requested_ttl !== undefined ? { requestedTtlSeconds: req.requested_ttl } : {}),
     intent: parseIntent(req.intent),
   };
 }

@@ -1,6 +1,12 @@
-import { MandateError } from '../errors.js';
+import type { Counter } from 'prom-client';
+import type { Clock } from '../platform/clock.js';
+import { decodeCompactJws } from './decode-compact-jws.js';
+import type { OidcIssuer } from './oidc-issuer.js';
 import type { Principal } from './principal.js';
-import { refuseSubject, verifySvid, type VerifySvidOptions } from './verify-svid.js';
+import type { SpiffeTrust } from './spiffe-trust.js';
+import { SubjectRefusal, refuse } from './subject-refusal.js';
+import { verifyOidc } from './verify-oidc.js';
+import { verifySvid } from './verify-svid.js';
 
 /** RFC 8693 token type URIs the broker accepts as `subject_token_type`. */
 export const SUBJECT_TOKEN_TYPES = {
@@ -9,33 +15,75 @@ export const SUBJECT_TOKEN_TYPES = {
   accessToken: 'urn:ietf:params:oauth:token-type:access_token',
 } as const;
 
+/** A JWT-SVID is a JWT; an OIDC token may be labelled as any of the three. */
+const OIDC_TYPES: ReadonlySet<string> = new Set(Object.values(SUBJECT_TOKEN_TYPES));
+
 /** Everything subject-token verification needs. */
-export interface SubjectVerifierOptions extends VerifySvidOptions {
+export interface SubjectVerifierOptions {
+  /** The broker's own issuer: its tokens are never accepted as subject tokens. */
+  readonly brokerIssuer: string;
+  readonly trust: SpiffeTrust;
+  /** Trusted OIDC issuers by their exact `iss`. */
+  readonly oidcIssuers: ReadonlyMap<string, OidcIssuer>;
+  readonly clock: Clock;
+  /** Seconds of clock skew tolerated on `exp` / `nbf` / `iat`. */
+  readonly clockTolerance: number;
   /** Largest subject token accepted, in bytes; checked before any crypto. */
   readonly maxTokenBytes: number;
+  /** Furthest `exp` accepted, in seconds from now. */
+  readonly maxLifetimeSeconds: number;
+  /** Counts verifications by source and outcome. */
+  readonly verifications?: Counter<'source' | 'outcome'>;
 }
 
 /** Turns a subject token into a verified {@link Principal}, or refuses it. */
 export type SubjectVerifier = (token: string, tokenType: string) => Promise<Principal>;
 
 /**
- * Builds the verifier for `subject_token`: size first, then the verifier of its kind.
+ * Builds the verifier for `subject_token`: size, strict decoding, then the verifier of its
+ * kind. An `iss` naming a configured OIDC issuer (exactly) selects OIDC; a `sub` in the
+ * `spiffe:` scheme selects JWT-SVID; anything else is an untrusted issuer, refused before any
+ * network call or crypto.
  *
  * @example
- * const verify = createSubjectVerifier({ trust, clock, clockTolerance: 30, maxTokenBytes: 8192 });
  * const principal = await verify(token, SUBJECT_TOKEN_TYPES.jwt);
  */
 export function createSubjectVerifier(options: SubjectVerifierOptions): SubjectVerifier {
   return async (token, tokenType) => {
-    if (Buffer.byteLength(token, 'utf8') > options.maxTokenBytes) {
-      throw refuseSubject(`larger than ${options.maxTokenBytes} bytes`);
+    let source: 'spiffe' | 'oidc' | 'unknown' = 'unknown';
+    try {
+      if (Buffer.byteLength(token, 'utf8') > options.maxTokenBytes)
+        throw refuse('too_large', `larger than ${options.maxTokenBytes} bytes`);
+      if (!OIDC_TYPES.has(tokenType))
+        throw refuse(
+          'token_type',
+          `subject_token_type ${tokenType.slice(0, 100)} is not accepted; use ${SUBJECT_TOKEN_TYPES.jwt}`,
+        );
+      const decoded = decodeCompactJws(token);
+      const { iss, sub } = decoded.payload;
+      if (iss === options.brokerIssuer)
+        throw refuse('self_issued', 'tokens issued by this broker are not subject tokens');
+      const issuer = typeof iss === 'string' ? options.oidcIssuers.get(iss) : undefined;
+      let principal: Principal;
+      if (issuer) {
+        source = 'oidc';
+        principal = await verifyOidc(token, decoded, issuer, options);
+      } else if (typeof sub === 'string' && /^spiffe:/i.test(sub)) {
+        source = 'spiffe';
+        if (tokenType !== SUBJECT_TOKEN_TYPES.jwt)
+          throw refuse('token_type', `a JWT-SVID is a ${SUBJECT_TOKEN_TYPES.jwt}`);
+        principal = await verifySvid(token, decoded, options);
+      } else {
+        throw refuse('untrusted_issuer', 'untrusted issuer');
+      }
+      options.verifications?.inc({ source, outcome: 'verified' });
+      return principal;
+    } catch (err) {
+      options.verifications?.inc({
+        source,
+        outcome: err instanceof SubjectRefusal ? err.refusal : 'error',
+      });
+      throw err;
     }
-    if (tokenType !== SUBJECT_TOKEN_TYPES.jwt) {
-      throw new MandateError(
-        'invalid_request',
-        `subject_token_type ${tokenType} is not accepted; use ${SUBJECT_TOKEN_TYPES.jwt}`,
-      );
-    }
-    return verifySvid(token, options);
   };
 }

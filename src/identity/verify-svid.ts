@@ -1,10 +1,13 @@
-import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
-import { MandateError } from '../errors.js';
 import type { Clock } from '../platform/clock.js';
 import { sha256Hex } from '../platform/ids.js';
+import { checkClaims } from './check-claims.js';
+import { checkHeader, type HeaderRules } from './check-header.js';
+import type { DecodedJws } from './decode-compact-jws.js';
 import type { Principal } from './principal.js';
 import { parseSpiffeId } from './spiffe-id.js';
 import type { SpiffeTrust } from './spiffe-trust.js';
+import { refuse } from './subject-refusal.js';
+import { verifyJws } from './verify-jws.js';
 
 /** Algorithms the JWT-SVID specification allows; everything else (none, HS*) is refused. */
 export const SVID_ALGORITHMS = [
@@ -17,93 +20,68 @@ export const SVID_ALGORITHMS = [
   'PS256',
   'PS384',
   'PS512',
-];
-const ALLOWED_HEADERS = new Set(['alg', 'kid', 'typ']);
+] as const;
+
+/** JWT-SVID section 2: only `alg`, `kid` and `typ`, and `typ` is JWT or JOSE. */
+const SVID_HEADER: HeaderRules = {
+  allowed: new Set(['alg', 'kid', 'typ']),
+  algorithms: SVID_ALGORITHMS,
+  typ: ['JWT', 'JOSE'],
+};
 
 /** What verifying a JWT-SVID needs. */
 export interface VerifySvidOptions {
   readonly trust: SpiffeTrust;
   readonly clock: Clock;
-  /** Seconds of clock skew tolerated on `exp` / `nbf`. */
+  /** Seconds of clock skew tolerated on `exp` / `nbf` / `iat`. */
   readonly clockTolerance: number;
-}
-
-/** Refuses a subject token with RFC 8693's `invalid_request`, naming the reason class. */
-export function refuseSubject(reason: string, cause?: unknown): MandateError {
-  return new MandateError('invalid_request', `subject_token rejected: ${reason}`, { cause });
+  /** Furthest `exp` accepted, in seconds from now. */
+  readonly maxLifetimeSeconds: number;
 }
 
 /**
- * Verifies a JWT-SVID: header shape, SPIFFE ID of `sub`, signature by a key of that trust
- * domain's bundle, `aud` naming a configured audience, `exp` in the future.
+ * Verifies a decoded JWT-SVID: header allow-list, SPIFFE ID of `sub`, `aud` naming one of the
+ * trust domain's audiences, `exp`, then the signature by a key of that trust domain's bundle
+ * only (the trust domain comes from `sub`, so one domain's key never vouches for another).
  *
  * @example
- * const principal = await verifySvid(token, { trust, clock: systemClock, clockTolerance: 30 });
+ * const principal = await verifySvid(token, decodeCompactJws(token), options);
  */
-export async function verifySvid(token: string, options: VerifySvidOptions): Promise<Principal> {
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  let unverified: ReturnType<typeof decodeJwt>;
-  try {
-    header = decodeProtectedHeader(token);
-    unverified = decodeJwt(token);
-  } catch (err) {
-    throw refuseSubject('malformed token', err);
-  }
-  for (const name of Object.keys(header)) {
-    if (!ALLOWED_HEADERS.has(name))
-      throw refuseSubject(`header "${name}" is not allowed in a JWT-SVID`);
-  }
-  if (typeof header.alg !== 'string' || !SVID_ALGORITHMS.includes(header.alg)) {
-    throw refuseSubject('algorithm not allowed');
-  }
-  if (header.typ !== undefined && header.typ !== 'JWT' && header.typ !== 'JOSE')
-    throw refuseSubject('typ is not JWT or JOSE');
-  if (typeof header.kid !== 'string' || header.kid.length === 0)
-    throw refuseSubject('kid is missing');
-  if (typeof unverified.sub !== 'string') throw refuseSubject('sub is missing');
-  const parsed = parseSpiffeId(unverified.sub);
-  if (!parsed.ok) throw refuseSubject(`sub is not a SPIFFE ID (${parsed.reason})`);
+export async function verifySvid(
+  token: string,
+  decoded: DecodedJws,
+  options: VerifySvidOptions,
+): Promise<Principal> {
+  checkHeader(decoded.header, SVID_HEADER);
+  const sub = decoded.payload.sub;
+  if (typeof sub !== 'string') throw refuse('missing_claim', 'sub is missing');
+  const parsed = parseSpiffeId(sub);
+  if (!parsed.ok) throw refuse('invalid_spiffe_id', `sub is not a SPIFFE ID (${parsed.reason})`);
   const domain = options.trust.get(parsed.id.trustDomain);
-  if (!domain) throw refuseSubject('untrusted trust domain');
-
-  let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
-  try {
-    ({ payload } = await jwtVerify(token, domain.getKey, {
-      algorithms: SVID_ALGORITHMS,
-      audience: [...domain.audiences],
-      clockTolerance: options.clockTolerance,
-      currentDate: new Date(options.clock.now()),
-      requiredClaims: ['sub', 'aud', 'exp'],
-    }));
-  } catch (err) {
-    throw refuseSubject(reasonOf(err), err);
-  }
+  if (!domain) throw refuse('untrusted_trust_domain', 'untrusted trust domain');
+  const rules = {
+    now: Math.floor(options.clock.now() / 1000),
+    clockTolerance: options.clockTolerance,
+    maxLifetimeSeconds: options.maxLifetimeSeconds,
+    audiences: domain.audiences,
+    required: ['sub', 'aud', 'exp'],
+  };
+  checkClaims(decoded.payload, rules);
+  const payload = await verifyJws(token, {
+    getKey: domain.getKey,
+    algorithms: SVID_ALGORITHMS,
+    audiences: domain.audiences,
+    requiredClaims: rules.required,
+    clock: options.clock,
+    clockTolerance: options.clockTolerance,
+  });
   return {
     agentId: parsed.id.uri,
     source: 'spiffe',
     trustDomain: parsed.id.trustDomain,
     path: parsed.id.path,
     claims: payload,
-    expiresAt: payload.exp!,
+    expiresAt: Math.floor(payload.exp!),
     tokenSha256: sha256Hex(token),
   };
-}
-
-/** Maps a jose failure to a reason class that names the problem without echoing the token. */
-export function reasonOf(err: unknown): string {
-  if (err instanceof joseErrors.JWTExpired) return 'expired';
-  if (err instanceof joseErrors.JWTClaimValidationFailed) {
-    if (err.claim === 'aud') return 'wrong audience';
-    if (err.claim === 'nbf') return 'not yet valid';
-    if (err.claim === 'iat') return 'issued in the future';
-    if (err.claim === 'iss') return 'wrong issuer';
-    return `claim ${err.claim} invalid (${err.reason})`;
-  }
-  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'bad signature';
-  if (err instanceof joseErrors.JWKSNoMatchingKey) return 'no trusted key matches kid';
-  if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'algorithm not allowed';
-  if (err instanceof joseErrors.JOSENotSupported) return 'unsupported token feature';
-  if (err instanceof joseErrors.JWTInvalid || err instanceof joseErrors.JWSInvalid)
-    return 'malformed token';
-  return 'verification failed';
 }

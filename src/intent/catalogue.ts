@@ -9,6 +9,8 @@ export interface Resource {
   readonly sensitivity: Sensitivity;
   /** Scope name -> operation class. */
   readonly scopes: Readonly<Record<string, ScopeClass>>;
+  /** Grant the allowed subset of the requested scopes instead of refusing them all. */
+  readonly partial?: boolean;
 }
 
 /** The resource catalogue: looks resources up by name or by audience URI. */

@@ -1,4 +1,9 @@
-import { SCOPE_CLASSES, SENSITIVITIES, type ScopeClass } from '../config/schema.js';
+import {
+  SCOPE_CLASSES,
+  SENSITIVITIES,
+  type ScopeClass,
+  type Sensitivity,
+} from '../config/schema.js';
 import { MandateError } from '../errors.js';
 import type { Catalogue } from './catalogue.js';
 import type { DeclaredIntent, Intent } from './intent.js';
@@ -9,23 +14,35 @@ export interface TtlPolicy {
   readonly maxTokenTtlSeconds: number;
 }
 
+/** Lowest tier for data of a sensitivity (e.g. restricted data is handled at least at write). */
+export type SensitivityFloor = Readonly<Partial<Record<Sensitivity, ScopeClass>>>;
+
 /** An exchange request's intent-bearing parts. */
 export interface IntentRequest {
   readonly audience: string;
   readonly scopes: readonly string[];
   readonly intent: DeclaredIntent;
+  /** A shorter lifetime the agent asked for; never lengthens what the tier allows. */
+  readonly requestedTtlSeconds?: number;
 }
 
 /**
  * Resolves audience and scopes against the catalogue, takes the risk tier as the highest class
- * of the scopes, and clamps the lifetime: tier -> global max -> subject token's remaining life.
+ * of the scopes (raised to the sensitivity floor of the data), and clamps the lifetime:
+ * request -> tier -> global max -> subject token's remaining life.
  *
  * @example
  * resolveIntent(req, { catalogue, ttl, subjectExpiresAt: principal.expiresAt, nowSeconds });
  */
 export function resolveIntent(
   request: IntentRequest,
-  context: { catalogue: Catalogue; ttl: TtlPolicy; subjectExpiresAt: number; nowSeconds: number },
+  context: {
+    catalogue: Catalogue;
+    ttl: TtlPolicy;
+    subjectExpiresAt: number;
+    nowSeconds: number;
+    sensitivityFloor?: SensitivityFloor;
+  },
 ): Intent {
   const resource = context.catalogue.find(request.audience);
   if (!resource) {
@@ -45,25 +62,22 @@ export function resolveIntent(
       },
     );
   }
-  const tier = scopes
-    .map((s) => resource.scopes[s]!)
-    .reduce<ScopeClass>(
-      (max, c) => (SCOPE_CLASSES.indexOf(c) > SCOPE_CLASSES.indexOf(max) ? c : max),
-      'read',
-    );
-  const remaining = context.subjectExpiresAt - context.nowSeconds;
-  const ttlSeconds = Math.min(
-    context.ttl.tierTtlSeconds[tier],
-    context.ttl.maxTokenTtlSeconds,
-    remaining,
-  );
-  if (ttlSeconds <= 0) throw new MandateError('invalid_request', 'subject_token rejected: expired');
   const declared = request.intent.sensitivity;
   const sensitivity =
     declared !== undefined &&
     SENSITIVITIES.indexOf(declared) > SENSITIVITIES.indexOf(resource.sensitivity)
       ? declared
       : resource.sensitivity;
+  const floor = context.sensitivityFloor?.[sensitivity] ?? 'read';
+  const tier = scopes.map((s) => resource.scopes[s]!).reduce<ScopeClass>(higher, floor);
+  const remaining = context.subjectExpiresAt - context.nowSeconds;
+  const ttlSeconds = Math.min(
+    request.requestedTtlSeconds ?? Infinity,
+    context.ttl.tierTtlSeconds[tier],
+    context.ttl.maxTokenTtlSeconds,
+    remaining,
+  );
+  if (ttlSeconds <= 0) throw new MandateError('invalid_request', 'subject_token rejected: expired');
   return {
     resource,
     scopes,
@@ -73,4 +87,8 @@ export function resolveIntent(
     targets: request.intent.targets,
     sensitivity,
   };
+}
+
+function higher(a: ScopeClass, b: ScopeClass): ScopeClass {
+  return SCOPE_CLASSES.indexOf(b) > SCOPE_CLASSES.indexOf(a) ? b : a;
 }

@@ -6,6 +6,12 @@ export interface Metrics {
   readonly exchanges: Counter<'outcome'>;
   readonly exchangeSeconds: Histogram<'outcome'>;
   readonly loopTrips: Counter<'rule'>;
+  readonly policyReloads: Counter<'outcome'>;
+  readonly approvals: Counter<'event'>;
+  /** Subject-token verifications by source (spiffe, oidc, unknown) and outcome. */
+  readonly subjectVerifications: Counter<'source' | 'outcome'>;
+  /** Failed fetches or reads of trust key sets (bundle file, bundle endpoint, OIDC JWKS). */
+  readonly keySetRefreshFailures: Counter<'source' | 'authority'>;
 }
 
 /** Creates the metrics registry with process metrics and the broker's own. */
@@ -31,6 +37,30 @@ export function createMetrics(): Metrics {
       name: 'mandate_loop_trips_total',
       help: 'Tasks halted by a loop rule, by rule.',
       labelNames: ['rule'],
+      registers: [registry],
+    }),
+    policyReloads: new Counter({
+      name: 'mandate_policy_reloads_total',
+      help: 'Policy set reloads by outcome (ok, or failed: the previous set kept serving).',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    approvals: new Counter({
+      name: 'mandate_approvals_total',
+      help: 'Approval events: requested, approved, denied, consumed.',
+      labelNames: ['event'],
+      registers: [registry],
+    }),
+    subjectVerifications: new Counter({
+      name: 'mandate_subject_verifications_total',
+      help: 'Subject-token verifications by source and outcome (verified or the refusal class).',
+      labelNames: ['source', 'outcome'],
+      registers: [registry],
+    }),
+    keySetRefreshFailures: new Counter({
+      name: 'mandate_key_set_refresh_failures_total',
+      help: 'Failed refreshes of trusted keys, by source kind and configured authority.',
+      labelNames: ['source', 'authority'],
       registers: [registry],
     }),
   };

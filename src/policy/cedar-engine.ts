@@ -8,7 +8,8 @@ import {
 } from '@cedar-policy/cedar-wasm/nodejs';
 import type { Principal } from '../identity/principal.js';
 import type { Intent } from '../intent/intent.js';
-import type { Decision } from './decision.js';
+import { selectClaims, type PolicyClaim } from './agent-claims.js';
+import type { Decision, ScopeDecision } from './decision.js';
 import { PolicyLoadError, type LoadedPolicySet } from './load-policy-set.js';
 
 /** What the task has done so far, as policy sees it. */
@@ -30,6 +31,16 @@ export interface DecisionInput {
   readonly approved?: boolean;
 }
 
+/** What an engine evaluates with. */
+export interface CedarEngineOptions {
+  /** A validated policy set (from {@link loadPolicySet}). */
+  readonly set: LoadedPolicySet;
+  /** The claims the set's schema declares, copied from the subject token into the principal. */
+  readonly claims?: readonly PolicyClaim[];
+}
+
+// Cedar keeps preparsed sets in wasm memory by name; each engine gets names of its own, so a
+// new set is parsed beside the serving one and never half-replaces it.
 let generation = 0;
 
 /**
@@ -38,14 +49,19 @@ let generation = 0;
  * context that change per request.
  *
  * @example
- * const engine = new CedarEngine(loadPolicySet(dir, catalogue));
+ * const engine = new CedarEngine({ set: loadPolicySet(dir, catalogue) });
  * const decision = engine.decide({ principal, intent, task, now: Date.now() });
  */
 export class CedarEngine {
   readonly #policySetId: string;
   readonly #schemaName: string;
+  readonly #claims: readonly PolicyClaim[];
+  /** The set this engine decides with (policy ids, origins), for operators' tools. */
+  readonly set: LoadedPolicySet;
 
-  constructor(set: LoadedPolicySet) {
+  constructor({ set, claims = [] }: CedarEngineOptions) {
+    this.set = set;
+    this.#claims = claims;
     generation += 1;
     this.#policySetId = `policies-${generation}`;
     this.#schemaName = `schema-${generation}`;
@@ -60,10 +76,11 @@ export class CedarEngine {
   decide(input: DecisionInput): Decision {
     const principalUid = { type: 'Agent', id: input.principal.agentId };
     const resourceUid = { type: 'Resource', id: input.intent.resource.name };
-    const entities = [agentEntity(input.principal), resourceEntity(input.intent)];
+    const entities = [agentEntity(input.principal, this.#claims), resourceEntity(input.intent)];
     const context = exchangeContext(input);
     const allowed: string[] = [];
     const denied: { scope: string; policyIds: string[] }[] = [];
+    const scopes: ScopeDecision[] = [];
     const policyIds = new Set<string>();
     const errors: string[] = [];
     for (const scope of input.intent.scopes) {
@@ -80,6 +97,7 @@ export class CedarEngine {
       if (answer.type === 'failure') {
         errors.push(...answer.errors.map((e) => `${scope}: ${e.message}`));
         denied.push({ scope, policyIds: [] });
+        scopes.push({ scope, decision: 'deny', policyIds: [] });
         continue;
       }
       const { decision, diagnostics } = answer.response;
@@ -90,12 +108,13 @@ export class CedarEngine {
       } else {
         denied.push({ scope, policyIds: diagnostics.reason });
       }
+      scopes.push({ scope, decision, policyIds: diagnostics.reason });
     }
-    return { allowed, denied, policyIds: [...policyIds], errors };
+    return { scopes, allowed, denied, policyIds: [...policyIds], errors };
   }
 }
 
-function agentEntity(principal: Principal): EntityJson {
+function agentEntity(principal: Principal, claims: readonly PolicyClaim[]): EntityJson {
   return {
     uid: { type: 'Agent', id: principal.agentId },
     attrs: {
@@ -104,6 +123,7 @@ function agentEntity(principal: Principal): EntityJson {
       ...(principal.trustDomain !== undefined ? { trust_domain: principal.trustDomain } : {}),
       ...(principal.issuer !== undefined ? { issuer: principal.issuer } : {}),
       path: [...(principal.path ?? [])],
+      claims: selectClaims(principal.claims, claims),
     },
     parents: [],
   };

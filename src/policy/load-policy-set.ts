@@ -6,21 +6,31 @@ import {
   type DetailedError,
 } from '@cedar-policy/cedar-wasm/nodejs';
 import type { Catalogue } from '../intent/catalogue.js';
+import { claimsSchemaType, type PolicyClaim } from './agent-claims.js';
+import { SourceText } from './source-text.js';
 
 /** Policies and schema read from a policy folder, validated together. */
 export interface LoadedPolicySet {
   /** Policy id -> Cedar text of that one policy. */
   readonly policies: Readonly<Record<string, string>>;
-  /** The operator's schema plus one action per catalogue scope. */
+  /** The operator's schema plus one action per catalogue scope and the `Claims` type. */
   readonly schema: string;
+  /** Where each policy came from: policy id -> `file:line`. */
+  readonly origins: Readonly<Record<string, string>>;
 }
 
-/** Raised when the policy folder cannot be used; each problem names file and policy. */
+/** Raised when the policy folder cannot be used; each problem names file, line and policy. */
 export class PolicyLoadError extends Error {
   override readonly name = 'PolicyLoadError';
   constructor(readonly problems: string[]) {
     super(`policy set rejected:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
+}
+
+/** What a policy set is loaded against. */
+export interface LoadPolicyOptions {
+  /** Subject-token claims declared in config, typed in the generated `Claims` record. */
+  readonly claims?: readonly PolicyClaim[];
 }
 
 const SCHEMA_FILE = 'schema.cedarschema';
@@ -40,55 +50,114 @@ export function scopeActions(catalogue: Catalogue): string {
   return [...new Set(lines)].join('\n');
 }
 
+/** A policy found in a file, with the byte offset it starts at (Cedar reports byte offsets). */
+interface FoundPolicy {
+  readonly id: string;
+  readonly text: string;
+  readonly file: SourceText;
+  readonly offset: number;
+}
+
 /**
  * Reads `*.cedar` and `schema.cedarschema` from `dir`, names each policy (its `@id`
  * annotation, else `<file>:<n>`), and validates all of it in strict mode against the schema.
+ * Every problem names its file and line, and the policy id where there is one.
  */
-export function loadPolicySet(dir: string, catalogue: Catalogue): LoadedPolicySet {
-  const problems: string[] = [];
+export function loadPolicySet(
+  dir: string,
+  catalogue: Catalogue,
+  options: LoadPolicyOptions = {},
+): LoadedPolicySet {
   let schemaText: string;
   try {
     schemaText = readFileSync(join(dir, SCHEMA_FILE), 'utf8');
   } catch {
     throw new PolicyLoadError([`${join(dir, SCHEMA_FILE)}: cannot read the schema`]);
   }
-  const schema = `${schemaText}\n${scopeActions(catalogue)}\n`;
-  const policies: Record<string, string> = {};
-  const origin = new Map<string, string>();
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.cedar'))
-    .sort();
-  for (const file of files) {
-    const text = readFileSync(join(dir, file), 'utf8');
-    const parts = policySetTextToParts(text);
-    if (parts.type === 'failure') {
-      problems.push(...parts.errors.map((e) => `${file}: ${describe(e)}`));
-      continue;
-    }
-    parts.policies.forEach((policy, index) => {
-      const id = ID_ANNOTATION.exec(policy)?.[1] ?? `${basename(file, '.cedar')}:${index}`;
-      if (Object.hasOwn(policies, id))
-        problems.push(`${file}: policy id "${id}" is already used in ${origin.get(id)}`);
-      policies[id] = policy;
-      origin.set(id, file);
-    });
+  const schemaSource = new SourceText(SCHEMA_FILE, schemaText);
+  const schema = `${schemaText}\n${scopeActions(catalogue)}\n${claimsSchemaType(options.claims ?? [])}\n`;
+  let files: string[];
+  try {
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.cedar'))
+      .sort();
+  } catch {
+    throw new PolicyLoadError([`${dir}: cannot read the policy folder`]);
   }
+  const { found, problems } = readPolicies(dir, files);
   if (problems.length > 0) throw new PolicyLoadError(problems);
+
+  const policies = Object.fromEntries(found.map((p) => [p.id, p.text]));
+  const byId = new Map(found.map((p) => [p.id, p]));
   const answer = validate({
     schema,
     policies: { staticPolicies: policies },
     validationSettings: { mode: 'strict' },
   });
   if (answer.type === 'failure')
-    throw new PolicyLoadError(answer.errors.map((e) => `${SCHEMA_FILE}: ${describe(e)}`));
+    throw new PolicyLoadError(answer.errors.map((e) => schemaProblem(schemaSource, e)));
   if (answer.validationErrors.length > 0) {
     throw new PolicyLoadError(
-      answer.validationErrors.map(
-        (v) => `${origin.get(v.policyId) ?? '?'}: policy "${v.policyId}": ${describe(v.error)}`,
-      ),
+      answer.validationErrors.map((v) => {
+        const policy = byId.get(v.policyId);
+        const where = policy
+          ? policy.file.where(policy.offset + (v.error.sourceLocations?.[0]?.start ?? 0))
+          : '?';
+        return `${where}: policy "${v.policyId}": ${describe(v.error)}`;
+      }),
     );
   }
-  return { policies, schema };
+  const origins = Object.fromEntries(found.map((p) => [p.id, p.file.where(p.offset)]));
+  return { policies, schema, origins };
+}
+
+function readPolicies(
+  dir: string,
+  files: readonly string[],
+): { found: FoundPolicy[]; problems: string[] } {
+  const found: FoundPolicy[] = [];
+  const problems: string[] = [];
+  const seen = new Map<string, string>();
+  for (const file of files) {
+    const source = new SourceText(file, readFileSync(join(dir, file), 'utf8'));
+    const parts = policySetTextToParts(source.text);
+    if (parts.type === 'failure') {
+      problems.push(
+        ...parts.errors.map(
+          (e) => `${source.where(e.sourceLocations?.[0]?.start ?? 0)}: ${describe(e)}`,
+        ),
+      );
+      continue;
+    }
+    let cursor = 0;
+    parts.policies.forEach((text, index) => {
+      // Cedar hands back each policy as a slice of the file; find it to map offsets to lines.
+      const at = source.text.indexOf(text, cursor);
+      cursor = at >= 0 ? at + text.length : cursor;
+      const offset = at >= 0 ? Buffer.byteLength(source.text.slice(0, at)) : 0;
+      const id = ID_ANNOTATION.exec(text)?.[1] ?? `${basename(file, '.cedar')}:${index}`;
+      const earlier = seen.get(id);
+      if (earlier !== undefined) {
+        problems.push(`${source.where(offset)}: policy id "${id}" is already used in ${earlier}`);
+        return;
+      }
+      seen.set(id, source.where(offset));
+      found.push({ id, text, file: source, offset });
+    });
+  }
+  return { found, problems };
+}
+
+/** Schema errors point into the operator's file, or into the part generated from config. */
+function schemaProblem(schemaSource: SourceText, error: DetailedError): string {
+  const start = error.sourceLocations?.[0]?.start;
+  const where =
+    start === undefined
+      ? SCHEMA_FILE
+      : start < schemaSource.byteLength
+        ? schemaSource.where(start)
+        : `${SCHEMA_FILE} (declarations generated from the catalogue and policy.claims)`;
+  return `${where}: ${describe(error)}`;
 }
 
 function describe(error: DetailedError): string {

@@ -1,0 +1,210 @@
+import type { ScopeClass } from '../config/schema.js';
+import { MandateError } from '../errors.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Clock } from '../platform/clock.js';
+import type { Logger } from '../platform/logger.js';
+import type { Decision } from '../policy/decision.js';
+import {
+  effectiveState,
+  type Approval,
+  type ApprovalState,
+  type ApprovalSubject,
+} from './approval.js';
+import type { ApprovalStore } from './approval-store.js';
+
+/** What the gate needs; all of it built by the composition root. */
+export interface ApprovalGateOptions {
+  readonly store: ApprovalStore;
+  readonly clock: Clock;
+  readonly newId: () => string;
+  /** How long an approval may wait and then be used. */
+  readonly ttlSeconds: number;
+  /** Tiers whose exchanges always wait for an operator. */
+  readonly requiredTiers: ReadonlySet<ScopeClass>;
+  readonly metrics: Pick<Metrics, 'approvals'>;
+  /** Audit lines for approval events go through this logger, tagged `audit: true`. */
+  readonly logger: Logger;
+}
+
+/** An operator's answer to a pending approval. */
+export interface OperatorVerdict {
+  readonly decision: 'approve' | 'deny';
+  /** The operator's key name. */
+  readonly by: string;
+  readonly reason: string;
+}
+
+/**
+ * The approval gate for risky exchanges. The exchange asks it whether a request must wait,
+ * records the wait, and later checks and uses up the approval an agent presents; operators
+ * decide through it. Approvals are bound to the agent, task, resource and scopes asked for.
+ *
+ * @example
+ * if (gate.needsApproval({ tier, partial, decision, asApproved })) await gate.ask(subject);
+ */
+export class ApprovalGate {
+  readonly #o: ApprovalGateOptions;
+  readonly #audit: Logger;
+
+  constructor(options: ApprovalGateOptions) {
+    this.#o = options;
+    this.#audit = options.logger.child({ audit: true });
+  }
+
+  /**
+   * True when the exchange must wait for an operator: its tier requires approval, or policy
+   * refuses scopes only because nothing is approved yet (`unless { context.approved }`). Never
+   * when even an approved request would be refused: an operator cannot help, policy says no.
+   */
+  needsApproval(args: {
+    tier: ScopeClass;
+    partial: boolean;
+    decision: Decision;
+    asApproved: () => Decision;
+  }): boolean {
+    const gated = this.#o.requiredTiers.has(args.tier);
+    if (!gated && args.decision.denied.length === 0) return false;
+    const approved = args.asApproved();
+    const grantable = args.partial ? approved.allowed.length > 0 : approved.denied.length === 0;
+    if (!grantable) return false;
+    return gated || approved.allowed.length > args.decision.allowed.length;
+  }
+
+  /** Records a pending approval for this exchange and refuses it with `approval_required`. */
+  async ask(subject: ApprovalSubject): Promise<never> {
+    const now = this.#o.clock.now();
+    const approval: Approval = {
+      ...subject,
+      id: this.#o.newId(),
+      state: 'pending',
+      createdAt: now,
+      expiresAt: now + this.#o.ttlSeconds * 1000,
+    };
+    await this.#o.store.create(approval);
+    this.#event('approval_requested', approval);
+    throw new MandateError(
+      'approval_required',
+      `${subject.tier} access to ${subject.resource} needs an operator's approval; repeat the exchange with approval_id once approved`,
+      {
+        details: {
+          approval_id: approval.id,
+          task_id: subject.taskId,
+          expires_in: this.#o.ttlSeconds,
+        },
+      },
+    );
+  }
+
+  /**
+   * The approval an agent presents, if it is this agent's and approved, unused and unexpired;
+   * else the refusal RFC 8628 names for its state. Unknown and not-yours look the same.
+   */
+  async presented(id: string, agentId: string): Promise<Approval> {
+    const approval = await this.#o.store.get(id);
+    if (!approval || approval.agentId !== agentId)
+      throw new MandateError('invalid_grant', 'approval_id is not known');
+    switch (effectiveState(approval, this.#o.clock.now())) {
+      case 'approved':
+        return approval;
+      case 'pending':
+        throw new MandateError('authorization_pending', `approval ${id} is still pending`, {
+          details: { approval_id: id },
+        });
+      case 'expired':
+        throw new MandateError('expired_token', `approval ${id} has expired; ask again`);
+      case 'denied':
+        throw new MandateError('access_denied', `an operator denied approval ${id}`);
+      case 'consumed':
+        throw new MandateError('invalid_grant', `approval ${id} was already used`);
+    }
+  }
+
+  /** Refuses unless the approval was asked for exactly this task, resource and scope set. */
+  assertBound(
+    approval: Approval,
+    request: Pick<ApprovalSubject, 'taskId' | 'resource' | 'scopes'>,
+  ): void {
+    const sameScopes =
+      new Set(request.scopes).size === new Set(approval.scopes).size &&
+      request.scopes.every((s) => approval.scopes.includes(s));
+    if (
+      approval.taskId !== request.taskId ||
+      approval.resource !== request.resource ||
+      !sameScopes
+    ) {
+      throw new MandateError(
+        'invalid_grant',
+        `approval ${approval.id} was given for task ${approval.taskId}, ${approval.resource}, scope "${approval.scopes.join(' ')}"; repeat that exact request`,
+      );
+    }
+  }
+
+  /** Uses the approval up; of concurrent exchanges presenting it, exactly one gets through. */
+  async consume(approval: Approval): Promise<void> {
+    const result = await this.#o.store.consume(approval.id, this.#o.clock.now());
+    if (!result.ok) {
+      throw result.reason === 'expired'
+        ? new MandateError('expired_token', `approval ${approval.id} has expired; ask again`)
+        : new MandateError('invalid_grant', `approval ${approval.id} was already used`);
+    }
+    this.#event('approval_consumed', result.approval);
+  }
+
+  /** An operator approves or denies a pending approval. */
+  async decide(id: string, verdict: OperatorVerdict): Promise<Approval> {
+    const state = verdict.decision === 'approve' ? 'approved' : 'denied';
+    const at = this.#o.clock.now();
+    const result = await this.#o.store.decide(id, {
+      state,
+      by: verdict.by,
+      reason: verdict.reason,
+      at,
+    });
+    if (!result.ok) {
+      if (result.reason === 'not_found') throw new MandateError('not_found', `no approval ${id}`);
+      const now = effectiveState(result.approval, at);
+      throw new MandateError('invalid_request', `approval ${id} is ${now}, not pending`, {
+        status: 409,
+      });
+    }
+    this.#event(state === 'approved' ? 'approval_approved' : 'approval_denied', result.approval);
+    return result.approval;
+  }
+
+  /** One approval, or `not_found`. */
+  async get(id: string): Promise<Approval> {
+    const approval = await this.#o.store.get(id);
+    if (!approval) throw new MandateError('not_found', `no approval ${id}`);
+    return approval;
+  }
+
+  /** Retained approvals, optionally only those in `state` as seen now (oldest first). */
+  async list(state?: ApprovalState): Promise<Approval[]> {
+    const now = this.#o.clock.now();
+    const all = await this.#o.store.list();
+    return state === undefined ? all : all.filter((a) => effectiveState(a, now) === state);
+  }
+
+  /** The current time, so views can show the effective state. */
+  now(): number {
+    return this.#o.clock.now();
+  }
+
+  #event(event: string, approval: Approval): void {
+    this.#o.metrics.approvals.inc({ event: event.replace('approval_', '') });
+    this.#audit.info(
+      {
+        event,
+        approval_id: approval.id,
+        agent: approval.agentId,
+        task: approval.taskId,
+        audience: approval.audience,
+        scopes: approval.scopes,
+        tier: approval.tier,
+        ...(approval.decidedBy !== undefined ? { operator: approval.decidedBy } : {}),
+        ...(approval.reason !== undefined ? { reason: approval.reason } : {}),
+      },
+      event,
+    );
+  }
+}

@@ -1,0 +1,110 @@
+import { watch, type FSWatcher } from 'node:fs';
+import type { Catalogue } from '../intent/catalogue.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Logger } from '../platform/logger.js';
+import type { PolicyClaim } from './agent-claims.js';
+import { CedarEngine, type DecisionInput } from './cedar-engine.js';
+import type { Decision } from './decision.js';
+import { loadPolicySet, PolicyLoadError } from './load-policy-set.js';
+
+/** What a live policy reads its set from and reports to. */
+export interface LivePolicyOptions {
+  readonly dir: string;
+  readonly catalogue: Catalogue;
+  readonly claims: readonly PolicyClaim[];
+  readonly logger: Logger;
+  readonly metrics: Pick<Metrics, 'policyReloads'>;
+  /** Reload when a file of `dir` changes. */
+  readonly watch: boolean;
+  /** Quiet time after the last file event before reloading. */
+  readonly debounceMs: number;
+}
+
+/** Result of one reload attempt. */
+export type ReloadResult =
+  | { readonly ok: true; readonly policies: number }
+  | { readonly ok: false; readonly problems: readonly string[] };
+
+/**
+ * The policy set the broker decides with, replaced whole on reload. A set that does not load
+ * never replaces the serving one: the old set keeps deciding, the error is logged and counted.
+ *
+ * @example
+ * const policy = LivePolicy.start({ dir, catalogue, claims: [], logger, metrics, watch: true, debounceMs: 200 });
+ * process.on('SIGHUP', () => policy.reload());
+ */
+export class LivePolicy {
+  readonly #o: LivePolicyOptions;
+  #engine: CedarEngine;
+  #watcher: FSWatcher | undefined;
+  #timer: NodeJS.Timeout | undefined;
+
+  private constructor(options: LivePolicyOptions, engine: CedarEngine) {
+    this.#o = options;
+    this.#engine = engine;
+  }
+
+  /** Loads the set (throwing {@link PolicyLoadError} if it does not validate) and starts watching. */
+  static start(options: LivePolicyOptions): LivePolicy {
+    const live = new LivePolicy(options, LivePolicy.#load(options));
+    if (options.watch) live.#watch();
+    return live;
+  }
+
+  static #load(o: Pick<LivePolicyOptions, 'dir' | 'catalogue' | 'claims'>): CedarEngine {
+    return new CedarEngine({
+      set: loadPolicySet(o.dir, o.catalogue, { claims: o.claims }),
+      claims: o.claims,
+    });
+  }
+
+  /** The engine serving now. */
+  get engine(): CedarEngine {
+    return this.#engine;
+  }
+
+  /** Decides with the serving set. */
+  decide(input: DecisionInput): Decision {
+    return this.#engine.decide(input);
+  }
+
+  /** Reads the folder again; swaps the set in only if all of it validates. */
+  reload(): ReloadResult {
+    try {
+      this.#engine = LivePolicy.#load(this.#o);
+    } catch (err) {
+      const problems = err instanceof PolicyLoadError ? err.problems : [String(err)];
+      this.#o.metrics.policyReloads.inc({ outcome: 'failed' });
+      this.#o.logger.error(
+        { dir: this.#o.dir, problems },
+        'policy reload failed: the previous policy set keeps serving',
+      );
+      return { ok: false, problems };
+    }
+    const policies = Object.keys(this.#engine.set.policies).length;
+    this.#o.metrics.policyReloads.inc({ outcome: 'ok' });
+    this.#o.logger.info({ dir: this.#o.dir, policies }, 'policy set reloaded');
+    return { ok: true, policies };
+  }
+
+  /** Stops watching the folder. */
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#watcher?.close();
+    this.#watcher = undefined;
+  }
+
+  #watch(): void {
+    // Editors save in bursts (temp file, rename, chmod): wait for quiet, then reload once.
+    // Every event counts, whatever the file name: a Kubernetes ConfigMap update only swaps
+    // its `..data` symlink, and a needless reload of an unchanged set is harmless.
+    this.#watcher = watch(this.#o.dir, { persistent: false }, () => {
+      clearTimeout(this.#timer);
+      this.#timer = setTimeout(() => this.reload(), this.#o.debounceMs);
+      this.#timer.unref();
+    });
+    this.#watcher.on('error', (err) => {
+      this.#o.logger.error({ err, dir: this.#o.dir }, 'watching the policy folder failed');
+    });
+  }
+}

@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { RedisApprovalStore } from '../../src/approvals/redis-approval-store.js';
+import {
+  approvalStoreContract,
+  CONTRACT_RETENTION_MS,
+  manualClock,
+} from './approval-store.contract.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Deletes every key under `prefix` (the test's own). */
+async function dropPrefix(client: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+    if (keys.length > 0) await client.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+approvalStoreContract('redis', () => {
+  const client = new Redis(REDIS_URL);
+  const prefix = `mandate-test-${randomBytes(6).toString('hex')}`;
+  const clock = manualClock();
+  const store = new RedisApprovalStore({
+    client,
+    prefix,
+    clock,
+    retentionMs: CONTRACT_RETENTION_MS,
+  });
+  return Promise.resolve({
+    store,
+    clock,
+    cleanup: async () => {
+      await dropPrefix(client, prefix);
+      await client.quit();
+    },
+  });
+});
+
+describe('RedisApprovalStore keys', () => {
+  it('keeps approvals under <prefix>:approvals: with a TTL past their expiry', async () => {
+    const client = new Redis(REDIS_URL);
+    const prefix = `mandate-test-${randomBytes(6).toString('hex')}`;
+    const clock = { now: () => Date.now() };
+    const store = new RedisApprovalStore({ client, prefix, clock, retentionMs: 60_000 });
+    try {
+      const now = Date.now();
+      await store.create({
+        id: 'apr_k',
+        agentId: 'a',
+        taskId: 't',
+        resource: 'r',
+        audience: 'https://r',
+        scopes: ['s'],
+        tier: 'destructive',
+        purpose: 'p',
+        targets: ['x'],
+        state: 'pending',
+        createdAt: now,
+        expiresAt: now + 30_000,
+      });
+      const keys = (await client.keys(`${prefix}:*`)).sort();
+      expect(keys).toEqual([`${prefix}:approvals:apr_k`, `${prefix}:approvals:~index`]);
+      const ttl = await client.pttl(`${prefix}:approvals:apr_k`);
+      expect(ttl).toBeGreaterThan(60_000);
+      expect(ttl).toBeLessThanOrEqual(90_000);
+    } finally {
+      await dropPrefix(client, prefix);
+      await client.quit();
+    }
+  });
+});

@@ -1,0 +1,82 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createMetrics } from '../../src/metrics/metrics.js';
+import { LivePolicy } from '../../src/policy/live-policy.js';
+import { quietLogger } from '../support/test-broker.js';
+import { agent, catalogue, intent, noon, policyDir, task } from './policy-fixtures.js';
+
+const READS = '@id("reads") permit (principal, action in Action::"read", resource);';
+const WRITES = '@id("writes") permit (principal, action, resource);';
+const input = {
+  principal: agent(['a']),
+  intent: intent('tickets', ['tickets:write']),
+  task,
+  now: noon,
+};
+
+async function reloads(metrics: ReturnType<typeof createMetrics>, outcome: string) {
+  const metric = await metrics.policyReloads.get();
+  return metric.values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+}
+
+/** Waits for a reload to be counted (file events are asynchronous). */
+async function untilReloaded(metrics: ReturnType<typeof createMetrics>, outcome: string) {
+  for (let i = 0; i < 200 && (await reloads(metrics, outcome)) === 0; i += 1)
+    await new Promise((r) => setTimeout(r, 25));
+}
+
+describe('LivePolicy', () => {
+  const start = (dir: string, watch = false) => {
+    const metrics = createMetrics();
+    const live = LivePolicy.start({
+      dir,
+      catalogue,
+      claims: [],
+      logger: quietLogger,
+      metrics,
+      watch,
+      debounceMs: 20,
+    });
+    return { live, metrics };
+  };
+
+  it('keeps the working set when a reload finds a broken file, and counts the failure', async () => {
+    const dir = policyDir({ 'p.cedar': READS });
+    const { live, metrics } = start(dir);
+    writeFileSync(join(dir, 'p.cedar'), `${WRITES}\npermit (principal, action, resource) when {`);
+    const result = live.reload();
+    expect(result).toEqual({ ok: false, problems: [expect.stringMatching(/^p\.cedar:2: /)] });
+    expect(live.decide(input).allowed).toEqual([]);
+    expect(live.decide({ ...input, intent: intent('tickets', ['tickets:read']) }).allowed).toEqual([
+      'tickets:read',
+    ]);
+    expect(await reloads(metrics, 'failed')).toBe(1);
+
+    writeFileSync(join(dir, 'p.cedar'), WRITES);
+    expect(live.reload()).toEqual({ ok: true, policies: 1 });
+    expect(live.decide(input).allowed).toEqual(['tickets:write']);
+    live.close();
+  });
+
+  it('reloads when a policy file changes, and stops watching on close', async () => {
+    const dir = policyDir({ 'p.cedar': READS });
+    const { live, metrics } = start(dir, true);
+    writeFileSync(join(dir, 'p.cedar'), WRITES);
+    await untilReloaded(metrics, 'ok');
+    expect(live.decide(input).allowed).toEqual(['tickets:write']);
+
+    writeFileSync(join(dir, 'p.cedar'), 'permit (');
+    await untilReloaded(metrics, 'failed');
+    expect(live.decide(input).allowed).toEqual(['tickets:write']);
+
+    live.close();
+    writeFileSync(join(dir, 'p.cedar'), READS);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await reloads(metrics, 'ok')).toBe(1);
+    expect(live.decide(input).allowed).toEqual(['tickets:write']);
+  });
+
+  it('refuses to start on a broken set', () => {
+    expect(() => start(policyDir({ 'p.cedar': 'permit (' }))).toThrow(/p\.cedar:1: /);
+  });
+});

@@ -1,0 +1,56 @@
+import type { TestBroker } from '../../support/test-broker.js';
+
+let next = 0;
+
+/** Granted exchanges so far, as the broker's metrics count them. */
+export async function grantedCount(t: TestBroker): Promise<number> {
+  const metric = await t.broker.metrics.exchanges.get();
+  return metric.values.find((v) => v.labels.outcome === 'granted')?.value ?? 0;
+}
+
+/** The agent id a token claims to be (best effort, for looking its task up). */
+function claimedAgent(token: string): string {
+  try {
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
+      iss?: unknown;
+      sub?: unknown;
+    };
+    if (typeof claims.sub === 'string' && claims.sub.startsWith('spiffe')) return claims.sub;
+    return `${String(claims.iss)}#${String(claims.sub)}`;
+  } catch {
+    return 'spiffe://test.example/agent/triage';
+  }
+}
+
+/**
+ * Exchanges `token` through the real HTTP server and asserts what an attacker sees: 400
+ * invalid_request, a description of the reason class that echoes no part of the token, no
+ * access token; and what the operator sees: no task recorded, no grant counted.
+ */
+export async function expectRefused(
+  t: TestBroker,
+  token: string,
+  reason: RegExp,
+  agent: string = claimedAgent(token),
+): Promise<void> {
+  const before = await grantedCount(t);
+  const taskId = `sec-${process.pid}-${next++}`;
+  const res = await t.exchange({ subject_token: token, task_id: taskId });
+  expect(res.body.error_description).toMatch(reason);
+  expect(res.status).toBe(400);
+  expect(res.body.error).toBe('invalid_request');
+  expect(res.body).not.toHaveProperty('access_token');
+  const description = String(res.body.error_description);
+  for (const part of token.split('.')) {
+    if (part.length >= 12) expect(description).not.toContain(part.slice(0, 12));
+  }
+  expect(await t.broker.store.getTask(agent, taskId)).toBeNull();
+  expect(await grantedCount(t)).toBe(before);
+}
+
+/** Exchanges `token` and asserts it is granted: the control that makes a refusal meaningful. */
+export async function expectGranted(t: TestBroker, token: string): Promise<void> {
+  const res = await t.exchange({ subject_token: token });
+  expect(res.body.error_description).toBeUndefined();
+  expect(res.status).toBe(200);
+}

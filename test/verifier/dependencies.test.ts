@@ -1,0 +1,23 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const DIR = resolve(import.meta.dirname, '../../src/verifier');
+
+/** Every module a file imports at run time (`import type` is erased, so it does not count). */
+function runtimeImports(file: string): string[] {
+  const text = readFileSync(join(DIR, file), 'utf8');
+  return [...text.matchAll(/^(?:import|export)(?! type)[^'"]*?from '([^']+)'/gm)].map((m) => m[1]!);
+}
+
+describe('mandate/verifier dependencies', () => {
+  it('loads nothing but jose, Node built-ins and its own files: no express, Redis or Cedar', () => {
+    const files = readdirSync(DIR).filter((f) => f.endsWith('.ts'));
+    const outside = files.flatMap((f) =>
+      runtimeImports(f)
+        .filter((m) => !(m === 'jose' || m.startsWith('node:') || /^\.\/[a-z-]+\.js$/.test(m)))
+        .map((m) => `${f} -> ${m}`),
+    );
+    expect(files).toContain('express.ts');
+    expect(outside).toEqual([]);
+  });
+});
