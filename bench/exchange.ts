@@ -2,12 +2,14 @@
 // and rate limit on and off, and the Redis round trips one exchange costs.
 // Run: node --no-turbo-inline-js-wasm-calls --import tsx bench/exchange.ts
 // Env: BENCH_SECONDS (per scenario, default 4), BENCH_CONCURRENCY (default 16),
-// BENCH_ONLY=store (only the store-level numbers).
+// BENCH_ROUNDS (best of, default 2), BENCH_ONLY=store (only the store-level numbers).
 import '../src/platform/v8-flags.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { buildBroker } from '../src/app/build-broker.js';
 import { startServer, type RunningServer } from '../src/app/start-server.js';
@@ -152,33 +154,58 @@ async function cleanup(prefix: string): Promise<void> {
   redis.disconnect();
 }
 
+/**
+ * Runs `load` in a child process, so the client's HTTP and JSON work does not share a core with
+ * the broker it measures (the machine has two).
+ */
+async function loadInChild(url: string, svid: string, sameTask: boolean): Promise<number> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      fileURLToPath(import.meta.url),
+      'client',
+      JSON.stringify({ url, svid, sameTask }),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`load client exited with ${code}`);
+  return Number(JSON.parse(out.trim()));
+}
+
+/** How many times each scenario runs; the best run counts (other work on the machine only slows). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+
 /** Runs the scenarios and prints one line each; returns exchanges/s by scenario name. */
 export async function runScenarios(scenarios: readonly Scenario[]): Promise<Map<string, number>> {
   const td = await createTestTrustDomain('bench.example');
   const svid = await td.svid({ path: '/agent/triage', expiresIn: 3600 });
   const rates = new Map<string, number>();
-  // Warm the JIT on a throwaway broker so the first scenario is not penalised.
-  const warm = await start(td, {
-    name: 'warm-up',
-    redis: false,
-    sameTask: false,
-    config: RULES_OFF,
-  });
-  await load(warm.server.url, svid, false, 3);
-  await warm.server.close();
-  for (const s of scenarios) {
-    const r = await start(td, s);
-    try {
-      await load(r.server.url, svid, s.sameTask, 1); // warm-up
-      const trips = await roundTrips(r, svid, s.sameTask);
-      const rate = await load(r.server.url, svid, s.sameTask);
-      rates.set(s.name, rate);
-      const rt = trips === undefined ? '' : `, ${trips.toFixed(2)} Redis round trips/exchange`;
-      console.log(`${s.name.padEnd(34)} ${rate.toFixed(0).padStart(6)} exchanges/s${rt}`);
-    } finally {
-      await r.server.close();
-      if (s.redis) await cleanup(r.prefix);
+  const trips = new Map<string, number | undefined>();
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const s of scenarios) {
+      const r = await start(td, s);
+      try {
+        await load(r.server.url, svid, s.sameTask, round === 0 ? 3 : 1); // JIT warm-up
+        if (round === 0) trips.set(s.name, await roundTrips(r, svid, s.sameTask));
+        const rate = await loadInChild(r.server.url, svid, s.sameTask);
+        rates.set(s.name, Math.max(rates.get(s.name) ?? 0, rate));
+      } finally {
+        await r.server.close();
+        if (s.redis) await cleanup(r.prefix);
+      }
     }
+  }
+  for (const s of scenarios) {
+    const t = trips.get(s.name);
+    const rt = t === undefined ? '' : `, ${t.toFixed(2)} Redis round trips/exchange`;
+    console.log(
+      `${s.name.padEnd(34)} ${rates.get(s.name)!.toFixed(0).padStart(6)} exchanges/s${rt}`,
+    );
   }
   return rates;
 }
@@ -287,8 +314,18 @@ async function storeBench(): Promise<void> {
   await cleanup(prefix);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(`exchange benchmark: ${SECONDS}s per scenario, ${CONCURRENCY} concurrent clients`);
+if (process.argv[2] === 'client') {
+  const { url, svid, sameTask } = JSON.parse(process.argv[3]!) as {
+    url: string;
+    svid: string;
+    sameTask: boolean;
+  };
+  console.log(JSON.stringify(await load(url, svid, sameTask)));
+  process.exit(0);
+} else if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(
+    `exchange benchmark: ${SECONDS}s per scenario, best of ${ROUNDS}, ${CONCURRENCY} concurrent clients in a child process`,
+  );
   await storeBench();
   if (process.env.BENCH_ONLY === 'store') process.exit(0);
   const rates = await runScenarios(SCENARIOS);
