@@ -299,19 +299,22 @@ async function storeBench(): Promise<void> {
       }),
     ],
   ];
-  for (const sameTask of [false, true]) {
-    for (const [name, store] of stores) {
-      const off = await storeRate(store, false, sameTask);
-      const on = await storeRate(store, true, sameTask);
-      const kind = sameTask ? 'continuing a task' : 'new task each';
-      console.log(
-        `store only, ${name.padEnd(6)} ${kind.padEnd(17)}: rules off ${off.toFixed(0).padStart(6)}/s, on ${on.toFixed(0).padStart(6)}/s, on/off ${(on / off).toFixed(2)}`,
-      );
+  try {
+    for (const sameTask of [false, true]) {
+      for (const [name, store] of stores) {
+        const off = await storeRate(store, false, sameTask);
+        const on = await storeRate(store, true, sameTask);
+        const kind = sameTask ? 'continuing a task' : 'new task each';
+        console.log(
+          `store only, ${name.padEnd(6)} ${kind.padEnd(17)}: rules off ${off.toFixed(0).padStart(6)}/s, on ${on.toFixed(0).padStart(6)}/s, on/off ${(on / off).toFixed(2)}`,
+        );
+      }
     }
+  } finally {
+    for (const [, store] of stores) await store.close();
+    redis.disconnect();
+    await cleanup(prefix);
   }
-  for (const [, store] of stores) await store.close();
-  redis.disconnect();
-  await cleanup(prefix);
 }
 
 if (process.argv[2] === 'client') {
