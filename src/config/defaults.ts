@@ -21,6 +21,32 @@ export const DEFAULTS = {
   operatorBlockSeconds: 24 * 3600,
   /** No block outlives this: every Redis key carries a TTL, blocks included. */
   maxBlockSeconds: 30 * 24 * 3600,
+  /**
+   * Loop rules, per task unless said (docs/loops.md). A task token lives minutes, so an agent
+   * that needs many tokens for one task in a minute, or the same one again and again, is
+   * looping rather than working; the limits sit well above a working agent's pace.
+   */
+  loops: {
+    enabled: true,
+    /** The sliding window of the exchange-rate and repetition rules. */
+    windowSeconds: 60,
+    /** One task exchanging every two seconds for a minute is not planning, it is spinning. */
+    maxExchanges: 30,
+    /** The same audience, scopes, targets and purpose five times a minute: a retry loop. */
+    maxIdentical: 5,
+    /** A task needing more grants than this over its life has outgrown its declared purpose. */
+    maxGrants: 500,
+    /** Tokens a task holds at once; fan-out past this is not one task any more. */
+    maxLiveGrants: 20,
+    /** Half of limits.max_task_age: a task still asking after four hours gets a human look. */
+    maxTaskAgeSeconds: 4 * 3600,
+    /** An agent whose tasks trip more than three times in an hour is blocked for 15 minutes. */
+    agentWindowSeconds: 3600,
+    maxHaltedTasks: 3,
+    blockForSeconds: 15 * 60,
+  },
+  /** Per-identity exchange rate: five a second sustained, counted across replicas. */
+  rateLimit: { max: 300, windowSeconds: 60 },
   /** Most items one operator listing or feed page returns. */
   maxListItems: 1000,
   /** The audience a JWT-SVID or OIDC token must name to be exchanged here. */

@@ -112,6 +112,44 @@ const policyClaim = z.union([
   }),
 ]);
 
+const count = z.number().int().min(1);
+const L = DEFAULTS.loops;
+const loopsDefault = {
+  enabled: L.enabled,
+  window: L.windowSeconds,
+  max_exchanges: L.maxExchanges,
+  max_identical: L.maxIdentical,
+  max_grants: L.maxGrants,
+  max_live_grants: L.maxLiveGrants,
+  max_task_age: L.maxTaskAgeSeconds,
+  agent_window: L.agentWindowSeconds,
+  max_halted_tasks: L.maxHaltedTasks,
+  block_for: L.blockForSeconds,
+  rate_limit: { max: DEFAULTS.rateLimit.max, window: DEFAULTS.rateLimit.windowSeconds },
+};
+
+/** Loop rules and the per-identity rate limit (docs/loops.md). */
+const loops = z
+  .strictObject({
+    enabled: z.boolean().default(loopsDefault.enabled),
+    window: duration.default(loopsDefault.window),
+    max_exchanges: count.default(loopsDefault.max_exchanges),
+    max_identical: count.default(loopsDefault.max_identical),
+    max_grants: count.default(loopsDefault.max_grants),
+    max_live_grants: count.default(loopsDefault.max_live_grants),
+    max_task_age: duration.default(loopsDefault.max_task_age),
+    agent_window: duration.default(loopsDefault.agent_window),
+    max_halted_tasks: count.default(loopsDefault.max_halted_tasks),
+    block_for: duration.default(loopsDefault.block_for),
+    rate_limit: z
+      .strictObject({
+        max: z.number().int().min(0).default(loopsDefault.rate_limit.max),
+        window: duration.default(loopsDefault.rate_limit.window),
+      })
+      .default(loopsDefault.rate_limit),
+  })
+  .default(loopsDefault);
+
 /** The whole configuration file, as validated at start. */
 export const configSchema = z.strictObject({
   server: z
@@ -217,6 +255,7 @@ export const configSchema = z.strictObject({
       max_task_age: DEFAULTS.maxTaskAgeSeconds,
       clock_tolerance: DEFAULTS.clockToleranceSeconds,
     }),
+  loops,
   policy: z.strictObject({
     dir: z.string().min(1),
     /** Subject-token claims visible to policy; anything else stays out of the decision. */

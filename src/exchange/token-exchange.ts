@@ -3,6 +3,12 @@ import type { Approval } from '../approvals/approval.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { MandateError, isMandateError } from '../errors.js';
 import type { GrantRefusal, GrantStore, TaskState } from '../grants/grant-store.js';
+import {
+  intentFingerprint,
+  type LoopLimits,
+  type LoopTrip,
+  type RateLimit,
+} from '../grants/loop-rules.js';
 import type { SubjectVerifier } from '../identity/verify-subject-token.js';
 import type { Catalogue } from '../intent/catalogue.js';
 import type { Intent } from '../intent/intent.js';
@@ -46,6 +52,12 @@ export interface TokenExchangeOptions {
   readonly ids: IdGenerator;
   readonly audit: AuditLog;
   readonly metrics: Metrics;
+  /** Loop rules applied as each grant is recorded; absent: off. */
+  readonly loops?: LoopLimits;
+  /** Per-identity exchange rate limit; absent: off. */
+  readonly rateLimit?: RateLimit;
+  /** Told of every loop trip (audit line and metric). */
+  readonly onLoopTrip?: (trip: LoopTrip, where: { agent: string; task: string }) => void;
 }
 
 /**
@@ -166,8 +178,15 @@ export class TokenExchange {
       purpose: intent.purpose,
       now,
       maxTaskAgeSeconds: o.maxTaskAgeSeconds,
+      fingerprint: intentFingerprint({ ...grant, purpose: intent.purpose }),
+      ...(o.loops ? { loops: o.loops } : {}),
+      ...(o.rateLimit ? { rateLimit: o.rateLimit } : {}),
     });
-    if (!recorded.ok) throw refusalFor(recorded.refusal, taskId);
+    if (!recorded.ok) {
+      if (recorded.refusal.reason === 'loop_tripped')
+        o.onLoopTrip?.(recorded.refusal.trip, { agent: principal.agentId, task: taskId });
+      throw refusalFor(recorded.refusal, taskId);
+    }
 
     const accessToken = await mintAccessToken(grant, { issuer: o.issuer, keyRing: o.keyRing });
     o.audit.record({
@@ -265,5 +284,18 @@ function refusalFor(refusal: GrantRefusal, taskId: string): MandateError {
         'invalid_request',
         `task ${taskId} is ${refusal.status}; start a new task`,
       );
+    case 'rate_limited':
+      return new MandateError('rate_limited', 'too many exchanges by this agent; slow down', {
+        retryAfter: refusal.retryAfterSeconds,
+      });
+    case 'loop_tripped': {
+      const { rule, count, limit, windowSeconds } = refusal.trip;
+      const within = windowSeconds === undefined ? '' : ` within ${windowSeconds}s`;
+      return new MandateError(
+        'task_halted',
+        `task ${taskId} is halted by loop rule ${rule} (${count} > ${limit}${within}); its grants are revoked and an operator can resume it`,
+        { details: { rule } },
+      );
+    }
   }
 }

@@ -67,11 +67,11 @@ export async function createGrantStore(
   }
   const store = new RedisGrantStore({
     redis,
-    // The blocking reader waits up to a second per XREAD, so its timeout must be longer.
+    // The blocking reader waits up to a second per XREAD, so its timeout must be that longer.
     connectReader: () =>
       redis.duplicate({
         ...options,
-        commandTimeout: options.commandTimeout! + 5000,
+        commandTimeout: options.commandTimeout! + 1500,
         enableOfflineQueue: true,
         lazyConnect: false,
       }),

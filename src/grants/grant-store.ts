@@ -1,5 +1,6 @@
 import type { ScopeClass } from '../config/schema.js';
 import type { RevocationEntry, RevocationPage } from '../revocation/revocation-entry.js';
+import type { LoopLimits, LoopTrip, RateLimit } from './loop-rules.js';
 
 /** Where a task is in its life. Only an `active` task's grants are live. */
 export type TaskStatus = 'active' | 'completed' | 'halted' | 'revoked';
@@ -56,13 +57,21 @@ export interface RecordGrantInput {
   readonly now: number;
   /** Longest life of a task, in seconds; the task record expires after it. */
   readonly maxTaskAgeSeconds: number;
+  /** The intent fingerprint (see `intentFingerprint`), for the repetition rule. */
+  readonly fingerprint?: string;
+  /** Loop rules to apply; absent: none. */
+  readonly loops?: LoopLimits;
+  /** The agent's exchange rate limit; absent: none. */
+  readonly rateLimit?: RateLimit;
 }
 
 /** Why the store refused to record a grant. */
 export type GrantRefusal =
   | { readonly reason: 'agent_blocked' }
   | { readonly reason: 'task_not_active'; readonly status: TaskStatus; readonly rule?: string }
-  | { readonly reason: 'task_expired' };
+  | { readonly reason: 'task_expired' }
+  | { readonly reason: 'rate_limited'; readonly retryAfterSeconds: number }
+  | { readonly reason: 'loop_tripped'; readonly trip: LoopTrip };
 
 /** Result of {@link GrantStore.recordGrant}. */
 export type RecordGrantResult =

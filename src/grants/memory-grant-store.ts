@@ -1,37 +1,29 @@
 import type { Clock } from '../platform/clock.js';
+import type { LoopLimits, LoopTrip } from './loop-rules.js';
+import {
+  checkLoopRules,
+  countRate,
+  killTask,
+  snapshot,
+  type BrokenRule,
+  type MemoryAgent,
+  type MemoryTask,
+} from './memory-state.js';
 import type { RevocationKind } from '../revocation/revocation-entry.js';
 import { MemoryRevocationFeed } from '../revocation/memory-revocation-feed.js';
 import type {
   GrantFilter,
   GrantLookup,
   GrantRecord,
+  GrantRefusal,
   GrantStore,
-  HaltInfo,
   RecordGrantInput,
   RecordGrantResult,
   RevocationListener,
   RevokeResult,
   TaskFilter,
   TaskState,
-  TaskStatus,
 } from './grant-store.js';
-
-interface MemoryTask {
-  status: TaskStatus;
-  purpose: string;
-  createdAt: number;
-  exchanges: number;
-  /** Epoch ms after which the task record is gone. */
-  expiresAt: number;
-  grants: Map<string, GrantRecord>;
-  halt?: HaltInfo;
-}
-
-interface MemoryAgent {
-  tasks: Map<string, MemoryTask>;
-  /** Epoch ms until which the agent is blocked, if it is. */
-  blockedUntil?: number;
-}
 
 /** Options of {@link MemoryGrantStore}. */
 export interface MemoryGrantStoreOptions {
@@ -63,19 +55,19 @@ export class MemoryGrantStore implements GrantStore {
 
   recordGrant(input: RecordGrantInput): Promise<RecordGrantResult> {
     const { grant, now } = input;
+    const refuse = (refusal: GrantRefusal) => ok<RecordGrantResult>({ ok: false, refusal });
     const agent = this.#agent(grant.agentId);
-    if (agent.blockedUntil !== undefined && agent.blockedUntil > now) {
-      return Promise.resolve({ ok: false, refusal: { reason: 'agent_blocked' } });
-    }
+    if (agent.blockedUntil !== undefined && agent.blockedUntil > now)
+      return refuse({ reason: 'agent_blocked' });
+    const retryAfter = countRate(agent, input.rateLimit, now);
+    if (retryAfter !== undefined)
+      return refuse({ reason: 'rate_limited', retryAfterSeconds: retryAfter });
     let task = this.#task(grant.agentId, grant.taskId, now);
     if (task && task.status !== 'active') {
-      return Promise.resolve({
-        ok: false,
-        refusal: {
-          reason: 'task_not_active',
-          status: task.status,
-          ...(task.halt ? { rule: task.halt.rule } : {}),
-        },
+      return refuse({
+        reason: 'task_not_active',
+        status: task.status,
+        ...(task.halt ? { rule: task.halt.rule } : {}),
       });
     }
     if (!task) {
@@ -86,15 +78,58 @@ export class MemoryGrantStore implements GrantStore {
         exchanges: 0,
         expiresAt: now + input.maxTaskAgeSeconds * 1000,
         grants: new Map(),
+        window: [],
+        budgetBase: 0,
+        ageBase: now,
       };
       agent.tasks.set(grant.taskId, task);
     }
-    if (grant.expiresAt * 1000 > task.expiresAt) {
-      return Promise.resolve({ ok: false, refusal: { reason: 'task_expired' } });
+    if (grant.expiresAt * 1000 > task.expiresAt) return refuse({ reason: 'task_expired' });
+    const fp = input.fingerprint ?? '';
+    if (input.loops) {
+      const broken = checkLoopRules(task, input.loops, fp, now);
+      if (broken)
+        return refuse({
+          reason: 'loop_tripped',
+          trip: this.#trip(grant, task, input.loops, broken, now),
+        });
+      task.window.push({ at: now, fp });
     }
     task.exchanges += 1;
     task.grants.set(grant.jti, grant);
-    return Promise.resolve({ ok: true, task: snapshot(grant.agentId, grant.taskId, task, now) });
+    return ok({ ok: true, task: snapshot(grant.agentId, grant.taskId, task, now) });
+  }
+
+  /** Halts the task, revokes its grants, and blocks the agent past its halted-task limit. */
+  #trip(
+    grant: GrantRecord,
+    task: MemoryTask,
+    loops: LoopLimits,
+    broken: BrokenRule,
+    now: number,
+  ): LoopTrip {
+    const agent = this.#agent(grant.agentId);
+    const live = [...task.grants.values()].filter((g) => g.expiresAt * 1000 > now);
+    const killed = killTask(task, 'halted', now);
+    task.window = [];
+    const window = broken.windowSeconds === undefined ? '' : ` in ${broken.windowSeconds}s`;
+    const reason = `loop rule ${broken.rule}: ${broken.count} > ${broken.limit}${window}`;
+    task.halt = { rule: broken.rule, reason, at: now };
+    // One grant entry per revoked token, not a task entry: a task entry would also revoke the
+    // tokens the task gets after an operator resumes it, for as long as the entry lasts.
+    for (const g of live)
+      this.#append(now, 'grant', grant.agentId, { jti: g.jti }, g.expiresAt, reason);
+    agent.halts = [...agent.halts.filter((at) => at > now - loops.agentWindowMs), now];
+    const trip: LoopTrip = { ...broken, revoked: killed.revoked, haltedTasks: agent.halts.length };
+    if (agent.halts.length <= loops.maxHaltedTasks) return trip;
+    agent.blockedUntil = now + loops.blockForMs;
+    const rest = this.#revokeAgent(
+      grant.agentId,
+      `blocked: ${agent.halts.length} tasks halted in ${Math.floor(loops.agentWindowMs / 1000)}s`,
+      now,
+      false,
+    );
+    return { ...trip, revoked: trip.revoked + rest.revoked, blockedUntil: agent.blockedUntil };
   }
 
   getGrant(agentId: string, jti: string): Promise<GrantLookup | null> {
@@ -188,8 +223,12 @@ export class MemoryGrantStore implements GrantStore {
     const task = this.#task(agentId, taskId, now);
     if (!task) return ok(null);
     if (task.status === 'halted') {
+      // loop budgets start afresh from here, or the next exchange would trip again at once
       task.status = 'active';
       delete task.halt;
+      task.window = [];
+      task.budgetBase = task.exchanges;
+      task.ageBase = now;
     }
     return ok(snapshot(agentId, taskId, task, now));
   }
@@ -212,12 +251,11 @@ export class MemoryGrantStore implements GrantStore {
     return Promise.resolve();
   }
 
-  #revokeAgent(agentId: string, reason: string, now: number): RevokeResult {
+  #revokeAgent(agentId: string, reason: string, now: number, includeHalted = true): RevokeResult {
     let revoked = 0;
     let until = Math.floor(now / 1000);
-    for (const [, taskId, task] of this.#tasks(agentId, now)) {
-      void taskId;
-      if (task.status !== 'active' && task.status !== 'halted') continue;
+    for (const [, , task] of this.#tasks(agentId, now)) {
+      if (task.status !== 'active' && !(includeHalted && task.status === 'halted')) continue;
       const killed = killTask(task, 'revoked', now);
       revoked += killed.revoked;
       until = Math.max(until, killed.until);
@@ -239,7 +277,7 @@ export class MemoryGrantStore implements GrantStore {
   #agent(agentId: string): MemoryAgent {
     let agent = this.#agents.get(agentId);
     if (!agent) {
-      agent = { tasks: new Map() };
+      agent = { tasks: new Map(), halts: [] };
       this.#agents.set(agentId, agent);
     }
     return agent;
@@ -271,42 +309,4 @@ export class MemoryGrantStore implements GrantStore {
 
 function ok<T>(value: T): Promise<T> {
   return Promise.resolve(value);
-}
-
-/** Ends a task and drops its grants; returns how many were live and when the last expires. */
-function killTask(
-  task: MemoryTask,
-  status: TaskStatus,
-  now: number,
-): { revoked: number; until: number } {
-  let revoked = 0;
-  let until = Math.floor(now / 1000);
-  for (const grant of task.grants.values()) {
-    if (grant.expiresAt * 1000 <= now) continue;
-    revoked += 1;
-    until = Math.max(until, grant.expiresAt);
-  }
-  task.grants.clear();
-  task.status = status;
-  delete task.halt;
-  return { revoked, until };
-}
-
-function snapshot(agentId: string, taskId: string, task: MemoryTask, now: number): TaskState {
-  let liveGrants = 0;
-  for (const [jti, grant] of task.grants) {
-    if (grant.expiresAt * 1000 > now) liveGrants += 1;
-    else task.grants.delete(jti);
-  }
-  return {
-    agentId,
-    taskId,
-    status: task.status,
-    purpose: task.purpose,
-    createdAt: task.createdAt,
-    expiresAt: task.expiresAt,
-    exchanges: task.exchanges,
-    liveGrants,
-    ...(task.halt ? { halt: task.halt } : {}),
-  };
 }

@@ -5,6 +5,7 @@ export interface Metrics {
   readonly registry: Registry;
   readonly exchanges: Counter<'outcome'>;
   readonly exchangeSeconds: Histogram<'outcome'>;
+  readonly loopTrips: Counter<'rule'>;
   readonly policyReloads: Counter<'outcome'>;
   readonly approvals: Counter<'event'>;
   /** Subject-token verifications by source (spiffe, oidc, unknown) and outcome. */
@@ -30,6 +31,12 @@ export function createMetrics(): Metrics {
       help: 'Time to answer a token exchange, by outcome.',
       labelNames: ['outcome'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    loopTrips: new Counter({
+      name: 'mandate_loop_trips_total',
+      help: 'Tasks halted by a loop rule, by rule.',
+      labelNames: ['rule'],
       registers: [registry],
     }),
     policyReloads: new Counter({

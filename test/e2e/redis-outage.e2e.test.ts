@@ -65,6 +65,10 @@ describe('when Redis is unreachable from the start', () => {
     expect(ready.status).toBe(503);
     expect(await fetch(`${t.url}/healthz`).then((r) => r.status)).toBe(200);
     expectUnavailable(await call(t.url, 'GET', '/v1/grants', OPERATOR_KEYS.viewer.key));
+    expectUnavailable(await call(t.url, 'GET', '/v1/revocations', OPERATOR_KEYS.viewer.key));
+    expectUnavailable(
+      await call(t.url, 'GET', '/v1/revocations/stream', OPERATOR_KEYS.resource_server.key),
+    );
   });
 });
 

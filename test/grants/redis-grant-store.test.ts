@@ -1,26 +1,40 @@
 import type { Redis } from 'ioredis';
-import { RETENTION_MS, grantStoreContract, makeGrant } from './grant-store.contract.js';
+import {
+  RETENTION_MS,
+  grantStoreContract,
+  makeGrant,
+  type StoreHarness,
+  type TestClock,
+} from './grant-store.contract.js';
+import { loopRulesContract } from './loop-rules.contract.js';
 import { connectRedis, deleteKeys, keysOf, redisStore, uniquePrefix } from './redis-support.js';
 
+/** A Redis store and a peer store (another broker process) on a fresh prefix. */
+async function make(clock: TestClock): Promise<StoreHarness> {
+  const prefix = uniquePrefix();
+  const a: Redis = await connectRedis();
+  const b: Redis = await connectRedis();
+  const store = redisStore(a, prefix, clock, RETENTION_MS);
+  // A second client and store on the same prefix: another broker process.
+  const peer = redisStore(b, prefix, clock, RETENTION_MS);
+  return {
+    store,
+    peer,
+    close: async () => {
+      await Promise.all([store.close(), peer.close()]);
+      await deleteKeys(a, prefix);
+      a.disconnect();
+      b.disconnect();
+    },
+  };
+}
+
 describe('RedisGrantStore against the real Redis', () => {
-  grantStoreContract(async (clock) => {
-    const prefix = uniquePrefix();
-    const a: Redis = await connectRedis();
-    const b: Redis = await connectRedis();
-    const store = redisStore(a, prefix, clock, RETENTION_MS);
-    // A second client and store on the same prefix: another broker process.
-    const peer = redisStore(b, prefix, clock, RETENTION_MS);
-    return {
-      store,
-      peer,
-      close: async () => {
-        await Promise.all([store.close(), peer.close()]);
-        await deleteKeys(a, prefix);
-        a.disconnect();
-        b.disconnect();
-      },
-    };
-  });
+  grantStoreContract(make);
+});
+
+describe('RedisGrantStore loop rules against the real Redis', () => {
+  loopRulesContract(make);
 });
 
 describe('RedisGrantStore keys', () => {

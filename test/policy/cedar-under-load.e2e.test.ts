@@ -7,7 +7,10 @@ import { startTestBroker, type TestBroker } from '../support/test-broker.js';
 describe('Cedar under load on the real server', () => {
   let t: TestBroker;
   beforeAll(async () => {
-    t = await startTestBroker();
+    // Load, not a runaway: the loop rules and rate limit would halt these repeated tasks.
+    t = await startTestBroker({
+      config: { loops: { enabled: false, rate_limit: { max: 0 } } },
+    });
   });
   afterAll(() => t.close());
 

@@ -42,17 +42,18 @@ local function taskView(tid, t)
   }
 end
 
--- Deletes every grant of the task and sets its status; returns live grants killed and the
--- latest expiry among them (ms, 0 when none).
+-- Deletes every grant of the task and sets its status; returns live grants killed, the latest
+-- expiry among them (ms, 0 when none) and their {jti, exp ms} list.
 local function killTask(tid, status)
   local gkey = base .. 'grants:' .. tid
   local members = redis.call('ZRANGE', gkey, 0, -1, 'WITHSCORES')
-  local n, maxExp = 0, 0
+  local n, maxExp, live = 0, 0, {}
   for i = 1, #members, 2 do
     local exp = tonumber(members[i + 1])
     if exp > now then
       n = n + 1
       if exp > maxExp then maxExp = exp end
+      table.insert(live, { members[i], exp })
     end
     redis.call('DEL', base .. 'grant:' .. members[i])
   end
@@ -60,7 +61,22 @@ local function killTask(tid, status)
   local tkey = base .. 'task:' .. tid
   redis.call('HSET', tkey, 'status', status)
   redis.call('HDEL', tkey, 'halt_rule', 'halt_reason', 'halt_at')
-  return n, maxExp
+  return n, maxExp, live
+end
+
+-- Ends every task of the agent that is active (and halted ones too when asked), killing their
+-- grants; returns live grants killed and the latest expiry among them.
+local function killAgent(includeHalted)
+  local total, latest = 0, 0
+  for _, tid in ipairs(redis.call('ZRANGE', base .. 'tasks', 0, -1)) do
+    local t = loadTask(tid)
+    if t and (t.status == 'active' or (includeHalted and t.status == 'halted')) then
+      local n, maxExp = killTask(tid, 'revoked')
+      total = total + n
+      if maxExp > latest then latest = maxExp end
+    end
+  end
+  return total, latest
 end
 
 local function untilSeconds(maxExpMs)

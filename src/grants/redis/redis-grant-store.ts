@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import type { ScopeClass } from '../../config/schema.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
 import { parseStreamEntry } from '../../revocation/parse-stream-entry.js';
@@ -24,45 +23,21 @@ import type {
   TaskStatus,
 } from '../grant-store.js';
 import { KeyLayout } from './key-layout.js';
+import {
+  loopArgs,
+  toGrant,
+  toRecordResult,
+  toTask,
+  type GrantView,
+  type RecordReply,
+  type RevokeView,
+  type TaskView,
+} from './script-replies.js';
 import { STORE_SCRIPTS } from './scripts.js';
 import { guarded } from './store-errors.js';
 
 type ScriptCall = (base: string, stream: string, ...args: string[]) => Promise<string | null>;
 type ScriptedRedis = Redis & Record<keyof typeof STORE_SCRIPTS, ScriptCall>;
-
-/** A task as the Lua scripts return it (hash fields are strings). */
-interface TaskView {
-  task: string;
-  agent: string;
-  status: TaskStatus;
-  purpose: string;
-  created: string;
-  expires: string;
-  exchanges: string | number;
-  live: number;
-  halt_rule?: string;
-  halt_reason?: string;
-  halt_at?: string;
-}
-
-/** A grant hash as the scripts return it. */
-interface GrantView {
-  jti?: string;
-  task: string;
-  res: string;
-  aud: string;
-  scope: string;
-  tier: string;
-  targets: string;
-  iat: string;
-  exp: string;
-}
-
-interface RevokeView {
-  revoked: number;
-  id?: string;
-  until?: number;
-}
 
 /** Options of {@link RedisGrantStore}; the clients are built by the composition root. */
 export interface RedisGrantStoreOptions {
@@ -132,26 +107,9 @@ export class RedisGrantStore implements GrantStore {
         grant.tier,
         JSON.stringify(grant.targets),
         String(grant.issuedAt),
+        ...loopArgs(input),
       );
-      const reply = JSON.parse(raw!) as {
-        ok?: true;
-        task?: TaskView;
-        refusal?: 'agent_blocked' | 'task_not_active' | 'task_expired';
-        status?: TaskStatus;
-        rule?: string;
-      };
-      if (reply.ok) return { ok: true, task: toTask(reply.task!) };
-      if (reply.refusal === 'task_not_active') {
-        return {
-          ok: false,
-          refusal: {
-            reason: 'task_not_active',
-            status: reply.status!,
-            ...(reply.rule ? { rule: reply.rule } : {}),
-          },
-        };
-      }
-      return { ok: false, refusal: { reason: reply.refusal! } };
+      return toRecordResult(JSON.parse(raw!) as RecordReply);
     });
   }
 
@@ -361,41 +319,4 @@ export class RedisGrantStore implements GrantStore {
       ...new Set(ids.map(([, id]) => id).filter((id): id is string => typeof id === 'string')),
     ];
   }
-}
-
-function toTask(view: TaskView): TaskState {
-  return {
-    agentId: view.agent,
-    taskId: view.task,
-    status: view.status,
-    purpose: view.purpose,
-    createdAt: Number(view.created),
-    expiresAt: Number(view.expires),
-    exchanges: Number(view.exchanges),
-    liveGrants: Number(view.live),
-    ...(view.halt_rule
-      ? {
-          halt: {
-            rule: view.halt_rule,
-            reason: view.halt_reason ?? '',
-            at: Number(view.halt_at),
-          },
-        }
-      : {}),
-  };
-}
-
-function toGrant(agentId: string, view: GrantView): GrantRecord {
-  return {
-    jti: view.jti!,
-    agentId,
-    taskId: view.task,
-    resource: view.res,
-    audience: view.aud,
-    scopes: view.scope.split(' ').filter((s) => s.length > 0),
-    tier: view.tier as ScopeClass,
-    targets: JSON.parse(view.targets) as string[],
-    issuedAt: Number(view.iat),
-    expiresAt: Number(view.exp),
-  };
 }

@@ -1,59 +1,5 @@
-import { LUA_LIB } from './lua-lib.js';
-
-/** A Lua script of the Redis store: registered with ioredis `defineCommand` (EVALSHA). */
-export interface StoreScript {
-  readonly numberOfKeys: 2;
-  readonly lua: string;
-}
-
-const script = (body: string): StoreScript => ({ numberOfKeys: 2, lua: LUA_LIB + body });
-
-/**
- * Records a grant, creating the task if it is new. ARGV: now, retention, task id, agent id,
- * purpose, max task age ms, jti, grant exp (epoch s), resource, audience, scope, tier, targets
- * (JSON), iat (epoch s). Returns JSON: {ok, task} or {refusal, ...}.
- */
-export const RECORD_GRANT = script(`
-local tid, agent, purpose = ARGV[3], ARGV[4], ARGV[5]
-local maxAge = tonumber(ARGV[6])
-local jti, expS = ARGV[7], tonumber(ARGV[8])
-local expMs = expS * 1000
-
-local blocked = tonumber(redis.call('GET', base .. 'blocked') or '0')
-if blocked > now then return cjson.encode({ refusal = 'agent_blocked' }) end
-
-local tkey, gkey = base .. 'task:' .. tid, base .. 'grants:' .. tid
-local t = loadTask(tid)
-if t and t.status ~= 'active' then
-  return cjson.encode({ refusal = 'task_not_active', status = t.status, rule = t.halt_rule })
-end
-if not t then
-  -- gone or past its end: start afresh, dropping what an earlier task of this id left
-  killTask(tid, 'revoked')
-  redis.call('DEL', tkey)
-  local expires = now + maxAge
-  redis.call('HSET', tkey, 'agent', agent, 'status', 'active', 'purpose', purpose,
-    'created', int(now), 'expires', int(expires), 'exchanges', '0')
-  redis.call('PEXPIRE', tkey, maxAge)
-  redis.call('ZADD', base .. 'tasks', expires, tid)
-  redis.call('ZREMRANGEBYSCORE', base .. 'tasks', '-inf', int(now))
-  redis.call('PEXPIRE', base .. 'tasks', maxAge)
-  redis.call('SET', base .. 'agent', agent, 'PX', maxAge)
-  t = { agent = agent, status = 'active', purpose = purpose, created = int(now),
-    expires = int(expires), exchanges = '0' }
-end
-if expMs > tonumber(t.expires) then return cjson.encode({ refusal = 'task_expired' }) end
-
-redis.call('ZREMRANGEBYSCORE', gkey, '-inf', int(now))
-t.exchanges = redis.call('HINCRBY', tkey, 'exchanges', 1)
-local grantKey = base .. 'grant:' .. jti
-redis.call('HSET', grantKey, 'task', tid, 'res', ARGV[9], 'aud', ARGV[10], 'scope', ARGV[11],
-  'tier', ARGV[12], 'targets', ARGV[13], 'iat', ARGV[14], 'exp', ARGV[8])
-redis.call('PEXPIRE', grantKey, math.max(1, expMs - now))
-redis.call('ZADD', gkey, expMs, jti)
-redis.call('PEXPIRE', gkey, math.max(1, tonumber(t.expires) - now))
-return cjson.encode({ ok = true, task = taskView(tid, t) })
-`);
+import { RECORD_GRANT } from './record-grant-script.js';
+import { script } from './store-script.js';
 
 /** The task's state. ARGV: now, task id. Returns JSON task or nil. */
 export const GET_TASK = script(`
@@ -137,15 +83,7 @@ return cjson.encode({ revoked = n, id = id, ['until'] = untilS })
  * retention, agent id, reason, block until or ''. Returns JSON.
  */
 export const REVOKE_AGENT = script(`
-local total, latest = 0, 0
-for _, tid in ipairs(redis.call('ZRANGE', base .. 'tasks', 0, -1)) do
-  local t = loadTask(tid)
-  if t and (t.status == 'active' or t.status == 'halted') then
-    local n, maxExp = killTask(tid, 'revoked')
-    total = total + n
-    if maxExp > latest then latest = maxExp end
-  end
-end
+local total, latest = killAgent(true)
 if ARGV[5] ~= '' then
   local blockUntil = tonumber(ARGV[5])
   redis.call('SET', base .. 'blocked', ARGV[5], 'PX', math.max(1, blockUntil - now))
@@ -156,14 +94,20 @@ local id = append(tonumber(ARGV[2]), { 'kind', 'agent', 'agent', ARGV[3], 'at', 
 return cjson.encode({ revoked = total, id = id, ['until'] = untilS })
 `);
 
-/** Makes a halted task active. ARGV: now, task id. Returns JSON task or nil. */
+/**
+ * Makes a halted task active, restarting its loop budgets. ARGV: now, task id. Returns JSON task
+ * or nil.
+ */
 export const RESUME_TASK = script(`
 local tid = ARGV[2]
 local t = loadTask(tid)
 if not t then return nil end
 if t.status == 'halted' then
-  redis.call('HSET', base .. 'task:' .. tid, 'status', 'active')
+  -- loop budgets start afresh from here, or the next exchange would trip again at once
+  redis.call('HSET', base .. 'task:' .. tid, 'status', 'active', 'budget_base', t.exchanges,
+    'age_base', int(now))
   redis.call('HDEL', base .. 'task:' .. tid, 'halt_rule', 'halt_reason', 'halt_at')
+  redis.call('DEL', base .. 'win:' .. tid)
   t.status, t.halt_rule, t.halt_reason, t.halt_at = 'active', nil, nil, nil
 end
 return cjson.encode(taskView(tid, t))
