@@ -1,23 +1,10 @@
 import type { GrantStore } from '../grants/grant-store.js';
-import type { OwnTokenVerifier } from './verify-own-token.js';
+import type { OwnTokenClaims, OwnTokenVerifier } from './verify-own-token.js';
 
-/** An RFC 7662 introspection answer. */
+/** An RFC 7662 introspection answer: the token's claims while it is live, else only `active`. */
 export type IntrospectionResponse =
   | { readonly active: false }
-  | {
-      readonly active: true;
-      readonly sub: string;
-      readonly aud: string;
-      readonly scope: string;
-      readonly exp: number;
-      readonly iat: number;
-      readonly jti: string;
-      readonly client_id: string;
-      readonly task_id: string;
-      readonly tier: string;
-      readonly iss: string;
-      readonly token_type: 'Bearer';
-    };
+  | ({ readonly active: true; readonly token_type: 'Bearer' } & OwnTokenClaims);
 
 /**
  * RFC 7662 introspection: active only when the token is ours (signature, issuer, expiry) and
