@@ -20,7 +20,7 @@ export function readsTaskContext(policies: Readonly<Record<string, string>>): bo
 function mentionsTask(node: unknown): boolean {
   if (Array.isArray(node)) return node.some(mentionsTask);
   if (node === null || typeof node !== 'object') return false;
-  const entries = Object.entries(node);
+  const entries = Object.entries(node as Record<string, unknown>);
   if (entries.length === 1) {
     const [op, operand] = entries[0]!;
     if (op === 'Var') return operand === 'context';
