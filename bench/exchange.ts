@@ -1,10 +1,12 @@
 // Exchanges per second over HTTP with the memory store and the Redis store, with the loop rules
-// and rate limit on and off, and the Redis round trips one exchange costs.
+// and rate limit on and off, and the Redis round trips one exchange costs, for new and continuing
+// tasks, with a policy set that reads context.task (the examples) and one that does not.
 // Run: node --no-turbo-inline-js-wasm-calls --import tsx bench/exchange.ts
 // Env: BENCH_SECONDS (per scenario, default 4), BENCH_CONCURRENCY (default 16),
-// BENCH_ROUNDS (best of, default 2), BENCH_ONLY=store (only the store-level numbers).
+// BENCH_ROUNDS (best of, default 2), BENCH_ONLY=store (only the store-level numbers),
+// BENCH_ONLY=trips (only the round trips).
 import '../src/platform/v8-flags.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -34,6 +36,8 @@ interface Scenario {
   readonly sameTask: boolean;
   /** Extra config (e.g. loop rules). */
   readonly config?: Record<string, unknown>;
+  /** The policy folder; default: the examples. */
+  readonly policyDir?: string;
 }
 
 interface Running {
@@ -41,6 +45,8 @@ interface Running {
   /** Redis commands sent by the broker so far (undefined with the memory store). */
   readonly commands: () => number | undefined;
   readonly prefix: string;
+  /** Whether the serving policy set reads context.task. */
+  readonly readsTask: boolean;
 }
 
 async function start(td: TestTrustDomain, s: Scenario): Promise<Running> {
@@ -50,7 +56,7 @@ async function start(td: TestTrustDomain, s: Scenario): Promise<Running> {
     issuer: 'http://mandate.bench',
     trust: { spiffe: [{ trust_domain: td.trustDomain, bundle_file: td.bundleFile }] },
     resources: TEST_RESOURCES,
-    policy: { dir: EXAMPLE_POLICY_DIR },
+    policy: { dir: s.policyDir ?? EXAMPLE_POLICY_DIR },
     ...(s.redis ? { store: { redis_url: REDIS_URL, prefix } } : {}),
     ...s.config,
   };
@@ -69,7 +75,12 @@ async function start(td: TestTrustDomain, s: Scenario): Promise<Running> {
     };
   }
   const server = await startServer(broker, { host: '127.0.0.1', port: 0 });
-  return { server, commands: () => (broker.redis ? sent : undefined), prefix };
+  return {
+    server,
+    commands: () => (broker.redis ? sent : undefined),
+    prefix,
+    readsTask: broker.policy.readsTaskContext,
+  };
 }
 
 /**
@@ -210,6 +221,53 @@ export async function runScenarios(scenarios: readonly Scenario[]): Promise<Map<
   return rates;
 }
 
+/**
+ * The examples without the one policy that reads context.task (research-task-budget): the same
+ * decisions for the bench's triage agent, and no task read before deciding.
+ */
+function policiesWithoutTaskReads(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mandate-bench-policies-'));
+  cpSync(EXAMPLE_POLICY_DIR, dir, {
+    recursive: true,
+    filter: (f) => !f.endsWith('research.cedar'),
+  });
+  writeFileSync(
+    join(dir, 'read.cedar'),
+    `@id("read-unrestricted")
+permit (principal, action in Action::"read", resource)
+when { principal.source == "spiffe" && resource.sensitivity != "restricted" };`,
+  );
+  return dir;
+}
+
+/** Redis round trips per exchange: new and continuing tasks, policy reading the task or not. */
+async function roundTripTable(): Promise<void> {
+  const td = await createTestTrustDomain('bench.example');
+  const svid = await td.svid({ path: '/agent/triage', expiresIn: 3600 });
+  const sets = [
+    ['examples (read context.task)', EXAMPLE_POLICY_DIR],
+    ['no policy reads context.task', policiesWithoutTaskReads()],
+  ] as const;
+  for (const [label, policyDir] of sets) {
+    for (const [rules, config] of [
+      ['off', RULES_OFF],
+      ['on', RULES_ON],
+    ] as const) {
+      const r = await start(td, { name: label, redis: true, sameTask: false, config, policyDir });
+      try {
+        const fresh = (await roundTrips(r, svid, false))!;
+        const continuing = (await roundTrips(r, svid, true))!;
+        console.log(
+          `round trips, ${label.padEnd(28)} (reads task: ${String(r.readsTask).padEnd(5)}), rules ${rules.padEnd(3)}: new task ${fresh.toFixed(2)}, continuing ${continuing.toFixed(2)}`,
+        );
+      } finally {
+        await r.server.close();
+        await cleanup(r.prefix);
+      }
+    }
+  }
+}
+
 /** Loop rules and rate limit off. */
 const RULES_OFF = { loops: { enabled: false, rate_limit: { max: 0 } } };
 /** The default loop rules; the rate limit raised, since one identity drives all the load. */
@@ -329,6 +387,8 @@ if (process.argv[2] === 'client') {
   console.log(
     `exchange benchmark: ${SECONDS}s per scenario, best of ${ROUNDS}, ${CONCURRENCY} concurrent clients in a child process`,
   );
+  await roundTripTable();
+  if (process.env.BENCH_ONLY === 'trips') process.exit(0);
   await storeBench();
   if (process.env.BENCH_ONLY === 'store') process.exit(0);
   const rates = await runScenarios(SCENARIOS);

@@ -44,7 +44,7 @@ export interface TokenExchangeOptions {
   /** Lowest tier by data sensitivity. */
   readonly sensitivityFloor: SensitivityFloor;
   readonly maxTaskAgeSeconds: number;
-  readonly policy: Pick<CedarEngine, 'decide'>;
+  readonly policy: Pick<CedarEngine, 'decide' | 'readsTaskContext'>;
   readonly store: GrantStore;
   readonly approvals: ApprovalGate;
   readonly keyRing: KeyRing;
@@ -125,28 +125,21 @@ export class TokenExchange {
     const nowSeconds = epochSeconds(o.clock);
     const taskId = request.taskId ?? approval?.taskId ?? o.ids.taskId();
     trail.task = taskId;
-    const task =
-      request.taskId === undefined && approval === undefined
-        ? null
-        : await o.store.getTask(principal.agentId, taskId);
-    if (task && task.status !== 'active')
-      throw refusalFor(
-        {
-          reason: 'task_not_active',
-          status: task.status,
-          ...(task.halt ? { rule: task.halt.rule } : {}),
-        },
-        taskId,
-      );
-    const taskEnds = task
-      ? Math.floor(task.createdAt / 1000) + o.maxTaskAgeSeconds
-      : nowSeconds + o.maxTaskAgeSeconds;
+    // Reading a continuing task costs a store round trip of its own, and the record script
+    // refuses a task that is not active anyway, atomically. So read it only for what needs it
+    // first: policy that reads context.task, and approvals (consumed or asked for a live task).
+    const continuing = request.taskId !== undefined || approval !== undefined;
+    const readTask = once(() =>
+      continuing ? this.#activeTask(principal.agentId, taskId) : Promise.resolve(null),
+    );
+    const task = approval || o.policy.readsTaskContext ? await readTask() : null;
+    // Lifetime: request, tier, limits, subject token here; the task's end where it is recorded.
     const resolve = (req: IntentRequest): Intent =>
       resolveIntent(req, {
         catalogue: o.catalogue,
         ttl: o.ttl,
         sensitivityFloor: o.sensitivityFloor,
-        subjectExpiresAt: Math.min(principal.expiresAt, taskEnds),
+        subjectExpiresAt: principal.expiresAt,
         nowSeconds,
       });
     const asked = resolve(request);
@@ -156,12 +149,13 @@ export class TokenExchange {
       task: taskContext(taskId, asked.purpose, task, now),
       now,
       approval,
+      beforeAsking: readTask,
     });
     // A partial grant is a smaller request: its tier and lifetime are those of what is granted.
     const intent = scopes.length === asked.scopes.length ? asked : resolve({ ...request, scopes });
     if (approval) await o.approvals.consume(approval);
 
-    const grant = {
+    const asRequested = {
       jti: o.ids.grantId(),
       agentId: principal.agentId,
       taskId,
@@ -174,11 +168,11 @@ export class TokenExchange {
       expiresAt: nowSeconds + intent.ttlSeconds,
     };
     const recorded = await o.store.recordGrant({
-      grant,
+      grant: asRequested,
       purpose: intent.purpose,
       now,
       maxTaskAgeSeconds: o.maxTaskAgeSeconds,
-      fingerprint: intentFingerprint({ ...grant, purpose: intent.purpose }),
+      fingerprint: intentFingerprint({ ...asRequested, purpose: intent.purpose }),
       ...(o.loops ? { loops: o.loops } : {}),
       ...(o.rateLimit ? { rateLimit: o.rateLimit } : {}),
     });
@@ -188,6 +182,8 @@ export class TokenExchange {
       throw refusalFor(recorded.refusal, taskId);
     }
 
+    // The token says what the store recorded: the lifetime may be cut to the task's end.
+    const { grant } = recorded;
     const accessToken = await mintAccessToken(grant, { issuer: o.issuer, keyRing: o.keyRing });
     o.audit.record({
       event: 'token_exchange',
@@ -205,11 +201,26 @@ export class TokenExchange {
       access_token: accessToken,
       issued_token_type: ACCESS_TOKEN_TYPE,
       token_type: 'Bearer',
-      expires_in: intent.ttlSeconds,
+      expires_in: grant.expiresAt - grant.issuedAt,
       scope: grant.scopes.join(' '),
       task_id: taskId,
       grant_id: grant.jti,
     };
+  }
+
+  /** The agent's task, refused unless active; null when the task is new. */
+  async #activeTask(agentId: string, taskId: string): Promise<TaskState | null> {
+    const task = await this.#o.store.getTask(agentId, taskId);
+    if (task && task.status !== 'active')
+      throw refusalFor(
+        {
+          reason: 'task_not_active',
+          status: task.status,
+          ...(task.halt ? { rule: task.halt.rule } : {}),
+        },
+        taskId,
+      );
+    return task;
   }
 
   /**
@@ -220,7 +231,7 @@ export class TokenExchange {
   async #authorize(
     input: AuthorizeInput,
   ): Promise<{ decision: Decision; scopes: readonly string[] }> {
-    const { approval, ...rest } = input;
+    const { approval, beforeAsking, ...rest } = input;
     const gate = this.#o.approvals;
     const subject = approvalSubject(input.principal.agentId, input.task.id, input.intent);
     if (approval) gate.assertBound(approval, subject);
@@ -229,14 +240,27 @@ export class TokenExchange {
     const partial = input.intent.resource.partial === true;
     if (!approval) {
       const asApproved = () => decide(true);
-      if (gate.needsApproval({ tier: input.intent.tier, partial, decision, asApproved }))
+      if (gate.needsApproval({ tier: input.intent.tier, partial, decision, asApproved })) {
+        // An operator is never asked to approve work on a task that cannot go on.
+        await beforeAsking();
         await gate.ask(subject);
+      }
     }
     return { decision, scopes: grantedScopes(decision, partial) };
   }
 }
 
-type AuthorizeInput = Omit<DecisionInput, 'approved'> & { approval: Approval | undefined };
+type AuthorizeInput = Omit<DecisionInput, 'approved'> & {
+  approval: Approval | undefined;
+  /** Checks the task is active before an approval is asked for. */
+  beforeAsking: () => Promise<unknown>;
+};
+
+/** Calls `fn` once, however often the result is asked for. */
+function once<T>(fn: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= fn());
+}
 
 function approvalSubject(agentId: string, taskId: string, intent: Intent) {
   return {

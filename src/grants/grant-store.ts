@@ -69,13 +69,19 @@ export interface RecordGrantInput {
 export type GrantRefusal =
   | { readonly reason: 'agent_blocked' }
   | { readonly reason: 'task_not_active'; readonly status: TaskStatus; readonly rule?: string }
+  /** Nothing of the task's life is left for a grant. */
   | { readonly reason: 'task_expired' }
   | { readonly reason: 'rate_limited'; readonly retryAfterSeconds: number }
   | { readonly reason: 'loop_tripped'; readonly trip: LoopTrip };
 
 /** Result of {@link GrantStore.recordGrant}. */
 export type RecordGrantResult =
-  | { readonly ok: true; readonly task: TaskState }
+  | {
+      readonly ok: true;
+      readonly task: TaskState;
+      /** The grant as recorded: its `expiresAt` clamped to the task's end. */
+      readonly grant: GrantRecord;
+    }
   | { readonly ok: false; readonly refusal: GrantRefusal };
 
 /** A grant and whether its token is live (grant present and its task active). */
@@ -119,8 +125,10 @@ export interface GrantStore {
   /** The task's state, or null when the agent has no such task. */
   getTask(agentId: string, taskId: string): Promise<TaskState | null>;
   /**
-   * Atomically: refuses if the agent is blocked or the task is not active or too old; creates
-   * the task if it is new; records the grant. The grant exists when this resolves with ok.
+   * Atomically: refuses if the agent is blocked or the task is not active; creates the task if
+   * it is new; records the grant, its expiry clamped to the task's end (refused as
+   * `task_expired` when nothing of the task's life is left). The grant exists, as returned,
+   * when this resolves with ok.
    */
   recordGrant(input: RecordGrantInput): Promise<RecordGrantResult>;
   /** The grant with id `jti` of this agent, or null when it is unknown, revoked or expired. */

@@ -84,7 +84,9 @@ export class MemoryGrantStore implements GrantStore {
       };
       agent.tasks.set(grant.taskId, task);
     }
-    if (grant.expiresAt * 1000 > task.expiresAt) return refuse({ reason: 'task_expired' });
+    // A grant never outlives its task: the task's end is where every token of it stops.
+    const expiresAt = Math.min(grant.expiresAt, Math.floor(task.expiresAt / 1000));
+    if (expiresAt * 1000 <= now) return refuse({ reason: 'task_expired' });
     const fp = input.fingerprint ?? '';
     if (input.loops) {
       const broken = checkLoopRules(task, input.loops, fp, now);
@@ -95,9 +97,14 @@ export class MemoryGrantStore implements GrantStore {
         });
       task.window.push({ at: now, fp });
     }
+    const recorded = { ...grant, expiresAt };
     task.exchanges += 1;
-    task.grants.set(grant.jti, grant);
-    return ok({ ok: true, task: snapshot(grant.agentId, grant.taskId, task, now) });
+    task.grants.set(grant.jti, recorded);
+    return ok({
+      ok: true,
+      task: snapshot(grant.agentId, grant.taskId, task, now),
+      grant: recorded,
+    });
   }
 
   /** Halts the task, revokes its grants, and blocks the agent past its halted-task limit. */

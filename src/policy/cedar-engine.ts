@@ -11,6 +11,7 @@ import type { Intent } from '../intent/intent.js';
 import { selectClaims, type PolicyClaim } from './agent-claims.js';
 import type { Decision, ScopeDecision } from './decision.js';
 import { PolicyLoadError, type LoadedPolicySet } from './load-policy-set.js';
+import { readsTaskContext } from './reads-task-context.js';
 
 /** What the task has done so far, as policy sees it. */
 export interface TaskContext {
@@ -58,10 +59,16 @@ export class CedarEngine {
   readonly #claims: readonly PolicyClaim[];
   /** The set this engine decides with (policy ids, origins), for operators' tools. */
   readonly set: LoadedPolicySet;
+  /**
+   * Whether a policy of the set may read `context.task`; when none does, the exchange need not
+   * read the task's state before deciding (never false for a set that reads it).
+   */
+  readonly readsTaskContext: boolean;
 
   constructor({ set, claims = [] }: CedarEngineOptions) {
     this.set = set;
     this.#claims = claims;
+    this.readsTaskContext = readsTaskContext(set.policies);
     generation += 1;
     this.#policySetId = `policies-${generation}`;
     this.#schemaName = `schema-${generation}`;

@@ -63,6 +63,11 @@ export class LivePolicy {
     return this.#engine;
   }
 
+  /** Whether the serving set may read `context.task` (see {@link CedarEngine.readsTaskContext}). */
+  get readsTaskContext(): boolean {
+    return this.#engine.readsTaskContext;
+  }
+
   /** Decides with the serving set. */
   decide(input: DecisionInput): Decision {
     return this.#engine.decide(input);

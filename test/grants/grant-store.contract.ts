@@ -112,14 +112,40 @@ export function grantStoreContract(make: (clock: TestClock) => Promise<StoreHarn
     expect(await store.getTask(AGENT, 'T-1')).toMatchObject({ exchanges: 1, liveGrants: 1 });
   });
 
-  it('refuses a grant that would outlive its task', async () => {
+  it('returns the grant as recorded: a grant within its task keeps its expiry', async () => {
+    const grant = makeGrant(clock.now());
+    const result = await store.recordGrant(recordInput(grant, clock.now()));
+    expect(result).toMatchObject({ ok: true, grant });
+  });
+
+  it('clamps a grant that would outlive its task to the task end, and records it so', async () => {
     await record();
+    const taskEnds = Math.floor((clock.now() + MAX_TASK_AGE_S * 1000) / 1000);
     clock.advance((MAX_TASK_AGE_S - 10) * 1000);
+    const late = makeGrant(clock.now(), {}, 60);
+    const result = await store.recordGrant(recordInput(late, clock.now()));
+    const recorded = { ...late, expiresAt: taskEnds };
+    expect(result).toMatchObject({ ok: true, grant: recorded, task: { exchanges: 2 } });
+    expect(await h.peer.getGrant(AGENT, late.jti)).toEqual({
+      grant: recorded,
+      live: true,
+      taskStatus: 'active',
+    });
+    expect(await store.listGrants({ taskId: 'T-1' }, 10)).toContainEqual(recorded);
+    clock.advance(10_000);
+    expect(await store.getGrant(AGENT, late.jti)).toBeNull();
+  });
+
+  it('refuses a grant when less than a second of its task is left', async () => {
+    clock.advance(1500 - (clock.now() % 1000)); // the task will end half way through a second
+    await record();
+    clock.advance(MAX_TASK_AGE_S * 1000 - 500); // its last whole second has begun
     const late = makeGrant(clock.now(), {}, 60);
     expect(await store.recordGrant(recordInput(late, clock.now()))).toEqual({
       ok: false,
       refusal: { reason: 'task_expired' },
     });
+    expect(await store.getTask(AGENT, 'T-1')).toMatchObject({ status: 'active', exchanges: 1 });
   });
 
   it('revokes one grant, writes it to the feed once, and leaves the others live', async () => {

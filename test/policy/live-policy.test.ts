@@ -76,6 +76,24 @@ describe('LivePolicy', () => {
     expect(live.decide(input).allowed).toEqual(['tickets:write']);
   });
 
+  it('says whether the serving set reads the task context, after each reload', () => {
+    const dir = policyDir({ 'p.cedar': READS });
+    const { live } = start(dir);
+    expect(live.readsTaskContext).toBe(false);
+    const budget =
+      '@id("budget") forbid (principal, action, resource) when { context.task.exchanges >= 3 };';
+    writeFileSync(join(dir, 'p.cedar'), `${READS}\n${budget}`);
+    expect(live.reload()).toMatchObject({ ok: true });
+    expect(live.readsTaskContext).toBe(true);
+    writeFileSync(join(dir, 'p.cedar'), `${READS}\n${budget} permit (`);
+    expect(live.reload()).toMatchObject({ ok: false });
+    expect(live.readsTaskContext).toBe(true);
+    writeFileSync(join(dir, 'p.cedar'), READS);
+    expect(live.reload()).toMatchObject({ ok: true });
+    expect(live.readsTaskContext).toBe(false);
+    live.close();
+  });
+
   it('refuses to start on a broken set', () => {
     expect(() => start(policyDir({ 'p.cedar': 'permit (' }))).toThrow(/p\.cedar:1: /);
   });

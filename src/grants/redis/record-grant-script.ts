@@ -2,16 +2,18 @@ import { script } from './store-script.js';
 
 /**
  * Records a grant in one atomic step: refuses a blocked agent, counts the agent's exchange rate,
- * refuses a task that is not active or too old, creates a new task, applies the loop rules and,
- * when one trips, halts the task, revokes its grants, appends their revocations and, past the
- * agent's halted-task limit, blocks the agent and revokes the rest of what it holds.
+ * refuses a task that is not active, creates a new task, clamps the grant's expiry to the task's
+ * end (refusing when nothing of it is left), applies the loop rules and, when one trips, halts
+ * the task, revokes its grants, appends their revocations and, past the agent's halted-task
+ * limit, blocks the agent and revokes the rest of what it holds.
  *
  * ARGV: 1 now, 2 retention, 3 task id, 4 agent id, 5 purpose, 6 max task age ms, 7 jti,
  * 8 grant exp (epoch s), 9 resource, 10 audience, 11 scope, 12 tier, 13 targets (JSON),
  * 14 iat (epoch s), 15 loop rules on ('1'/'0'), 16 window ms, 17 max exchanges in window,
  * 18 max identical in window, 19 max grants, 20 max live grants, 21 loop max task age ms,
  * 22 agent window ms, 23 max halted tasks, 24 block for ms, 25 rate max (0: off),
- * 26 rate window ms, 27 intent fingerprint. Returns JSON: {ok, task} or {refusal, ...}.
+ * 26 rate window ms, 27 intent fingerprint. Returns JSON: {ok, task, exp} (exp: the recorded
+ * expiry, epoch s) or {refusal, ...}.
  */
 export const RECORD_GRANT = script(`
 local retention = tonumber(ARGV[2])
@@ -62,7 +64,12 @@ if not t then
   t = { agent = agent, status = 'active', purpose = purpose, created = int(now),
     expires = int(expires), exchanges = '0' }
 end
-if expMs > tonumber(t.expires) then return cjson.encode({ refusal = 'task_expired' }) end
+-- A grant never outlives its task: the task's end is where every token of it stops.
+if expMs > tonumber(t.expires) then
+  expS = math.floor(tonumber(t.expires) / 1000)
+  expMs = expS * 1000
+end
+if expMs <= now then return cjson.encode({ refusal = 'task_expired' }) end
 redis.call('ZREMRANGEBYSCORE', gkey, '-inf', int(now))
 
 if loopsOn then
@@ -125,7 +132,7 @@ end
 t.exchanges = redis.call('HINCRBY', tkey, 'exchanges', 1)
 local grantKey = base .. 'grant:' .. jti
 redis.call('HSET', grantKey, 'task', tid, 'res', ARGV[9], 'aud', ARGV[10], 'scope', ARGV[11],
-  'tier', ARGV[12], 'targets', ARGV[13], 'iat', ARGV[14], 'exp', ARGV[8])
+  'tier', ARGV[12], 'targets', ARGV[13], 'iat', ARGV[14], 'exp', int(expS))
 redis.call('PEXPIRE', grantKey, math.max(1, expMs - now))
 redis.call('ZADD', gkey, expMs, jti)
 redis.call('PEXPIRE', gkey, math.max(1, tonumber(t.expires) - now))
@@ -133,5 +140,5 @@ if loopsOn then
   redis.call('ZADD', wkey, now, fp .. ':' .. jti)
   redis.call('PEXPIRE', wkey, windowMs)
 end
-return cjson.encode({ ok = true, task = taskView(tid, t) })
+return cjson.encode({ ok = true, task = taskView(tid, t), exp = expS })
 `);

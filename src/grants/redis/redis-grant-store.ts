@@ -109,7 +109,7 @@ export class RedisGrantStore implements GrantStore {
         String(grant.issuedAt),
         ...loopArgs(input),
       );
-      return toRecordResult(JSON.parse(raw!) as RecordReply);
+      return toRecordResult(JSON.parse(raw!) as RecordReply, grant);
     });
   }
 

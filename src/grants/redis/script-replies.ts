@@ -43,6 +43,8 @@ export interface GrantView {
 export interface RecordReply {
   ok?: true;
   task?: TaskView;
+  /** The recorded expiry (epoch s), clamped to the task's end. */
+  exp?: number;
   refusal?: 'agent_blocked' | 'task_not_active' | 'task_expired' | 'rate_limited' | 'loop_tripped';
   status?: TaskStatus;
   rule?: LoopRule;
@@ -122,9 +124,10 @@ export function loopArgs(input: RecordGrantInput): string[] {
   return [...loops, ...rate, input.fingerprint ?? ''].map(String);
 }
 
-/** The record-grant reply as the store's result. */
-export function toRecordResult(reply: RecordReply): RecordGrantResult {
-  if (reply.ok) return { ok: true, task: toTask(reply.task!) };
+/** The record-grant reply to recording `grant` as the store's result. */
+export function toRecordResult(reply: RecordReply, grant: GrantRecord): RecordGrantResult {
+  if (reply.ok)
+    return { ok: true, task: toTask(reply.task!), grant: { ...grant, expiresAt: reply.exp! } };
   const refusal = ((): GrantRefusal => {
     switch (reply.refusal) {
       case 'task_not_active':
