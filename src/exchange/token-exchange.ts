@@ -2,7 +2,7 @@ import type { ApprovalGate } from '../approvals/approval-gate.js';
 import type { Approval } from '../approvals/approval.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { MandateError, isMandateError } from '../errors.js';
-import type { GrantRefusal, GrantStore, TaskState } from '../grants/grant-store.js';
+import type { GrantRecord, GrantRefusal, GrantStore, TaskState } from '../grants/grant-store.js';
 import {
   intentFingerprint,
   type LoopLimits,
@@ -153,7 +153,6 @@ export class TokenExchange {
     });
     // A partial grant is a smaller request: its tier and lifetime are those of what is granted.
     const intent = scopes.length === asked.scopes.length ? asked : resolve({ ...request, scopes });
-    if (approval) await o.approvals.consume(approval);
 
     const asRequested = {
       jti: o.ids.grantId(),
@@ -184,6 +183,7 @@ export class TokenExchange {
 
     // The token says what the store recorded: the lifetime may be cut to the task's end.
     const { grant } = recorded;
+    if (approval) await this.#consumeApproval(approval, grant);
     const accessToken = await mintAccessToken(grant, { issuer: o.issuer, keyRing: o.keyRing });
     o.audit.record({
       event: 'token_exchange',
@@ -221,6 +221,24 @@ export class TokenExchange {
         taskId,
       );
     return task;
+  }
+
+  /**
+   * Uses the approval up once its grant is recorded, so a refusal by the store (a blocked
+   * agent, a halted task, a loop rule) leaves the approval for the retry. When a concurrent
+   * repeat used it first, the grant just recorded is revoked: one token per approval.
+   */
+  async #consumeApproval(approval: Approval, grant: GrantRecord): Promise<void> {
+    try {
+      await this.#o.approvals.consume(approval);
+    } catch (err) {
+      await this.#o.store.revokeGrant(
+        grant.agentId,
+        grant.jti,
+        `approval ${approval.id} already used`,
+      );
+      throw err;
+    }
   }
 
   /**

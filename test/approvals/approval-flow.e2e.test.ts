@@ -4,6 +4,7 @@ import { startTestBroker, TEST_RESOURCES, type TestBroker } from '../support/tes
 
 const approver = generateApiKey();
 const viewer = generateApiKey();
+const admin = generateApiKey();
 const DEPLOY = {
   audience: 'https://deploy.example',
   sensitivity: 'confidential',
@@ -51,6 +52,7 @@ describe('approval flow for destructive scopes, end to end', () => {
           api_keys: [
             { name: 'alice', sha256: approver.sha256, roles: ['approver'] },
             { name: 'victor', sha256: viewer.sha256, roles: ['viewer'] },
+            { name: 'ada', sha256: admin.sha256, roles: ['admin'] },
           ],
         },
       },
@@ -125,6 +127,31 @@ describe('approval flow for destructive scopes, end to end', () => {
     );
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
     expect(results.filter((r) => r.body.error === 'invalid_grant')).toHaveLength(7);
+    // The losers' grants were recorded before they lost the race, and are revoked again.
+    const taskId = results.find((r) => r.status === 200)!.body.task_id as string;
+    const task = await t.broker.store.getTask('spiffe://test.example/agent/deploy', taskId);
+    expect(task?.liveGrants).toBe(1);
+  });
+
+  it('keeps the approval when the exchange is refused after policy (agent blocked), for the retry', async () => {
+    const id = (await destroy()).body.approval_id as string;
+    await approve(id);
+    const agent = encodeURIComponent('spiffe://test.example/agent/deploy');
+    expect(
+      (await operator(admin.key, 'POST', `/v1/agent/block?agent=${agent}&for=1h`)).status,
+    ).toBe(200);
+    const blocked = await destroy({ approval_id: id });
+    expect({ status: blocked.status, error: blocked.body.error }).toEqual({
+      status: 403,
+      error: 'access_denied',
+    });
+
+    expect((await operator(admin.key, 'POST', `/v1/agent/unblock?agent=${agent}`)).status).toBe(
+      200,
+    );
+    const granted = await destroy({ approval_id: id });
+    expect(granted.status).toBe(200);
+    expect((await destroy({ approval_id: id })).body.error).toBe('invalid_grant');
   });
 
   it('refuses the approval to another agent as if it did not exist', async () => {
