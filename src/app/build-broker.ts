@@ -1,6 +1,5 @@
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
-import { createOperatorLog } from '../admin/operator-log.js';
 import type { ApprovalGate } from '../approvals/approval-gate.js';
 import { createApprovalGate } from '../approvals/create-approval-gate.js';
 import { createLoggerAudit, type AuditLog } from '../audit/audit-log.js';
@@ -30,6 +29,7 @@ export interface BrokerDeps {
   readonly ids?: IdGenerator;
   readonly logger?: Logger;
   readonly store?: GrantStore;
+  /** Receives every audited event; the process logger (`audit: true` lines) by default. */
   readonly audit?: AuditLog;
 }
 
@@ -62,6 +62,7 @@ export interface Broker {
 export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promise<Broker> {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger();
+  const audit = deps.audit ?? createLoggerAudit(logger);
 
   const spiffe = [...config.trust.spiffe];
   if (config.dev) {
@@ -112,7 +113,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     watch: config.policy.watch,
     debounceMs: DEFAULTS.policyReloadDebounceMs,
   });
-  const approvals = createApprovalGate(config, { redis, clock, metrics, logger });
+  const approvals = createApprovalGate(config, { redis, clock, metrics, audit });
   const ttl = {
     tierTtlSeconds: {
       read: config.tiers.read.ttl,
@@ -136,10 +137,10 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     keyRing,
     clock,
     ids: deps.ids ?? randomIds,
-    audit: deps.audit ?? createLoggerAudit(logger),
+    audit,
     metrics,
     ...loopOptions(config),
-    onLoopTrip: createLoopTripReporter({ logger, metrics }),
+    onLoopTrip: createLoopTripReporter({ audit, metrics }),
   });
 
   const httpOptions = {
@@ -162,7 +163,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     verifier: new OwnTokenVerifier({ issuer: config.issuer, keyRing, clock }),
     verifySubject: identity.verifySubject,
     clock,
-    operatorLog: createOperatorLog(logger),
+    audit,
     withOperatorApi: config.admin === undefined,
   };
   const close = async () => {

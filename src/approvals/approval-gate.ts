@@ -1,8 +1,9 @@
+import type { ApprovalEvent } from '../audit/audit-event.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { ScopeClass } from '../config/schema.js';
 import { MandateError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../platform/clock.js';
-import type { Logger } from '../platform/logger.js';
 import type { Decision } from '../policy/decision.js';
 import {
   effectiveState,
@@ -22,8 +23,8 @@ export interface ApprovalGateOptions {
   /** Tiers whose exchanges always wait for an operator. */
   readonly requiredTiers: ReadonlySet<ScopeClass>;
   readonly metrics: Pick<Metrics, 'approvals'>;
-  /** Audit lines for approval events go through this logger, tagged `audit: true`. */
-  readonly logger: Logger;
+  /** Where approval events are audited. */
+  readonly audit: AuditLog;
 }
 
 /** An operator's answer to a pending approval. */
@@ -44,11 +45,8 @@ export interface OperatorVerdict {
  */
 export class ApprovalGate {
   readonly #o: ApprovalGateOptions;
-  readonly #audit: Logger;
-
   constructor(options: ApprovalGateOptions) {
     this.#o = options;
-    this.#audit = options.logger.child({ audit: true });
   }
 
   /**
@@ -190,21 +188,18 @@ export class ApprovalGate {
     return this.#o.clock.now();
   }
 
-  #event(event: string, approval: Approval): void {
+  #event(event: ApprovalEvent['event'], approval: Approval): void {
     this.#o.metrics.approvals.inc({ event: event.replace('approval_', '') });
-    this.#audit.info(
-      {
-        event,
-        approval_id: approval.id,
-        agent: approval.agentId,
-        task: approval.taskId,
-        audience: approval.audience,
-        scopes: approval.scopes,
-        tier: approval.tier,
-        ...(approval.decidedBy !== undefined ? { operator: approval.decidedBy } : {}),
-        ...(approval.reason !== undefined ? { reason: approval.reason } : {}),
-      },
+    this.#o.audit.record({
       event,
-    );
+      approval_id: approval.id,
+      agent: approval.agentId,
+      task: approval.taskId,
+      audience: approval.audience,
+      scopes: approval.scopes,
+      tier: approval.tier,
+      ...(approval.decidedBy !== undefined ? { operator: approval.decidedBy } : {}),
+      ...(approval.reason !== undefined ? { reason: approval.reason } : {}),
+    });
   }
 }

@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
+import type { AuditLog } from '../audit/audit-log.js';
 import { DEFAULTS } from '../config/defaults.js';
 import type { Config } from '../config/load-config.js';
 import { SCOPE_CLASSES } from '../config/schema.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../platform/clock.js';
-import type { Logger } from '../platform/logger.js';
 import { ApprovalGate } from './approval-gate.js';
 import { newApprovalId } from './approval.js';
 import { MemoryApprovalStore } from './memory-approval-store.js';
@@ -16,7 +16,7 @@ import { RedisApprovalStore } from './redis-approval-store.js';
  */
 export function createApprovalGate(
   config: Config,
-  deps: { redis?: Redis | undefined; clock: Clock; metrics: Metrics; logger: Logger },
+  deps: { redis?: Redis | undefined; clock: Clock; metrics: Metrics; audit: AuditLog },
 ): ApprovalGate {
   const retentionMs = DEFAULTS.approvalRetentionSeconds * 1000;
   const store = deps.redis
@@ -34,6 +34,6 @@ export function createApprovalGate(
     ttlSeconds: config.approvals.ttl,
     requiredTiers: new Set(SCOPE_CLASSES.filter((t) => config.tiers[t].require_approval === true)),
     metrics: deps.metrics,
-    logger: deps.logger,
+    audit: deps.audit,
   });
 }

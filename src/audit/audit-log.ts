@@ -1,29 +1,28 @@
 import type { Logger } from '../platform/logger.js';
+import type { AuditEvent, AuditEventName } from './audit-event.js';
 
-/** One audited decision. Carries hashes and ids, never a token. */
-export interface AuditEvent {
-  readonly event: 'token_exchange';
-  readonly outcome: 'granted' | 'refused';
-  readonly agent?: string;
-  readonly task?: string;
-  readonly audience?: string;
-  readonly scopes?: readonly string[];
-  readonly tier?: string;
-  readonly jti?: string;
-  readonly subjectTokenSha256?: string;
-  readonly policyIds?: readonly string[];
-  /** The error code of a refusal. */
-  readonly error?: string;
-  readonly reason?: string;
-}
-
-/** Where audit events go. */
+/** Where every audited event goes: the one port of the audit trail. */
 export interface AuditLog {
   record(event: AuditEvent): void;
 }
 
-/** Writes audit events as JSON lines through the process logger, tagged `audit: true`. */
+/** Events an operator should notice without searching for them: written at `warn`. */
+const WARN_EVENTS: ReadonlySet<AuditEventName> = new Set(['loop_tripped']);
+
+/**
+ * Writes audit events as JSON lines through the process logger, tagged `audit: true`, with the
+ * event name as the message.
+ *
+ * @example
+ * const audit = createLoggerAudit(logger);
+ * audit.record({ event: 'task_completed', agent, task, revoked: 2 });
+ */
 export function createLoggerAudit(logger: Logger): AuditLog {
   const audit = logger.child({ audit: true });
-  return { record: (event) => audit.info(event, event.event) };
+  return {
+    record: (event) => {
+      if (WARN_EVENTS.has(event.event)) audit.warn(event, event.event);
+      else audit.info(event, event.event);
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import type { OperatorLog } from '../admin/operator-log.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { ApprovalGate } from '../approvals/approval-gate.js';
 import { MandateError } from '../errors.js';
 import type { TokenExchange } from '../exchange/token-exchange.js';
@@ -45,7 +45,8 @@ export interface HttpAppOptions {
   /** Verifies an agent's subject token (task completion). */
   readonly verifySubject: SubjectVerifier;
   readonly clock: Clock;
-  readonly operatorLog: OperatorLog;
+  /** Where agent and operator actions on tokens and tasks are audited. */
+  readonly audit: AuditLog;
   /** False when the operator API has a listener of its own (`admin.listen`). */
   readonly withOperatorApi: boolean;
 }

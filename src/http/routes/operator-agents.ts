@@ -1,6 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import type { OperatorLog } from '../../admin/operator-log.js';
+import type { AuditLog } from '../../audit/audit-log.js';
 import { DEFAULTS } from '../../config/defaults.js';
 import { parseDuration } from '../../config/duration.js';
 import type { GrantStore } from '../../grants/grant-store.js';
@@ -36,10 +36,10 @@ const blockQuery = z.object({
 export function operatorAgentRoutes(options: {
   operatorKeys: ApiKeys;
   store: GrantStore;
-  operatorLog: OperatorLog;
+  audit: AuditLog;
   clock: Clock;
 }): Router {
-  const { store, operatorLog, clock } = options;
+  const { store, audit, clock } = options;
   const viewer = requireOperator(options.operatorKeys, 'viewer');
   const admin = requireOperator(options.operatorKeys, 'admin');
 
@@ -60,7 +60,13 @@ export function operatorAgentRoutes(options: {
     const { agent } = parseParams(ofAgent, req.query);
     const by = operatorOf(req).name;
     const result = await store.revokeAgent(agent, `revoked by operator ${by}`);
-    operatorLog(by, 'revoke_agent', { agent, revoked: result.revoked });
+    audit.record({
+      event: 'operator_action',
+      operator: by,
+      action: 'revoke_agent',
+      agent,
+      revoked: result.revoked,
+    });
     res.json({ agent, revoked: result.revoked });
   };
 
@@ -69,7 +75,14 @@ export function operatorAgentRoutes(options: {
     const by = operatorOf(req).name;
     const until = clock.now() + q.for * 1000;
     const result = await store.blockAgent(q.agent, until, `blocked by operator ${by}`);
-    operatorLog(by, 'block_agent', { agent: q.agent, seconds: q.for, revoked: result.revoked });
+    audit.record({
+      event: 'operator_action',
+      operator: by,
+      action: 'block_agent',
+      agent: q.agent,
+      seconds: q.for,
+      revoked: result.revoked,
+    });
     res.json({ agent: q.agent, blocked_until: Math.ceil(until / 1000), revoked: result.revoked });
   };
 
@@ -77,7 +90,13 @@ export function operatorAgentRoutes(options: {
     const { agent } = parseParams(ofAgent, req.query);
     const by = operatorOf(req).name;
     const was = await store.unblockAgent(agent);
-    operatorLog(by, 'unblock_agent', { agent, was_blocked: was });
+    audit.record({
+      event: 'operator_action',
+      operator: by,
+      action: 'unblock_agent',
+      agent,
+      was_blocked: was,
+    });
     res.json({ agent, unblocked: was });
   };
 

@@ -1,6 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import type { OperatorLog } from '../../admin/operator-log.js';
+import type { AuditLog } from '../../audit/audit-log.js';
 import { DEFAULTS } from '../../config/defaults.js';
 import { MandateError } from '../../errors.js';
 import type { GrantStore, TaskStatus } from '../../grants/grant-store.js';
@@ -14,7 +14,7 @@ import { agentParam, grantParam, limitParam, parseParams, taskParam } from './qu
 export interface OperatorRoutesOptions {
   readonly operatorKeys: ApiKeys;
   readonly store: GrantStore;
-  readonly operatorLog: OperatorLog;
+  readonly audit: AuditLog;
 }
 
 const STATUSES = ['active', 'completed', 'halted', 'revoked'] as const satisfies TaskStatus[];
@@ -37,7 +37,7 @@ const taskQuery = z.object({
  * and someone else's look the same: 404.
  */
 export function operatorTaskRoutes(options: OperatorRoutesOptions): Router {
-  const { store, operatorLog } = options;
+  const { store, audit } = options;
   const viewer = requireOperator(options.operatorKeys, 'viewer');
   const revoker = requireOperator(options.operatorKeys, 'revoker');
   const notFound = (what: string) => new MandateError('not_found', `no ${what}`);
@@ -67,7 +67,14 @@ export function operatorTaskRoutes(options: OperatorRoutesOptions): Router {
     const { agent } = parseParams(ofAgent, req.query);
     const by = operatorOf(req).name;
     const result = await store.revokeGrant(agent, jti, `revoked by operator ${by}`);
-    operatorLog(by, 'revoke_grant', { agent, jti, revoked: result.revoked });
+    audit.record({
+      event: 'operator_action',
+      operator: by,
+      action: 'revoke_grant',
+      agent,
+      jti,
+      revoked: result.revoked,
+    });
     if (result.revoked === 0) throw notFound(`grant ${jti}`);
     res.json({ grant_id: jti, revoked: result.revoked });
   };
@@ -95,7 +102,14 @@ export function operatorTaskRoutes(options: OperatorRoutesOptions): Router {
     const { agent } = parseParams(ofAgent, req.query);
     const by = operatorOf(req).name;
     const result = await store.endTask(agent, taskId, 'revoked', `revoked by operator ${by}`);
-    operatorLog(by, 'revoke_task', { agent, task: taskId, revoked: result?.revoked ?? null });
+    audit.record({
+      event: 'operator_action',
+      operator: by,
+      action: 'revoke_task',
+      agent,
+      task: taskId,
+      revoked: result?.revoked ?? null,
+    });
     if (!result) throw notFound(`task ${taskId}`);
     res.json({ task_id: taskId, status: 'revoked', revoked: result.revoked });
   };
@@ -105,7 +119,14 @@ export function operatorTaskRoutes(options: OperatorRoutesOptions): Router {
     const { agent } = parseParams(ofAgent, req.query);
     const by = operatorOf(req).name;
     const task = await store.resumeTask(agent, taskId);
-    operatorLog(by, 'resume_task', { agent, task: taskId, status: task?.status ?? null });
+    audit.record({
+      event: 'operator_action',
+      operator: by,
+      action: 'resume_task',
+      agent,
+      task: taskId,
+      status: task?.status ?? null,
+    });
     if (!task) throw notFound(`task ${taskId}`);
     if (task.status !== 'active') {
       throw new MandateError(

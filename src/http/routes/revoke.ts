@@ -1,7 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
+import type { AuditLog } from '../../audit/audit-log.js';
 import type { GrantStore } from '../../grants/grant-store.js';
-import type { Logger } from '../../platform/logger.js';
 import type { OwnTokenVerifier } from '../../revocation/verify-own-token.js';
 import { noStore, parseBody } from '../parse-body.js';
 import { parseParams } from './query.js';
@@ -19,25 +19,21 @@ const body = z.object({
 export function revokeRoutes(options: {
   verifier: OwnTokenVerifier;
   store: GrantStore;
-  logger: Logger;
+  audit: AuditLog;
   maxBodyBytes: number;
 }): Router {
-  const audit = options.logger.child({ audit: true });
   const revoke: RequestHandler = async (req, res) => {
     const { token } = parseParams(body, req.body);
     const claims = await options.verifier.verify(token);
     if (claims) {
       const result = await options.store.revokeGrant(claims.sub, claims.jti, 'revoked by agent');
-      audit.info(
-        {
-          event: 'token_revoked',
-          agent: claims.sub,
-          task: claims.task_id,
-          jti: claims.jti,
-          revoked: result.revoked,
-        },
-        'token_revoked',
-      );
+      options.audit.record({
+        event: 'token_revoked',
+        agent: claims.sub,
+        task: claims.task_id,
+        jti: claims.jti,
+        revoked: result.revoked,
+      });
     }
     res.status(200).end();
   };

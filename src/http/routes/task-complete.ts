@@ -1,8 +1,8 @@
 import { Router, type Request, type RequestHandler } from 'express';
+import type { AuditLog } from '../../audit/audit-log.js';
 import { MandateError } from '../../errors.js';
 import type { GrantStore } from '../../grants/grant-store.js';
 import { SUBJECT_TOKEN_TYPES, type SubjectVerifier } from '../../identity/verify-subject-token.js';
-import type { Logger } from '../../platform/logger.js';
 import type { OwnTokenVerifier } from '../../revocation/verify-own-token.js';
 import { noStore } from '../parse-body.js';
 import { parseParams, taskParam } from './query.js';
@@ -12,7 +12,7 @@ export interface TaskCompleteOptions {
   readonly verifier: OwnTokenVerifier;
   readonly verifySubject: SubjectVerifier;
   readonly store: GrantStore;
-  readonly logger: Logger;
+  readonly audit: AuditLog;
 }
 
 /**
@@ -21,16 +21,17 @@ export interface TaskCompleteOptions {
  * the agent's subject token. Another agent's task and an unknown task look the same (404).
  */
 export function taskCompleteRoutes(options: TaskCompleteOptions): Router {
-  const audit = options.logger.child({ audit: true });
   const complete: RequestHandler = async (req, res) => {
     const taskId = parseParams(taskParam, req.params.task_id);
     const agentId = await agentOf(req, taskId, options);
     const result = await options.store.endTask(agentId, taskId, 'completed', 'completed by agent');
     if (!result) throw new MandateError('not_found', `no task ${taskId}`);
-    audit.info(
-      { event: 'task_completed', agent: agentId, task: taskId, revoked: result.revoked },
-      'task_completed',
-    );
+    options.audit.record({
+      event: 'task_completed',
+      agent: agentId,
+      task: taskId,
+      revoked: result.revoked,
+    });
     res.json({ task_id: taskId, status: 'completed', revoked: result.revoked });
   };
   return Router().post('/v1/tasks/:task_id/complete', noStore, complete);

@@ -1,0 +1,128 @@
+import type { ScopeClass } from '../config/schema.js';
+import type { TaskStatus } from '../grants/grant-store.js';
+import type { LoopRule } from '../grants/loop-rules.js';
+
+// Field names are the JSON keys of the audit lines users parse: changing one breaks a reader.
+// Every event names the agent as `agent`, its task as `task`, a grant as `jti` and an operator
+// by key name as `operator`. Tokens never appear, only `subjectTokenSha256`.
+
+/** One exchange, granted or refused (`token_exchange`). */
+export interface TokenExchangeEvent {
+  readonly event: 'token_exchange';
+  readonly outcome: 'granted' | 'refused';
+  readonly agent?: string;
+  readonly task?: string;
+  readonly audience?: string;
+  readonly scopes?: readonly string[];
+  readonly tier?: ScopeClass;
+  readonly jti?: string;
+  /** sha256 (hex) of the subject token presented. */
+  readonly subjectTokenSha256?: string;
+  /** The Cedar policies that allowed the granted scopes. */
+  readonly policyIds?: readonly string[];
+  /** The error code of a refusal. */
+  readonly error?: string;
+  /** The error description of a refusal. */
+  readonly reason?: string;
+}
+
+/** What every operator action says: who (API key name) and which action. */
+interface OperatorActionBase<A extends string> {
+  readonly event: 'operator_action';
+  /** The operator's API key name. */
+  readonly operator: string;
+  readonly action: A;
+  readonly agent: string;
+}
+
+/** An operator's change through the operator API (`operator_action`), one shape per action. */
+export type OperatorActionEvent =
+  | (OperatorActionBase<'revoke_grant'> & { readonly jti: string; readonly revoked: number })
+  | (OperatorActionBase<'revoke_task'> & {
+      readonly task: string;
+      /** Null when the task is unknown (answered 404). */
+      readonly revoked: number | null;
+    })
+  | (OperatorActionBase<'resume_task'> & {
+      readonly task: string;
+      /** The task's status after the call; null when it is unknown. */
+      readonly status: TaskStatus | null;
+    })
+  | (OperatorActionBase<'revoke_agent'> & { readonly revoked: number })
+  | (OperatorActionBase<'block_agent'> & { readonly seconds: number; readonly revoked: number })
+  | (OperatorActionBase<'unblock_agent'> & { readonly was_blocked: boolean });
+
+/** The operator actions audited. */
+export type OperatorAction = OperatorActionEvent['action'];
+
+/** A loop rule halted a task (`loop_tripped`), and maybe blocked its agent. */
+export interface LoopTrippedEvent {
+  readonly event: 'loop_tripped';
+  readonly agent: string;
+  readonly task: string;
+  readonly rule: LoopRule;
+  readonly count: number;
+  readonly limit: number;
+  /** Null for rules without a window. */
+  readonly window_seconds: number | null;
+  /** Live grants revoked by the trip (and by the block, if one followed). */
+  readonly revoked: number;
+  readonly halted_tasks: number;
+  /** Epoch ms the agent is blocked until, when this trip blocked it; else null. */
+  readonly blocked_until: number | null;
+}
+
+/** The agent ended its task (`task_completed`); every grant of it died. */
+export interface TaskCompletedEvent {
+  readonly event: 'task_completed';
+  readonly agent: string;
+  readonly task: string;
+  readonly revoked: number;
+}
+
+/** The agent revoked one of its tokens through `/revoke` (`token_revoked`). */
+export interface TokenRevokedEvent {
+  readonly event: 'token_revoked';
+  readonly agent: string;
+  readonly task: string;
+  readonly jti: string;
+  readonly revoked: number;
+}
+
+/** The approval events, in the order of an approval's life. */
+export const APPROVAL_EVENTS = [
+  'approval_requested',
+  'approval_approved',
+  'approval_denied',
+  'approval_consumed',
+] as const;
+
+/** An approval was asked for, approved, denied or used up. */
+export interface ApprovalEvent {
+  readonly event: (typeof APPROVAL_EVENTS)[number];
+  readonly approval_id: string;
+  readonly agent: string;
+  readonly task: string;
+  readonly audience: string;
+  readonly scopes: readonly string[];
+  readonly tier: ScopeClass;
+  /** Who decided, once an operator has. */
+  readonly operator?: string;
+  /** The operator's reason, once decided. */
+  readonly reason?: string;
+}
+
+/** One audited event. Carries hashes and ids, never a token; `event` says which. */
+export type AuditEvent =
+  | TokenExchangeEvent
+  | OperatorActionEvent
+  | LoopTrippedEvent
+  | TaskCompletedEvent
+  | TokenRevokedEvent
+  | ApprovalEvent;
+
+/** The names of audited events (the `event` field of an audit line). */
+export type AuditEventName = AuditEvent['event'];
+
+/** The event named `N`, narrowed (an approval event to its one name). */
+export type AuditEventOf<N extends AuditEventName> = AuditEvent & { readonly event: N };
