@@ -4,7 +4,7 @@ import type { LoopRule } from '../grants/loop-rules.js';
 
 // Field names are the JSON keys of the audit lines users parse: changing one breaks a reader.
 // Every event names the agent as `agent`, its task as `task`, a grant as `jti` and an operator
-// by key name as `operator`. Tokens never appear, only `subjectTokenSha256`.
+// by key name as `operator`. Tokens never appear, only `subject_token_sha256`.
 
 /** One exchange, granted or refused (`token_exchange`). */
 export interface TokenExchangeEvent {
@@ -17,9 +17,9 @@ export interface TokenExchangeEvent {
   readonly tier?: ScopeClass;
   readonly jti?: string;
   /** sha256 (hex) of the subject token presented. */
-  readonly subjectTokenSha256?: string;
+  readonly subject_token_sha256?: string;
   /** The Cedar policies that allowed the granted scopes. */
-  readonly policyIds?: readonly string[];
+  readonly policy_ids?: readonly string[];
   /** The error code of a refusal. */
   readonly error?: string;
   /** The error description of a refusal. */

@@ -77,7 +77,7 @@ export class TokenExchange {
   /** Runs one exchange, recording its outcome in the audit log and metrics. */
   async exchange(request: ExchangeRequest): Promise<ExchangeResponse> {
     const started = process.hrtime.bigint();
-    const trail: Partial<Record<'agent' | 'task' | 'subjectTokenSha256', string>> = {};
+    const trail: Partial<Record<'agent' | 'task' | 'subject_token_sha256', string>> = {};
     let outcome = 'granted';
     try {
       return await this.#run(request, trail);
@@ -106,7 +106,7 @@ export class TokenExchange {
     const o = this.#o;
     const principal = await o.verifySubject(request.subjectToken, request.subjectTokenType);
     trail.agent = principal.agentId;
-    trail.subjectTokenSha256 = principal.tokenSha256;
+    trail.subject_token_sha256 = principal.tokenSha256;
     if (
       request.requestedTokenType !== undefined &&
       !ISSUABLE_TYPES.has(request.requestedTokenType)
@@ -194,8 +194,8 @@ export class TokenExchange {
       scopes: grant.scopes,
       tier: grant.tier,
       jti: grant.jti,
-      subjectTokenSha256: principal.tokenSha256,
-      policyIds: decision.policyIds,
+      subject_token_sha256: principal.tokenSha256,
+      policy_ids: decision.policyIds,
     });
     return {
       access_token: accessToken,

@@ -73,8 +73,8 @@ describe('the audit log receives every audited event, and never a token', () => 
       scopes: ['tickets:read'],
       tier: 'read',
       jti: res.body.grant_id,
-      subjectTokenSha256: sha256Hex(res.subject),
-      policyIds: ['read-unrestricted'],
+      subject_token_sha256: sha256Hex(res.subject),
+      policy_ids: ['read-unrestricted'],
     });
   });
 
@@ -88,7 +88,7 @@ describe('the audit log receives every audited event, and never a token', () => 
       scopes: ['tickets:delete'],
       error: res.body.error,
       reason: res.body.error_description,
-      subjectTokenSha256: sha256Hex(res.subject),
+      subject_token_sha256: sha256Hex(res.subject),
     });
   });
 
