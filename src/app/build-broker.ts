@@ -152,6 +152,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     metrics,
     logger,
     maxBodyBytes: DEFAULTS.maxBodyBytes,
+    pendingTrustDomains: identity.pendingTrustDomains,
     approvals,
     evaluationContext: () => ({
       policy: policy.engine,

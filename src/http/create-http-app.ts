@@ -36,6 +36,8 @@ export interface HttpAppOptions {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly maxBodyBytes: number;
+  /** Trust domains still waiting for their first bundle: the broker is not ready while any is. */
+  readonly pendingTrustDomains: () => readonly string[];
   /** Approvals operators decide on (`/v1/approvals`). */
   readonly approvals: ApprovalGate;
   /** What `/v1/policy/evaluate` evaluates with, read at each call (policy reloads). */

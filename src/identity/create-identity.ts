@@ -35,6 +35,8 @@ export interface IdentityOptions {
 export interface Identity {
   readonly verifySubject: SubjectVerifier;
   readonly trust: SpiffeTrust;
+  /** Configured trust domains with no bundle yet (an endpoint not reached since start). */
+  readonly pendingTrustDomains: () => string[];
   /** Stops watching bundle files and refreshing bundle endpoints. */
   close(): void;
 }
@@ -154,6 +156,8 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
       maxLifetimeSeconds: DEFAULTS.maxSubjectLifetimeSeconds,
       verifications: metrics.subjectVerifications,
     }),
+    pendingTrustDomains: () =>
+      options.trust.spiffe.map((d) => d.trust_domain).filter((td) => trust.get(td) === undefined),
     close: () => sources.forEach((s) => s.close()),
   };
 }

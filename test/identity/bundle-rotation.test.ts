@@ -94,8 +94,9 @@ describe('a trust bundle served by a SPIFFE bundle endpoint', () => {
   const svid = (signer: TestTrustDomain) =>
     signer.svid({ sub: 'spiffe://edge.example/agent/triage' });
 
-  it('accepts SVIDs signed by a key the endpoint serves', async () => {
+  it('accepts SVIDs signed by a key the endpoint serves, and is ready', async () => {
     expect((await t.exchange({ subject_token: await svid(td) })).status).toBe(200);
+    expect((await fetch(`${t.url}/readyz`)).status).toBe(200);
   });
 
   it('keeps the last good bundle while the endpoint fails or answers too much', async () => {
@@ -119,5 +120,43 @@ describe('a trust bundle served by a SPIFFE bundle endpoint', () => {
     }
     expect((await t.exchange({ subject_token: await svid(next) })).status).toBe(200);
     expect((await t.exchange({ subject_token: await svid(td) })).status).toBe(400);
+  });
+});
+
+describe('a bundle endpoint not reached since start', () => {
+  it('keeps the broker not ready, naming the trust domain, and refuses its SVIDs', async () => {
+    const endpoint = await startStaticHttpsServer(); // serves nothing at /bundle yet: 404
+    const td = await createTestTrustDomain('late.example');
+    const t = await startTestBroker({
+      config: {
+        trust: {
+          spiffe: [
+            {
+              trust_domain: 'late.example',
+              bundle_endpoint: { url: `${endpoint.url}/bundle`, ca_file: endpoint.caFile },
+              audiences: ['mandate'],
+            },
+          ],
+        },
+      },
+    });
+    try {
+      const ready = await fetch(`${t.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({
+        status: 'unavailable',
+        reason: 'no trust bundle yet for late.example',
+      });
+      const res = await t.exchange({
+        subject_token: await td.svid({ sub: 'spiffe://late.example/agent/triage' }),
+      });
+      expect({ status: res.status, error: res.body.error }).toEqual({
+        status: 400,
+        error: 'invalid_request',
+      });
+    } finally {
+      await t.close();
+      await endpoint.close();
+    }
   });
 });
