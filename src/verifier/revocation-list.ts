@@ -1,19 +1,8 @@
-/** One revocation as the broker's feed announces it. */
-export interface RevocationEntry {
-  /** Stream id, e.g. `1732500000000-0`: what `since` and `Last-Event-ID` take. */
-  readonly id: string;
-  readonly kind: 'grant' | 'task' | 'agent';
-  readonly agent: string;
-  /** Task id, for kind `task`. */
-  readonly task?: string;
-  /** Grant id (the token's `jti`), for kind `grant`. */
-  readonly jti?: string;
-  /** Epoch milliseconds of the revocation. */
-  readonly at: number;
-  /** Epoch seconds after which every token this entry revokes has expired anyway. */
-  readonly until: number;
-  readonly reason: string;
-}
+// The feed's wire shape is declared once, beside the broker code that writes it; a type-only
+// import is erased, so the verifier still loads nothing of the broker at run time.
+import type { RevocationEntry } from '../revocation/revocation-entry.js';
+
+export type { RevocationEntry };
 
 /** What of a token decides whether an entry revokes it. */
 export interface TokenIdentity {
