@@ -15,10 +15,10 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { buildBroker } from '../src/app/build-broker.js';
 import { startServer, type RunningServer } from '../src/app/start-server.js';
-import { DEFAULTS } from '../src/config/defaults.js';
+import { configSchema } from '../src/config/schema.js';
 import { parseConfig } from '../src/config/load-config.js';
 import type { GrantStore } from '../src/grants/grant-store.js';
-import type { LoopLimits } from '../src/grants/loop-rules.js';
+import { loopOptions } from '../src/grants/loop-rules.js';
 import { MemoryGrantStore } from '../src/grants/memory-grant-store.js';
 import { RedisGrantStore } from '../src/grants/redis/redis-grant-store.js';
 import { systemClock } from '../src/platform/clock.js';
@@ -284,19 +284,8 @@ const SCENARIOS: readonly Scenario[] = (['memory', 'redis'] as const).flatMap((s
   ),
 );
 
-/** The default loop limits, in store units. */
-const L = DEFAULTS.loops;
-const STORE_LOOPS: LoopLimits = {
-  windowMs: L.windowSeconds * 1000,
-  maxExchanges: L.maxExchanges,
-  maxIdentical: L.maxIdentical,
-  maxGrants: L.maxGrants,
-  maxLiveGrants: L.maxLiveGrants,
-  maxTaskAgeMs: L.maxTaskAgeSeconds * 1000,
-  agentWindowMs: L.agentWindowSeconds * 1000,
-  maxHaltedTasks: L.maxHaltedTasks,
-  blockForMs: L.blockForSeconds * 1000,
-};
+/** The default loop limits, in store units, converted as the broker converts its config. */
+const STORE_LOOPS = loopOptions(configSchema.shape.loops.parse(undefined)).loops!;
 
 /** recordGrant calls per second on the store alone (no HTTP, crypto or policy). */
 async function storeRate(store: GrantStore, rules: boolean, sameTask: boolean): Promise<number> {

@@ -9,7 +9,7 @@ import { ensureDevTrustDomain } from '../dev/dev-trust-domain.js';
 import { TokenExchange } from '../exchange/token-exchange.js';
 import { createGrantStore } from '../grants/create-grant-store.js';
 import type { GrantStore } from '../grants/grant-store.js';
-import type { LoopLimits, RateLimit } from '../grants/loop-rules.js';
+import { loopOptions } from '../grants/loop-rules.js';
 import { createLoopTripReporter } from '../grants/report-loop-trip.js';
 import { createAdminApp, createHttpApp } from '../http/create-http-app.js';
 import { createIdentity } from '../identity/create-identity.js';
@@ -139,7 +139,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     ids: deps.ids ?? randomIds,
     audit,
     metrics,
-    ...loopOptions(config),
+    ...loopOptions(config.loops),
     onLoopTrip: createLoopTripReporter({ audit, metrics }),
   });
 
@@ -184,30 +184,5 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     policy,
     approvals,
     close,
-  };
-}
-
-/** The loop rules and rate limit of the config, in the store's units (ms). */
-function loopOptions(config: Config): { loops?: LoopLimits; rateLimit?: RateLimit } {
-  const l = config.loops;
-  return {
-    ...(l.enabled
-      ? {
-          loops: {
-            windowMs: l.window * 1000,
-            maxExchanges: l.max_exchanges,
-            maxIdentical: l.max_identical,
-            maxGrants: l.max_grants,
-            maxLiveGrants: l.max_live_grants,
-            maxTaskAgeMs: l.max_task_age * 1000,
-            agentWindowMs: l.agent_window * 1000,
-            maxHaltedTasks: l.max_halted_tasks,
-            blockForMs: l.block_for * 1000,
-          },
-        }
-      : {}),
-    ...(l.rate_limit.max > 0
-      ? { rateLimit: { max: l.rate_limit.max, windowMs: l.rate_limit.window * 1000 } }
-      : {}),
   };
 }
