@@ -23,6 +23,7 @@ import { MemoryGrantStore } from '../src/grants/memory-grant-store.js';
 import { RedisGrantStore } from '../src/grants/redis/redis-grant-store.js';
 import { systemClock } from '../src/platform/clock.js';
 import { createTestTrustDomain, type TestTrustDomain } from '../test/support/trust-domain.js';
+import { exchangeOrThrow } from '../test/support/post-exchange.js';
 import { EXAMPLE_POLICY_DIR, TEST_RESOURCES } from '../test/support/test-broker.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -99,21 +100,10 @@ async function exchangeOnce(
   svid: string,
   [taskId, target]: [string | undefined, string] = [undefined, 'T-1'],
 ): Promise<void> {
-  const res = await fetch(`${url}/token-exchange`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
-      subject_token: svid,
-      subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
-      audience: 'tickets',
-      scope: 'tickets:read',
-      intent: { purpose: 'bench', targets: [target] },
-      ...(taskId ? { task_id: taskId } : {}),
-    }),
+  await exchangeOrThrow(url, svid, {
+    intent: { purpose: 'bench', targets: [target] },
+    ...(taskId ? { task_id: taskId } : {}),
   });
-  const body = await res.text();
-  if (res.status !== 200) throw new Error(`exchange answered ${res.status}: ${body}`);
 }
 
 /** Runs CONCURRENCY workers for SECONDS; returns exchanges per second. */

@@ -23,6 +23,7 @@ import {
   startFakeRevocationFeed,
   type FakeRevocationFeed,
 } from '../test/support/fake-revocation-feed.js';
+import { exchangeOrThrow } from '../test/support/post-exchange.js';
 import { EXAMPLE_POLICY_DIR, TEST_RESOURCES } from '../test/support/test-broker.js';
 import { createTestTrustDomain } from '../test/support/trust-domain.js';
 import { REDIS_URL, connectRedis, deleteKeys } from '../test/grants/redis-support.js';
@@ -145,23 +146,7 @@ async function realBroker(store: 'memory' | 'redis'): Promise<BenchTarget> {
     issuer: url,
     brokerUrl: url,
     apiKey,
-    getToken: async () => {
-      const res = await fetch(`${url}/token-exchange`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
-          subject_token: svid,
-          subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
-          audience: 'tickets',
-          scope: 'tickets:read',
-          intent: { purpose: 'triage ticket T-1', targets: ['T-1'] },
-        }),
-      });
-      const body = (await res.json()) as Record<string, string>;
-      if (res.status !== 200) throw new Error(`exchange answered ${res.status}: ${body.error}`);
-      return { token: body.access_token!, agentId, taskId: body.task_id! };
-    },
+    getToken: async () => ({ ...(await exchangeOrThrow(url, svid)), agentId }),
     revokeTask: (agent, task) => revokeTask(url, apiKey, agent, task),
     close: async () => {
       child.kill('SIGTERM');

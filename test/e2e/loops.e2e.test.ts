@@ -2,6 +2,7 @@ import { decodeJwt } from 'jose';
 import type { Redis } from 'ioredis';
 import { testClock, type TestClock } from '../grants/grant-store.contract.js';
 import { connectRedis, deleteKeys, uniquePrefix } from '../grants/redis-support.js';
+import { postExchange } from '../support/post-exchange.js';
 import type { TestBroker } from '../support/test-broker.js';
 import { OPERATOR_KEYS, call, introspect, startRedisBroker } from './redis-broker.js';
 
@@ -40,29 +41,12 @@ describe('a looping agent against the real Redis', () => {
   });
 
   /** One exchange by the agent `/agent/<name>` at the broker's (test) time. */
-  const exchange = async (name: string, fields: Record<string, unknown> = {}) => {
-    const res = await fetch(`${t.url}/token-exchange`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
-        subject_token: await t.td.svid({
-          path: `/agent/${name}`,
-          now: Math.floor(clock.now() / 1000),
-        }),
-        subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
-        audience: 'tickets',
-        scope: 'tickets:read',
-        intent: { purpose: 'triage', targets: ['T-1'] },
-        ...fields,
-      }),
-    });
-    return {
-      status: res.status,
-      headers: res.headers,
-      body: (await res.json()) as Record<string, unknown>,
-    };
-  };
+  const exchange = async (name: string, fields: Record<string, unknown> = {}) =>
+    postExchange(
+      t.url,
+      await t.td.svid({ path: `/agent/${name}`, now: Math.floor(clock.now() / 1000) }),
+      { intent: { purpose: 'triage', targets: ['T-1'] }, ...fields },
+    );
   const agentQuery = (name: string) =>
     `agent=${encodeURIComponent(`spiffe://test.example/agent/${name}`)}`;
   const resume = (name: string, task: string) =>

@@ -7,6 +7,7 @@ import { startServer, type RunningServer } from '../../src/app/start-server.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { createVerifier } from '../../src/verifier/index.js';
 import { eventually, outcome } from '../support/eventually.js';
+import { postExchange } from '../support/post-exchange.js';
 import { EXAMPLE_POLICY_DIR, TEST_RESOURCES, quietLogger } from '../support/test-broker.js';
 import { createTestTrustDomain, type TestTrustDomain } from '../support/trust-domain.js';
 import { OPERATORS_CONFIG, OPERATOR_KEYS } from './redis-broker.js';
@@ -54,20 +55,9 @@ describe('a verifier following the feed of a broker with an operator listener', 
   });
 
   const exchange = async () => {
-    const res = await fetch(`${running.url}/token-exchange`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
-        subject_token: await td.svid({ path: '/agent/triage' }),
-        subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
-        audience: 'tickets',
-        scope: 'tickets:read',
-        intent: { purpose: 'triage ticket T-1', targets: ['T-1'] },
-      }),
-    });
+    const res = await postExchange(running.url, await td.svid({ path: '/agent/triage' }));
     expect(res.status).toBe(200);
-    return (await res.json()) as { access_token: string; task_id: string };
+    return res.body as { access_token: string; task_id: string };
   };
   const get = async (token: string) =>
     (await fetch(`${api.url}/tickets/T-1`, { headers: { authorization: `Bearer ${token}` } }))

@@ -6,6 +6,7 @@ import { buildBroker } from '../../src/app/build-broker.js';
 import { startServer, type RunningServer } from '../../src/app/start-server.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { connectRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../grants/redis-support.js';
+import { exchangeOrThrow } from '../support/post-exchange.js';
 import type { RevocationLoopTarget } from '../support/revocation-loop.js';
 import { EXAMPLE_POLICY_DIR, TEST_RESOURCES, quietLogger } from '../support/test-broker.js';
 import { createTestTrustDomain, type TestTrustDomain } from '../support/trust-domain.js';
@@ -73,25 +74,11 @@ export async function startBrokerPair(options: { maxStaleness: number }): Promis
     prefix,
     getToken: async () => {
       // The agent talks to A; B would do as well (same store, same key).
-      const res = await fetch(`${a?.url ?? b.url}/token-exchange`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
-          subject_token: await td.svid({ path: LOOP_AGENT_PATH }),
-          subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
-          audience: 'tickets',
-          scope: 'tickets:read',
-          intent: { purpose: 'triage ticket T-1', targets: ['T-1'] },
-        }),
-      });
-      const body = (await res.json()) as Record<string, string>;
-      if (res.status !== 200) throw new Error(`exchange answered ${res.status}: ${body.error}`);
-      return {
-        token: body.access_token!,
-        taskId: body.task_id!,
-        agentId: `spiffe://${td.trustDomain}${LOOP_AGENT_PATH}`,
-      };
+      const { token, taskId } = await exchangeOrThrow(
+        a?.url ?? b.url,
+        await td.svid({ path: LOOP_AGENT_PATH }),
+      );
+      return { token, taskId, agentId: `spiffe://${td.trustDomain}${LOOP_AGENT_PATH}` };
     },
     // Always through B: it is the broker that stays up while A is stopped.
     revokeTask: async (agentId, taskId) => {

@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { buildBroker, type Broker, type BrokerDeps } from '../../src/app/build-broker.js';
 import { startServer } from '../../src/app/start-server.js';
 import { parseConfig } from '../../src/config/load-config.js';
+import { postExchange, type ExchangeAnswer } from './post-exchange.js';
 import { createTestTrustDomain, type TestTrustDomain } from './trust-domain.js';
 
 /** The repo's example policies, used unless a test brings its own. */
@@ -19,9 +20,7 @@ export interface TestBroker {
   /** The temp folder holding the config, bundle and policies. */
   readonly dir: string;
   /** POSTs an exchange as JSON; `fields` override a valid request for the default agent. */
-  exchange(
-    fields?: Record<string, unknown>,
-  ): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }>;
+  exchange(fields?: Record<string, unknown>): Promise<ExchangeAnswer>;
   close(): Promise<void>;
 }
 
@@ -86,27 +85,8 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     broker,
     td,
     dir,
-    exchange: async (fields = {}) => {
-      const body = {
-        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
-        subject_token: await td.svid({ path: '/agent/triage' }),
-        subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
-        audience: 'tickets',
-        scope: 'tickets:read',
-        intent: { purpose: 'triage ticket T-1', targets: ['T-1'] },
-        ...fields,
-      };
-      const res = await fetch(`${running.url}/token-exchange`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      return {
-        status: res.status,
-        body: (await res.json()) as Record<string, unknown>,
-        headers: res.headers,
-      };
-    },
+    exchange: async (fields = {}) =>
+      postExchange(running.url, await td.svid({ path: '/agent/triage' }), fields),
     close: () => running.close(),
   };
 }

@@ -1,0 +1,48 @@
+/** What an exchange answered: status, JSON body and headers. */
+export interface ExchangeAnswer {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+  readonly headers: Headers;
+}
+
+/**
+ * POSTs an RFC 8693 exchange as JSON to the broker at `url`: a valid request for one read of
+ * ticket T-1, with `fields` laid over it (`undefined` removes a field).
+ */
+export async function postExchange(
+  url: string,
+  subjectToken: string,
+  fields: Record<string, unknown> = {},
+): Promise<ExchangeAnswer> {
+  const res = await fetch(`${url}/token-exchange`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      subject_token: subjectToken,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+      audience: 'tickets',
+      scope: 'tickets:read',
+      intent: { purpose: 'triage ticket T-1', targets: ['T-1'] },
+      ...fields,
+    }),
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as Record<string, unknown>,
+    headers: res.headers,
+  };
+}
+
+/** {@link postExchange}, throwing unless a token was issued; returns the token and its task. */
+export async function exchangeOrThrow(
+  url: string,
+  subjectToken: string,
+  fields: Record<string, unknown> = {},
+): Promise<{ token: string; taskId: string }> {
+  const res = await postExchange(url, subjectToken, fields);
+  if (res.status !== 200) {
+    throw new Error(`exchange answered ${res.status}: ${String(res.body.error)}`);
+  }
+  return { token: res.body.access_token as string, taskId: res.body.task_id as string };
+}
