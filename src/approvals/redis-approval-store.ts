@@ -26,6 +26,11 @@ return {result, redis.call('HGETALL', KEYS[1])}
 
 type ScriptReply = [string, string[]?];
 
+/** The client with the transition script registered (ioredis `defineCommand`: EVALSHA). */
+type ScriptedRedis = Redis & {
+  mandateApprovalTransition(key: string, ...args: string[]): Promise<ScriptReply>;
+};
+
 /**
  * Approvals in Redis, shared by broker replicas. Decide and consume are one Lua script each,
  * so two replicas never both consume an approval. Keys expire `retentionMs` after the approval.
@@ -34,16 +39,19 @@ type ScriptReply = [string, string[]?];
  * const store = new RedisApprovalStore({ client, prefix: 'mandate', clock, retentionMs: 3_600_000 });
  */
 export class RedisApprovalStore implements ApprovalStore {
-  readonly #client: Redis;
+  readonly #client: ScriptedRedis;
   readonly #keyPrefix: string;
   readonly #index: string;
   readonly #clock: Clock;
   readonly #retentionMs: number;
-  #sha: string | undefined;
 
   /** `prefix` is the deployment's `store.prefix`; approvals live under `<prefix>:approvals:`. */
   constructor(options: { client: Redis; prefix: string; clock: Clock; retentionMs: number }) {
-    this.#client = options.client;
+    options.client.defineCommand('mandateApprovalTransition', {
+      numberOfKeys: 1,
+      lua: TRANSITION,
+    });
+    this.#client = options.client as ScriptedRedis;
     this.#keyPrefix = `${options.prefix}:approvals:`;
     this.#index = `${this.#keyPrefix}~index`;
     this.#clock = options.clock;
@@ -107,24 +115,17 @@ export class RedisApprovalStore implements ApprovalStore {
     at: number,
     fields: string[],
   ): Promise<TransitionResult> {
-    const [result, flat] = await this.#run(this.#key(id), [from, String(at), ...fields]);
+    const [result, flat] = await this.#client.mandateApprovalTransition(
+      this.#key(id),
+      from,
+      String(at),
+      ...fields,
+    );
     if (result === 'not_found') return { ok: false, reason: 'not_found' };
     const approval = fromHash(pairs(flat ?? []));
     if (!approval) return { ok: false, reason: 'not_found' };
     if (result === 'ok') return { ok: true, approval };
     return { ok: false, reason: result === 'expired' ? 'expired' : 'wrong_state', approval };
-  }
-
-  async #run(key: string, args: string[]): Promise<ScriptReply> {
-    if (this.#sha !== undefined) {
-      try {
-        return (await this.#client.evalsha(this.#sha, 1, key, ...args)) as ScriptReply;
-      } catch (err) {
-        if (!String(err).includes('NOSCRIPT')) throw err;
-      }
-    }
-    this.#sha = (await this.#client.script('LOAD', TRANSITION)) as string;
-    return (await this.#client.evalsha(this.#sha, 1, key, ...args)) as ScriptReply;
   }
 
   #key(id: string): string {
