@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Clock } from '../platform/clock.js';
+import { guarded } from '../platform/store-unavailable.js';
 import type { Approval, ApprovalSubject, StoredApprovalState } from './approval.js';
 import type { ApprovalStore, TransitionResult, Verdict } from './approval-store.js';
 
@@ -25,6 +26,9 @@ return {result, redis.call('HGETALL', KEYS[1])}
 `;
 
 type ScriptReply = [string, string[]?];
+
+/** How refusals name this store. */
+const APPROVAL_STORE = 'approval store';
 
 /** The client with the transition script registered (ioredis `defineCommand`: EVALSHA). */
 type ScriptedRedis = Redis & {
@@ -58,21 +62,32 @@ export class RedisApprovalStore implements ApprovalStore {
     this.#retentionMs = options.retentionMs;
   }
 
-  async create(approval: Approval): Promise<void> {
+  create(approval: Approval): Promise<void> {
+    return guarded(() => this.#create(approval), APPROVAL_STORE);
+  }
+
+  get(id: string): Promise<Approval | null> {
+    return guarded(async () => fromHash(await this.#client.hgetall(this.#key(id))), APPROVAL_STORE);
+  }
+
+  list(filter: { state?: StoredApprovalState } = {}): Promise<Approval[]> {
+    return guarded(() => this.#list(filter), APPROVAL_STORE);
+  }
+
+  async #create(approval: Approval): Promise<void> {
     const key = this.#key(approval.id);
     const { id, state, createdAt, expiresAt, ...subject } = approval;
     const data = JSON.stringify({ id, createdAt, ...subject });
-    await this.#client
+    // MULTI reports a failed command in its replies rather than by rejecting.
+    const replies = await this.#client
       .multi()
       .hset(key, { data, state, expiresAt: String(expiresAt) })
       .pexpireat(key, expiresAt + this.#retentionMs)
       .zadd(this.#index, expiresAt, id)
       .zremrangebyscore(this.#index, '-inf', this.#clock.now() - this.#retentionMs)
       .exec();
-  }
-
-  async get(id: string): Promise<Approval | null> {
-    return fromHash(await this.#client.hgetall(this.#key(id)));
+    const failed = replies?.find(([err]) => err !== null)?.[0];
+    if (replies === null || failed) throw failed ?? new Error('approval transaction discarded');
   }
 
   decide(id: string, verdict: Verdict): Promise<TransitionResult> {
@@ -92,7 +107,7 @@ export class RedisApprovalStore implements ApprovalStore {
     return this.#transition(id, 'approved', at, ['state', 'consumed', 'consumedAt', String(at)]);
   }
 
-  async list(filter: { state?: StoredApprovalState } = {}): Promise<Approval[]> {
+  async #list(filter: { state?: StoredApprovalState }): Promise<Approval[]> {
     const ids = await this.#client.zrangebyscore(
       this.#index,
       this.#clock.now() - this.#retentionMs,
@@ -109,7 +124,16 @@ export class RedisApprovalStore implements ApprovalStore {
       .sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  async #transition(
+  #transition(
+    id: string,
+    from: StoredApprovalState,
+    at: number,
+    fields: string[],
+  ): Promise<TransitionResult> {
+    return guarded(() => this.#transitionOnce(id, from, at, fields), APPROVAL_STORE);
+  }
+
+  async #transitionOnce(
     id: string,
     from: StoredApprovalState,
     at: number,

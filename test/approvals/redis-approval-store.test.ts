@@ -72,3 +72,30 @@ describe('RedisApprovalStore keys', () => {
     }
   });
 });
+
+describe('RedisApprovalStore with Redis unreachable', () => {
+  it('refuses every call with 503 temporarily_unavailable, never an internal error', async () => {
+    // A port nothing listens on, with the broker's fail-fast client settings.
+    const client = new Redis('redis://127.0.0.1:1', {
+      enableOfflineQueue: false,
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => null,
+    });
+    client.on('error', () => undefined);
+    const store = new RedisApprovalStore({
+      client,
+      prefix: 'mandate-unreachable',
+      clock: manualClock(),
+      retentionMs: CONTRACT_RETENTION_MS,
+    });
+    const unavailable = expect.objectContaining({
+      code: 'temporarily_unavailable',
+      retryAfter: 1,
+    }) as unknown;
+    await expect(store.get('apr_x')).rejects.toEqual(unavailable);
+    await expect(store.list()).rejects.toEqual(unavailable);
+    await expect(store.consume('apr_x', 0)).rejects.toEqual(unavailable);
+    client.disconnect();
+  });
+});

@@ -34,7 +34,7 @@ import {
   type TaskView,
 } from './script-replies.js';
 import { STORE_SCRIPTS } from './scripts.js';
-import { guarded } from './store-errors.js';
+import { guarded } from '../../platform/store-unavailable.js';
 
 type ScriptCall = (base: string, stream: string, ...args: string[]) => Promise<string | null>;
 type ScriptedRedis = Redis & Record<keyof typeof STORE_SCRIPTS, ScriptCall>;
