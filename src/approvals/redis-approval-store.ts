@@ -9,6 +9,8 @@ import type { ApprovalStore, TransitionResult, Verdict } from './approval-store.
 //   <prefix>:approvals:<id>     hash  data, state, expiresAt, decidedBy, decidedAt, reason, consumedAt
 //   <prefix>:approvals:~index   zset  approval ids by expiresAt, for listing
 // The two keys are not in one hash slot: approvals are few, and only create touches both.
+// Every TTL is relative, computed from the broker's clock: Redis measures an absolute expiry on
+// its own clock, which would make an approval vanish early (or linger) when the two disagree.
 
 /** KEYS[1] approval; ARGV: from-state, now, then field/value pairs to set. */
 const TRANSITION = `
@@ -78,13 +80,18 @@ export class RedisApprovalStore implements ApprovalStore {
     const key = this.#key(approval.id);
     const { id, state, createdAt, expiresAt, ...subject } = approval;
     const data = JSON.stringify({ id, createdAt, ...subject });
+    const now = this.#clock.now();
+    const ttlMs = Math.max(1, expiresAt + this.#retentionMs - now);
     // MULTI reports a failed command in its replies rather than by rejecting.
     const replies = await this.#client
       .multi()
       .hset(key, { data, state, expiresAt: String(expiresAt) })
-      .pexpireat(key, expiresAt + this.#retentionMs)
+      .pexpire(key, ttlMs)
       .zadd(this.#index, expiresAt, id)
-      .zremrangebyscore(this.#index, '-inf', this.#clock.now() - this.#retentionMs)
+      .zremrangebyscore(this.#index, '-inf', now - this.#retentionMs)
+      // The index lives as long as its longest-lived approval: NX sets a first TTL, GT extends it.
+      .pexpire(this.#index, ttlMs, 'NX')
+      .pexpire(this.#index, ttlMs, 'GT')
       .exec();
     const failed = replies?.find(([err]) => err !== null)?.[0];
     if (replies === null || failed) throw failed ?? new Error('approval transaction discarded');

@@ -1,5 +1,6 @@
 import type { Approval } from '../../src/approvals/approval.js';
 import type { ApprovalStore } from '../../src/approvals/approval-store.js';
+import { CONTRACT_STARTS } from '../support/contract-starts.js';
 
 /** A store under test with the clock it reads, set to `start` and moved by the test. */
 export interface ContractSubject {
@@ -11,9 +12,7 @@ export interface ContractSubject {
 /** Retention every contract store is made with. */
 export const CONTRACT_RETENTION_MS = 60_000;
 
-const start = Date.UTC(2026, 10, 25, 12);
-
-function approval(id: string, overrides: Partial<Approval> = {}): Approval {
+function approvalAt(start: number, id: string, overrides: Partial<Approval> = {}): Approval {
   return {
     id,
     agentId: 'spiffe://test.example/agent/deploy',
@@ -32,11 +31,13 @@ function approval(id: string, overrides: Partial<Approval> = {}): Approval {
 }
 
 /**
- * The behaviour every {@link ApprovalStore} must have. `make` returns a fresh, empty store
- * whose clock starts at `start`.
+ * The behaviour every {@link ApprovalStore} must have, once per start of {@link CONTRACT_STARTS}.
+ * `make` returns a fresh, empty store on a clock the contract sets.
  */
 export function approvalStoreContract(name: string, make: () => Promise<ContractSubject>): void {
-  describe(`ApprovalStore contract: ${name}`, () => {
+  describe.each(CONTRACT_STARTS)(`ApprovalStore contract: ${name}, clock %s`, (_when, start) => {
+    const approval = (id: string, overrides: Partial<Approval> = {}) =>
+      approvalAt(start, id, overrides);
     let s: ContractSubject;
     beforeEach(async () => {
       s = await make();
@@ -121,6 +122,6 @@ export function approvalStoreContract(name: string, make: () => Promise<Contract
 
 /** A clock tests move by hand. */
 export function manualClock(): ContractSubject['clock'] {
-  let now = start;
+  let now = Date.now();
   return { now: () => now, set: (ms) => (now = ms) };
 }

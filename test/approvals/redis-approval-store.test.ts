@@ -40,7 +40,7 @@ approvalStoreContract('redis', () => {
 });
 
 describe('RedisApprovalStore keys', () => {
-  it('keeps approvals under <prefix>:approvals: with a TTL past their expiry', async () => {
+  it('keeps approvals and their index under <prefix>:approvals: with TTLs past their expiry', async () => {
     const client = new Redis(REDIS_URL);
     const prefix = `mandate-test-${randomBytes(6).toString('hex')}`;
     const clock = { now: () => Date.now() };
@@ -66,6 +66,10 @@ describe('RedisApprovalStore keys', () => {
       const ttl = await client.pttl(`${prefix}:approvals:apr_k`);
       expect(ttl).toBeGreaterThan(60_000);
       expect(ttl).toBeLessThanOrEqual(90_000);
+      // The index expires with its longest-lived approval, never lingers without a TTL.
+      const indexTtl = await client.pttl(`${prefix}:approvals:~index`);
+      expect(indexTtl).toBeGreaterThan(60_000);
+      expect(indexTtl).toBeLessThanOrEqual(90_000);
     } finally {
       await dropPrefix(client, prefix);
       await client.quit();

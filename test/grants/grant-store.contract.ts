@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { GrantRecord, GrantStore, RecordGrantInput } from '../../src/grants/grant-store.js';
 import type { RevocationEntry } from '../../src/revocation/revocation-entry.js';
+import { CONTRACT_STARTS } from '../support/contract-starts.js';
 
 /** A clock tests move by hand. */
 export interface TestClock {
@@ -55,11 +56,15 @@ export function recordInput(grant: GrantRecord, now: number): RecordGrantInput {
  * Redis store alike (test/grants/*-grant-store.test.ts).
  */
 export function grantStoreContract(make: (clock: TestClock) => Promise<StoreHarness>): void {
+  describe.each(CONTRACT_STARTS)('clock %s', (_when, start) => contract(make, start));
+}
+
+function contract(make: (clock: TestClock) => Promise<StoreHarness>, start: number): void {
   let clock: TestClock;
   let h: StoreHarness;
   let store: GrantStore;
   beforeEach(async () => {
-    clock = testClock();
+    clock = testClock(start);
     h = await make(clock);
     store = h.store;
   });

@@ -7,6 +7,7 @@ import {
   type StoreHarness,
   type TestClock,
 } from './grant-store.contract.js';
+import { CONTRACT_STARTS } from '../support/contract-starts.js';
 
 const AGENT = 'spiffe://test.example/agent/triage';
 const MINUTE = 60_000;
@@ -26,11 +27,15 @@ const LOOSE: LoopLimits = {
 
 /** The loop rules and the rate limit, as every store must apply them. */
 export function loopRulesContract(make: (clock: TestClock) => Promise<StoreHarness>): void {
+  describe.each(CONTRACT_STARTS)('clock %s', (_when, start) => contract(make, start));
+}
+
+function contract(make: (clock: TestClock) => Promise<StoreHarness>, start: number): void {
   let clock: TestClock;
   let h: StoreHarness;
   let store: GrantStore;
   beforeEach(async () => {
-    clock = testClock();
+    clock = testClock(start);
     h = await make(clock);
     store = h.store;
   });
