@@ -205,8 +205,12 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
     expect(data['schema.cedarschema']).toBe(read('config/policies/schema.cedarschema'));
     const volume = new ConfigMapVolume(data);
     const catalogue = Catalogue.fromConfig(config.resources);
-    const set = loadPolicySet(volume.dir, catalogue, { claims: config.policy.claims });
-    expect(Object.keys(set.policies).length).toBeGreaterThan(0);
+    try {
+      const set = loadPolicySet(volume.dir, catalogue, { claims: config.policy.claims });
+      expect(Object.keys(set.policies).length).toBeGreaterThan(0);
+    } finally {
+      volume.remove();
+    }
   });
 
   it('probes, Service, PodDisruptionBudget and NetworkPolicy fit the pod and the config', () => {

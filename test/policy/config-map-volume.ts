@@ -40,4 +40,9 @@ export class ConfigMapVolume {
     if (this.#current !== undefined) rmSync(join(this.dir, this.#current), { recursive: true });
     this.#current = version;
   }
+
+  /** Deletes the folder. */
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
 }

@@ -110,6 +110,7 @@ describe('LivePolicy', () => {
     expect(live.readsTaskContext).toBe(true);
     expect(live.decide(input).allowed).toEqual([]);
     live.close();
+    volume.remove();
   });
 
   it('says whether the serving set reads the task context, after each reload', () => {
