@@ -2,8 +2,18 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { LivePolicy } from '../../src/policy/live-policy.js';
+import { eventually } from '../support/eventually.js';
 import { quietLogger } from '../support/test-broker.js';
-import { agent, catalogue, intent, noon, policyDir, task } from './policy-fixtures.js';
+import { ConfigMapVolume } from './config-map-volume.js';
+import {
+  agent,
+  catalogue,
+  exampleSchema,
+  intent,
+  noon,
+  policyDir,
+  task,
+} from './policy-fixtures.js';
 
 const READS = '@id("reads") permit (principal, action in Action::"read", resource);';
 const WRITES = '@id("writes") permit (principal, action, resource);';
@@ -74,6 +84,33 @@ describe('LivePolicy', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(await reloads(metrics, 'ok')).toBe(1);
     expect(live.decide(input).allowed).toEqual(['tickets:write']);
+  });
+
+  it('follows a Kubernetes ConfigMap volume: the kubelet swaps the ..data symlink, never the files', async () => {
+    const volume = new ConfigMapVolume({ 'schema.cedarschema': exampleSchema, 'p.cedar': READS });
+    const { live } = start(volume.dir, true);
+    // The hidden ..data and ..<timestamp> folders hold the same files again: read once only.
+    expect(Object.keys(live.engine.set.policies)).toEqual(['reads']);
+
+    volume.update({ 'schema.cedarschema': exampleSchema, 'p.cedar': WRITES });
+    await eventually(
+      () => live.decide(input).allowed.includes('tickets:write'),
+      'the broker to serve the policy of the new ConfigMap version',
+    );
+    expect(Object.keys(live.engine.set.policies)).toEqual(['writes']);
+
+    // A key added to the ConfigMap appears as a new link; a key removed, as a link gone.
+    const budget =
+      '@id("budget") forbid (principal, action, resource) when { context.task.exchanges >= 3 };';
+    volume.update({ 'schema.cedarschema': exampleSchema, 'q.cedar': `${READS}\n${budget}` });
+    await eventually(
+      () => Object.keys(live.engine.set.policies).join() === 'reads,budget',
+      'the broker to serve the policies of the third ConfigMap version',
+    );
+    expect(live.readsTaskContext).toBe(true);
+    expect(live.decide(input).allowed).toEqual([]);
+    live.close();
+    volume.remove();
   });
 
   it('says whether the serving set reads the task context, after each reload', () => {
