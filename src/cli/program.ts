@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULTS } from '../config/defaults.js';
 import { parseDuration } from '../config/duration.js';
 import { loadConfig, type Config } from '../config/load-config.js';
@@ -113,7 +113,11 @@ export function buildProgram(): Command {
     .description('print a JWT-SVID signed by the dev trust domain')
     .argument('<spiffe-id>', `e.g. spiffe://${DEFAULTS.devTrustDomain}/agent/triage`)
     .option('-a, --audience <aud>', 'aud of the SVID', DEFAULTS.subjectAudience)
-    .option('-t, --ttl <duration>', 'lifetime, e.g. 30s, 10m or 1h', seconds, 600)
+    .addOption(
+      new Option('-t, --ttl <duration>', 'lifetime, e.g. 30s, 10m or 1h')
+        .argParser(seconds)
+        .default(600, '10m'),
+    )
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .action(devSvid);
 
