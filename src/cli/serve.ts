@@ -30,7 +30,10 @@ export async function serve(
   // Read first, so a mistyped level fails before anything starts.
   const level = parseLogLevel(process.env.LOG_LEVEL);
   const config = readConfig(options.config);
-  const format = chooseLogFormat({ dev: config.dev !== undefined, tty: process.stdout.isTTY });
+  const format = chooseLogFormat({
+    dev: config.dev !== undefined,
+    tty: process.stdout.isTTY === true,
+  });
   const destination = format === 'pretty' ? await prettyDestination() : undefined;
   const logger = createLogger({ level, ...(destination ? { destination } : {}) });
   const broker = await buildBroker(config, { logger });
