@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { ApprovalGate } from '../approvals/approval-gate.js';
 import { createApprovalGate } from '../approvals/create-approval-gate.js';
-import { createLoggerAudit, type AuditLog } from '../audit/audit-log.js';
+import { boundedAudit, createLoggerAudit, type AuditLog } from '../audit/audit-log.js';
 import { DEFAULTS } from '../config/defaults.js';
 import type { Config } from '../config/load-config.js';
 import { ensureDevTrustDomain } from '../dev/dev-trust-domain.js';
@@ -62,7 +62,7 @@ export interface Broker {
 export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promise<Broker> {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger();
-  const audit = deps.audit ?? createLoggerAudit(logger);
+  const audit = boundedAudit(deps.audit ?? createLoggerAudit(logger));
 
   const spiffe = [...config.trust.spiffe];
   if (config.dev) {

@@ -1,3 +1,4 @@
+import { boundForLog } from '../platform/bound-for-log.js';
 import type { Logger } from '../platform/logger.js';
 import type { AuditEvent, AuditEventName } from './audit-event.js';
 
@@ -25,4 +26,16 @@ export function createLoggerAudit(logger: Logger): AuditLog {
       else audit.info(event, event.event);
     },
   };
+}
+
+/**
+ * The audit log every writer is given: `audit` with each event bounded first (strings to 256
+ * characters, lists to 32 items; platform/bound-for-log.ts), so no sink, the process logger or
+ * an embedder's, receives a 16 KiB audience or scope, whichever writer recorded it.
+ *
+ * @example
+ * const audit = boundedAudit(deps.audit ?? createLoggerAudit(logger));
+ */
+export function boundedAudit(audit: AuditLog): AuditLog {
+  return { record: (event) => audit.record(boundForLog(event)) };
 }

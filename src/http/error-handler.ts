@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Request, Response } from 'express';
 import { MandateError, isMandateError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../platform/logger.js';
 
@@ -23,9 +23,14 @@ const STATUS: Record<ErrorCode, number> = {
   server_error: 500,
 };
 
+/** The HTTP status a refusal is answered with. */
+function statusOf(err: MandateError): number {
+  return err.status ?? STATUS[err.code];
+}
+
 /** Writes the RFC 6749 error body for a {@link MandateError}. */
 export function sendError(res: Response, err: MandateError): void {
-  const status = err.status ?? STATUS[err.code];
+  const status = statusOf(err);
   res.status(status).set('Cache-Control', 'no-store');
   if (err.retryAfter !== undefined) res.set('Retry-After', String(err.retryAfter));
   if (status === 401 && err.code === 'invalid_client')
@@ -56,21 +61,56 @@ function fromBodyParser(err: { type?: unknown; limit?: unknown }): MandateError 
   }
 }
 
+/** What a log line says of the request that was refused: no body, no query, no secrets. */
+function requestFields(req: Request): Record<string, string> {
+  const id = req.get('x-request-id');
+  // express types `req.route` as any; it is the matched Route, whose `path` is its pattern.
+  const route = (req.route as { path?: unknown } | undefined)?.path;
+  return {
+    method: req.method,
+    path: req.path,
+    // The route's pattern names the endpoint without the ids in its path.
+    ...(typeof route === 'string' ? { route } : {}),
+    ...(id !== undefined ? { request_id: id } : {}),
+  };
+}
+
 /**
  * The one error handler: known refusals go on the wire as they are; anything else is a
  * `server_error` with no detail on the wire and the full error in the log.
+ *
+ * An expected refusal (4xx) is one compact `info` line: code, status, description, the
+ * log-only detail of its cause, and the request; no stack, since nothing went wrong in the
+ * broker. A known 5xx (the store is down) keeps its cause's stack at `warn`; an unknown error
+ * its full stack at `error`. The logger bounds every value (platform/bound-for-log.ts).
  */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const known = isMandateError(err) ? err : fromBodyParser(err ?? {});
     if (known) {
-      if (known.code === 'temporarily_unavailable' || known.cause !== undefined) {
-        logger.warn({ err: known.cause ?? known, code: known.code, path: req.path }, known.message);
+      const status = statusOf(known);
+      if (status < 500) {
+        const cause = known.cause instanceof Error ? { detail: known.cause.message } : {};
+        logger.info(
+          {
+            code: known.code,
+            status,
+            description: known.message,
+            ...cause,
+            ...requestFields(req),
+          },
+          'request refused',
+        );
+      } else {
+        logger.warn(
+          { err: known.cause ?? known, code: known.code, ...requestFields(req) },
+          known.message,
+        );
       }
       sendError(res, known);
       return;
     }
-    logger.error({ err, path: req.path }, 'unhandled error');
+    logger.error({ err, ...requestFields(req) }, 'unhandled error');
     sendError(res, new MandateError('server_error', 'internal error'));
   };
 }

@@ -1,24 +1,10 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
-import { createLoggerAudit } from '../../src/audit/audit-log.js';
+import { boundedAudit, createLoggerAudit } from '../../src/audit/audit-log.js';
 import { MemoryAuditLog } from '../../src/audit/memory-audit-log.js';
-
-/** A pino logger whose JSON lines land in `lines`. */
-function capture(): { lines: Record<string, unknown>[]; logger: pino.Logger } {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean))
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, logger: pino({ level: 'info' }, sink) };
-}
+import { captureLogs } from '../support/log-capture.js';
 
 describe('createLoggerAudit', () => {
   it('writes each event as one JSON line tagged audit, named by its event', () => {
-    const { lines, logger } = capture();
+    const { lines, logger } = captureLogs();
     const audit = createLoggerAudit(logger);
     audit.record({ event: 'task_completed', agent: 'a', task: 't', revoked: 2 });
     audit.record({
@@ -28,7 +14,7 @@ describe('createLoggerAudit', () => {
       agent: 'a',
       was_blocked: false,
     });
-    expect(lines).toEqual([
+    expect(lines()).toEqual([
       expect.objectContaining({
         level: 30,
         audit: true,
@@ -50,7 +36,7 @@ describe('createLoggerAudit', () => {
   });
 
   it('writes a loop trip at warn, so it stands out', () => {
-    const { lines, logger } = capture();
+    const { lines, logger } = captureLogs();
     createLoggerAudit(logger).record({
       event: 'loop_tripped',
       agent: 'a',
@@ -63,7 +49,7 @@ describe('createLoggerAudit', () => {
       halted_tasks: 1,
       blocked_until: null,
     });
-    expect(lines).toEqual([expect.objectContaining({ level: 40, event: 'loop_tripped' })]);
+    expect(lines()).toEqual([expect.objectContaining({ level: 40, event: 'loop_tripped' })]);
   });
 });
 
@@ -79,5 +65,39 @@ describe('MemoryAuditLog', () => {
       'token_exchange',
     ]);
     expect(audit.of('token_exchange').map((e) => e.outcome)).toEqual(['refused', 'granted']);
+  });
+});
+
+describe('boundedAudit', () => {
+  it('bounds what a writer records before any sink sees it', () => {
+    const sink = new MemoryAuditLog();
+    boundedAudit(sink).record({
+      event: 'token_exchange',
+      outcome: 'refused',
+      audience: 'a'.repeat(16 * 1024),
+      scopes: Array.from({ length: 40 }, (_, i) => `s${i}:${'x'.repeat(1000)}`),
+      reason: `unknown audience "${'a'.repeat(16 * 1024)}"`,
+    });
+    const [event] = sink.of('token_exchange');
+    expect(event!.audience).toHaveLength(256);
+    expect(event!.audience).toMatch(/^a+…\[cut 16146 chars\]$/);
+    expect(event!.reason).toHaveLength(256);
+    expect(event!.scopes).toHaveLength(33);
+    expect(event!.scopes!.at(-1)).toBe('…[cut 8 items]');
+    expect(event!.scopes!.every((s) => s.length <= 256)).toBe(true);
+  });
+
+  it('leaves an ordinary event as it was', () => {
+    const sink = new MemoryAuditLog();
+    const event = {
+      event: 'token_exchange',
+      outcome: 'granted',
+      agent: 'spiffe://test.example/agent/triage',
+      audience: 'https://tickets.example',
+      scopes: ['tickets:read', 'tickets:write'],
+      jti: 'g1',
+    } as const;
+    boundedAudit(sink).record(event);
+    expect(sink.events).toEqual([event]);
   });
 });
