@@ -36,7 +36,8 @@ async function exposedNames(): Promise<Set<string>> {
   });
   const names = new Set<string>();
   for (const m of await metrics.registry.getMetricsAsJSON()) {
-    if (m.type === 'histogram')
+    // prom-client types `type` as a numeric enum but reports the text-format name.
+    if (String(m.type) === 'histogram')
       for (const s of ['_bucket', '_sum', '_count']) names.add(m.name + s);
     else names.add(m.name);
   }
