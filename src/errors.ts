@@ -2,25 +2,29 @@
  * Every refusal the broker makes, as a stable code. Codes are OAuth error codes (RFC 6749,
  * RFC 6750, RFC 8693, RFC 8628) where one fits, and Mandate's own where an agent must tell
  * refusals apart. The HTTP layer maps them to statuses in one place (http/error-handler.ts).
+ * A list at run time, so metrics start every code at zero.
  */
-export type ErrorCode =
-  | 'invalid_request'
-  | 'invalid_client'
-  | 'invalid_grant'
-  | 'unsupported_grant_type'
-  | 'invalid_scope'
-  | 'invalid_target'
-  | 'invalid_token'
-  | 'insufficient_scope'
-  | 'access_denied'
-  | 'task_halted'
-  | 'approval_required'
-  | 'authorization_pending'
-  | 'expired_token'
-  | 'rate_limited'
-  | 'not_found'
-  | 'temporarily_unavailable'
-  | 'server_error';
+export const ERROR_CODES = [
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'invalid_target',
+  'invalid_token',
+  'insufficient_scope',
+  'access_denied',
+  'task_halted',
+  'approval_required',
+  'authorization_pending',
+  'expired_token',
+  'rate_limited',
+  'not_found',
+  'temporarily_unavailable',
+  'server_error',
+] as const;
+/** One of {@link ERROR_CODES}. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** Extra members some refusals carry on the wire (e.g. `approval_id`, `rule`). */
 export type ErrorDetails = Record<string, string | number | string[]>;

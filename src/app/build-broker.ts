@@ -14,7 +14,10 @@ import { createLoopTripReporter } from '../grants/report-loop-trip.js';
 import { createAdminApp, createHttpApp } from '../http/create-http-app.js';
 import { createIdentity } from '../identity/create-identity.js';
 import { Catalogue } from '../intent/catalogue.js';
+import { countRevocations } from '../metrics/count-revocations.js';
+import { countStoreErrors } from '../metrics/count-store-errors.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
+import { registerPendingApprovalsGauge } from '../metrics/pending-approvals-gauge.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { randomIds, type IdGenerator } from '../platform/ids.js';
 import { createLogger, type Logger } from '../platform/logger.js';
@@ -62,7 +65,8 @@ export interface Broker {
 export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promise<Broker> {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger();
-  const audit = boundedAudit(deps.audit ?? createLoggerAudit(logger));
+  const metrics = createMetrics();
+  const audit = countRevocations(boundedAudit(deps.audit ?? createLoggerAudit(logger)), metrics);
 
   const spiffe = [...config.trust.spiffe];
   if (config.dev) {
@@ -77,7 +81,6 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
       'DEV MODE: trusting a local dev trust domain whose key is on this disk. Never run this config in production.',
     );
   }
-  const metrics = createMetrics();
   const identity = await createIdentity({
     brokerIssuer: config.issuer,
     trust: { ...config.trust, spiffe },
@@ -102,7 +105,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
   const grants = deps.store
     ? { store: deps.store, close: () => deps.store!.close() }
     : await createGrantStore(config, { clock, logger });
-  const store = grants.store;
+  const store = countStoreErrors(grants.store, () => metrics.storeErrors.inc({ store: 'grants' }));
   const redis = 'redis' in grants ? grants.redis : undefined;
   const policy = LivePolicy.start({
     dir: config.policy.dir,
@@ -114,6 +117,10 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     debounceMs: DEFAULTS.policyReloadDebounceMs,
   });
   const approvals = createApprovalGate(config, { redis, clock, metrics, audit });
+  registerPendingApprovalsGauge(metrics.registry, {
+    countPending: async () => (await approvals.list('pending')).length,
+    clock,
+  });
   const ttl = {
     tierTtlSeconds: {
       read: config.tiers.read.ttl,

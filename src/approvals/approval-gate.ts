@@ -2,6 +2,7 @@ import type { ApprovalEvent } from '../audit/audit-event.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { ScopeClass } from '../config/schema.js';
 import { MandateError } from '../errors.js';
+import { approvalMetricEvent } from '../metrics/label-values.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../platform/clock.js';
 import type { Decision } from '../policy/decision.js';
@@ -189,7 +190,7 @@ export class ApprovalGate {
   }
 
   #event(event: ApprovalEvent['event'], approval: Approval): void {
-    this.#o.metrics.approvals.inc({ event: event.replace('approval_', '') });
+    this.#o.metrics.approvals.inc({ event: approvalMetricEvent(event) });
     this.#o.audit.record({
       event,
       approval_id: approval.id,

@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { DEFAULTS } from '../config/defaults.js';
 import type { Config } from '../config/load-config.js';
 import { SCOPE_CLASSES } from '../config/schema.js';
+import { countStoreErrors } from '../metrics/count-store-errors.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../platform/clock.js';
 import { ApprovalGate } from './approval-gate.js';
@@ -28,7 +29,7 @@ export function createApprovalGate(
       })
     : new MemoryApprovalStore({ clock: deps.clock, retentionMs });
   return new ApprovalGate({
-    store,
+    store: countStoreErrors(store, () => deps.metrics.storeErrors.inc({ store: 'approvals' })),
     clock: deps.clock,
     newId: newApprovalId,
     ttlSeconds: config.approvals.ttl,

@@ -18,6 +18,7 @@ import {
   type SensitivityFloor,
   type TtlPolicy,
 } from '../intent/resolve-intent.js';
+import type { ExchangeOutcome } from '../metrics/label-values.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { epochSeconds, type Clock } from '../platform/clock.js';
 import type { IdGenerator } from '../platform/ids.js';
@@ -78,7 +79,7 @@ export class TokenExchange {
   async exchange(request: ExchangeRequest): Promise<ExchangeResponse> {
     const started = process.hrtime.bigint();
     const trail: Partial<Record<'agent' | 'task' | 'subject_token_sha256', string>> = {};
-    let outcome = 'granted';
+    let outcome: ExchangeOutcome = 'granted';
     try {
       return await this.#run(request, trail);
     } catch (err) {
@@ -96,7 +97,7 @@ export class TokenExchange {
     } finally {
       this.#o.metrics.exchanges.inc({ outcome });
       this.#o.metrics.exchangeSeconds.observe(
-        { outcome },
+        { outcome: outcome === 'granted' ? 'granted' : 'refused' },
         Number(process.hrtime.bigint() - started) / 1e9,
       );
     }

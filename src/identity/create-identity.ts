@@ -56,9 +56,13 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
     file === undefined ? undefined : readFileSync(resolve(options.configDir, file), 'utf8');
   const trust = new SpiffeTrust();
   const sources: { close(): void }[] = [];
-  const failed = (source: string, authority: string) => (err: unknown) => {
-    metrics.keySetRefreshFailures.inc({ source, authority });
-    logger.warn({ err, source, authority }, 'trusted keys not refreshed; keeping the last good');
+  const failed = (source: string, authority: string) => {
+    // Each configured source starts at zero, so an alert sees its first failure.
+    metrics.keySetRefreshFailures.inc({ source, authority }, 0);
+    return (err: unknown) => {
+      metrics.keySetRefreshFailures.inc({ source, authority });
+      logger.warn({ err, source, authority }, 'trusted keys not refreshed; keeping the last good');
+    };
   };
 
   try {

@@ -2,30 +2,34 @@ import { MandateError } from '../errors.js';
 
 /**
  * Why a subject token was refused, as a small fixed set: the metric label and the first words
- * of the description an agent sees. Never carries token content.
+ * of the description an agent sees. Never carries token content. A list at run time, so the
+ * metric starts every class at zero.
  */
-export type RefusalClass =
-  | 'too_large'
-  | 'malformed'
-  | 'token_type'
-  | 'self_issued'
-  | 'untrusted_issuer'
-  | 'untrusted_trust_domain'
-  | 'invalid_spiffe_id'
-  | 'header_not_allowed'
-  | 'algorithm_not_allowed'
-  | 'invalid_kid'
-  | 'no_matching_key'
-  | 'keys_unavailable'
-  | 'bad_signature'
-  | 'expired'
-  | 'lifetime_too_long'
-  | 'not_yet_valid'
-  | 'issued_in_future'
-  | 'wrong_audience'
-  | 'missing_claim'
-  | 'invalid_claim'
-  | 'claim_condition_failed';
+export const REFUSAL_CLASSES = [
+  'too_large',
+  'malformed',
+  'token_type',
+  'self_issued',
+  'untrusted_issuer',
+  'untrusted_trust_domain',
+  'invalid_spiffe_id',
+  'header_not_allowed',
+  'algorithm_not_allowed',
+  'invalid_kid',
+  'no_matching_key',
+  'keys_unavailable',
+  'bad_signature',
+  'expired',
+  'lifetime_too_long',
+  'not_yet_valid',
+  'issued_in_future',
+  'wrong_audience',
+  'missing_claim',
+  'invalid_claim',
+  'claim_condition_failed',
+] as const;
+/** One of {@link REFUSAL_CLASSES}. */
+export type RefusalClass = (typeof REFUSAL_CLASSES)[number];
 
 /** A refused subject token: RFC 8693's `invalid_request`, with a class for metrics. */
 export class SubjectRefusal extends MandateError {

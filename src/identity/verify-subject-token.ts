@@ -1,4 +1,4 @@
-import type { Counter } from 'prom-client';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../platform/clock.js';
 import { decodeCompactJws } from './decode-compact-jws.js';
 import type { OidcIssuer } from './oidc-issuer.js';
@@ -33,8 +33,13 @@ export interface SubjectVerifierOptions {
   /** Furthest `exp` accepted, in seconds from now. */
   readonly maxLifetimeSeconds: number;
   /** Counts verifications by source and outcome. */
-  readonly verifications?: Counter<'source' | 'outcome'>;
+  readonly verifications?: Metrics['subjectVerifications'];
 }
+
+/** Which verifier a subject token was routed to (`unknown`: refused before routing). */
+export const SUBJECT_SOURCES = ['spiffe', 'oidc', 'unknown'] as const;
+/** One of {@link SUBJECT_SOURCES}. */
+export type SubjectSource = (typeof SUBJECT_SOURCES)[number];
 
 /** Turns a subject token into a verified {@link Principal}, or refuses it. */
 export type SubjectVerifier = (token: string, tokenType: string) => Promise<Principal>;
@@ -50,7 +55,7 @@ export type SubjectVerifier = (token: string, tokenType: string) => Promise<Prin
  */
 export function createSubjectVerifier(options: SubjectVerifierOptions): SubjectVerifier {
   return async (token, tokenType) => {
-    let source: 'spiffe' | 'oidc' | 'unknown' = 'unknown';
+    let source: SubjectSource = 'unknown';
     try {
       if (Buffer.byteLength(token, 'utf8') > options.maxTokenBytes)
         throw refuse('too_large', `larger than ${options.maxTokenBytes} bytes`);

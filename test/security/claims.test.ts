@@ -172,13 +172,14 @@ describe('subject token claim attacks', () => {
     const token = await new SignJWT(f.svidClaims({ pad: 'x'.repeat(9000) }))
       .setProtectedHeader({ alg: 'ES256', kid: f.td.kid })
       .sign(f.td.privateKey);
-    const before = await f.t.broker.metrics.subjectVerifications.get();
+    // Read as numbers: prom-client hands out its live series objects, which change under us.
+    const count = async () =>
+      (await f.t.broker.metrics.subjectVerifications.get()).values.find(
+        (v) => v.labels.outcome === 'too_large' && v.labels.source === 'unknown',
+      )?.value ?? 0;
+    const before = await count();
     await expectRefused(f.t, token, /larger than 8192 bytes/);
-    const after = await f.t.broker.metrics.subjectVerifications.get();
-    const count = (m: typeof after) =>
-      m.values.find((v) => v.labels.outcome === 'too_large' && v.labels.source === 'unknown')
-        ?.value ?? 0;
-    expect(count(after)).toBe(count(before) + 1);
+    expect(await count()).toBe(before + 1);
   });
 
   it('refuses a subject_token_type that is not a JWT type', async () => {

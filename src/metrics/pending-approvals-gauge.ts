@@ -1,0 +1,47 @@
+import { Gauge, type Registry } from 'prom-client';
+import type { Clock } from '../platform/clock.js';
+
+/**
+ * How long one reading of the pending approvals serves scrapes, ms. Reading them lists the
+ * retained approvals (one Redis round trip with a pipelined read per approval), so however
+ * many Prometheus servers scrape however often, each replica reads at most this often.
+ */
+export const PENDING_APPROVALS_REFRESH_MS = 15_000;
+
+/**
+ * Registers `mandate_approvals_pending`, read from the approval store when scraped: at most once
+ * per {@link PENDING_APPROVALS_REFRESH_MS}, one read at a time, the last good value kept while a
+ * read fails (the failure counts in `mandate_store_errors_total`). Replicas sharing Redis all
+ * report the same number: aggregate it with `max`, not `sum`.
+ *
+ * @example
+ * registerPendingApprovalsGauge(registry, { countPending: async () => (await gate.list('pending')).length, clock });
+ */
+export function registerPendingApprovalsGauge(
+  registry: Registry,
+  options: { countPending: () => Promise<number>; clock: Clock },
+): void {
+  let value = 0;
+  let readAt = -Infinity;
+  let reading: Promise<void> | undefined;
+  const refresh = async () => {
+    try {
+      value = await options.countPending();
+    } catch {
+      // keep the last good value; the store error is counted where it happened
+    } finally {
+      readAt = options.clock.now();
+      reading = undefined;
+    }
+  };
+  new Gauge({
+    name: 'mandate_approvals_pending',
+    help: 'Approvals waiting for an operator (shared by replicas on one Redis; aggregate with max).',
+    registers: [registry],
+    async collect() {
+      if (options.clock.now() - readAt >= PENDING_APPROVALS_REFRESH_MS)
+        await (reading ??= refresh());
+      this.set(value);
+    },
+  });
+}
