@@ -10,6 +10,7 @@ import {
   type TestBrokerOptions,
 } from '../support/test-broker.js';
 import { REDIS_URL } from '../grants/redis-support.js';
+import { apiContract } from '../support/openapi-contract.js';
 
 /** Operator API keys of every role, as a test holds them (the broker sees only sha256). */
 export const OPERATOR_KEYS = Object.fromEntries(
@@ -51,7 +52,7 @@ export function startRedisBroker(
   });
 }
 
-/** Calls the broker with an operator key (or any bearer token). */
+/** Calls the broker with an operator key (or any bearer token); the answer must be documented. */
 export async function call(
   url: string,
   method: string,
@@ -68,6 +69,7 @@ export async function call(
     ...(body ? { body: new URLSearchParams(body) } : {}),
   });
   const text = await res.text();
+  apiContract().check({ method, url: path, status: res.status, headers: res.headers, body: text });
   return {
     status: res.status,
     body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
