@@ -6,11 +6,11 @@ import * as oidc from 'openid-client';
 import { buildBroker } from '../../src/app/build-broker.js';
 import { startServer, type RunningServer } from '../../src/app/start-server.js';
 import { parseConfig } from '../../src/config/load-config.js';
-import { connectRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../grants/redis-support.js';
+import { connectRedis, deleteKeys, uniquePrefix } from '../grants/redis-support.js';
 import { freePort } from '../support/free-port.js';
-import { EXAMPLE_POLICY_DIR, TEST_RESOURCES, quietLogger } from '../support/test-broker.js';
+import { TEST_RESOURCES, quietLogger } from '../support/test-broker.js';
 import { createTestTrustDomain, type TestTrustDomain } from '../support/trust-domain.js';
-import { OPERATORS_CONFIG, OPERATOR_KEYS } from './redis-broker.js';
+import { OPERATOR_KEYS, redisBrokerConfig } from './redis-broker.js';
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
@@ -48,15 +48,7 @@ describe('openid-client 6 against the broker', () => {
     const raw = {
       server: { host: '127.0.0.1', port },
       issuer: issuer.origin,
-      trust: {
-        spiffe: [
-          { trust_domain: td.trustDomain, bundle_file: td.bundleFile, audiences: ['mandate'] },
-        ],
-      },
-      resources: TEST_RESOURCES,
-      policy: { dir: EXAMPLE_POLICY_DIR },
-      store: { redis_url: REDIS_URL, prefix },
-      operators: OPERATORS_CONFIG,
+      ...redisBrokerConfig(td, prefix),
     };
     const broker = await buildBroker(parseConfig(raw, join(dir, 'mandate.yaml')), {
       logger: quietLogger,
