@@ -155,6 +155,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     operatorKeys: new ApiKeys(config.operators.api_keys),
     exchange,
     keyRing,
+    catalogue,
     store,
     metrics,
     logger,

@@ -5,6 +5,7 @@ import { MandateError } from '../errors.js';
 import type { TokenExchange } from '../exchange/token-exchange.js';
 import type { GrantStore } from '../grants/grant-store.js';
 import type { SubjectVerifier } from '../identity/verify-subject-token.js';
+import type { Catalogue } from '../intent/catalogue.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ApiKeys } from '../operators/api-keys.js';
 import type { Clock } from '../platform/clock.js';
@@ -32,6 +33,8 @@ export interface HttpAppOptions {
   readonly operatorKeys: ApiKeys;
   readonly exchange: TokenExchange;
   readonly keyRing: KeyRing;
+  /** The resources tokens are minted for; their scopes are published in the metadata. */
+  readonly catalogue: Catalogue;
   readonly store: GrantStore;
   readonly metrics: Metrics;
   readonly logger: Logger;

@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { generateApiKey } from '../../src/operators/api-keys.js';
+import { expectDocumented } from '../support/openapi-contract.js';
 import { startTestBroker, TEST_RESOURCES, type TestBroker } from '../support/test-broker.js';
 
 const approver = generateApiKey();
@@ -16,14 +17,17 @@ describe('approval flow for destructive scopes, end to end', () => {
   let offsetMs = 0;
   const clock = { now: () => Date.now() + offsetMs };
   const svid = (path = '/agent/deploy') => t.td.svid({ path, now: Math.floor(clock.now() / 1000) });
-  const destroy = async (fields: Record<string, unknown> = {}) =>
-    t.exchange({
+  const destroy = async (fields: Record<string, unknown> = {}) => {
+    const answer = await t.exchange({
       subject_token: await svid(),
       audience: 'deploy',
       scope: 'deploy:destroy-env',
       intent: { purpose: 'remove preview env', targets: ['preview-42'] },
       ...fields,
     });
+    expectDocumented('POST', '/token-exchange', answer);
+    return answer;
+  };
   const operator = async (
     key: string | undefined,
     method: string,
@@ -38,7 +42,9 @@ describe('approval flow for destructive scopes, end to end', () => {
       },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    const answer = { status: res.status, headers: res.headers, body: await res.json() };
+    expectDocumented(method, path, answer);
+    return answer as { status: number; body: Record<string, unknown> };
   };
   const approve = (id: string, decision = 'approve') =>
     operator(approver.key, 'POST', `/v1/approvals/${id}`, { decision, reason: 'change CHG-7' });

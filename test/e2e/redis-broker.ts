@@ -5,11 +5,15 @@ import { join } from 'node:path';
 import { generateApiKey } from '../../src/operators/api-keys.js';
 import type { OperatorRole } from '../../src/operators/operator.js';
 import {
+  EXAMPLE_POLICY_DIR,
+  TEST_RESOURCES,
   startTestBroker,
   type TestBroker,
   type TestBrokerOptions,
 } from '../support/test-broker.js';
+import type { TestTrustDomain } from '../support/trust-domain.js';
 import { REDIS_URL } from '../grants/redis-support.js';
+import { apiContract } from '../support/openapi-contract.js';
 
 /** Operator API keys of every role, as a test holds them (the broker sees only sha256). */
 export const OPERATOR_KEYS = Object.fromEntries(
@@ -27,6 +31,25 @@ export const OPERATORS_CONFIG = {
     roles: [role],
   })),
 };
+
+/**
+ * The config of a broker built by hand (when a test must choose its port or issuer first): it
+ * trusts `td`, serves the test catalogue and example policies, stores in the real Redis under
+ * `prefix`, and takes the operator keys above.
+ */
+export function redisBrokerConfig(td: TestTrustDomain, prefix: string): Record<string, unknown> {
+  return {
+    trust: {
+      spiffe: [
+        { trust_domain: td.trustDomain, bundle_file: td.bundleFile, audiences: ['mandate'] },
+      ],
+    },
+    resources: TEST_RESOURCES,
+    policy: { dir: EXAMPLE_POLICY_DIR },
+    store: { redis_url: REDIS_URL, prefix },
+    operators: OPERATORS_CONFIG,
+  };
+}
 
 /** A PKCS#8 signing key on disk, so several brokers sign and verify with the same key. */
 export async function sharedSigningKey(): Promise<string> {
@@ -51,7 +74,7 @@ export function startRedisBroker(
   });
 }
 
-/** Calls the broker with an operator key (or any bearer token). */
+/** Calls the broker with an operator key (or any bearer token); the answer must be documented. */
 export async function call(
   url: string,
   method: string,
@@ -68,6 +91,7 @@ export async function call(
     ...(body ? { body: new URLSearchParams(body) } : {}),
   });
   const text = await res.text();
+  apiContract().check({ method, url: path, status: res.status, headers: res.headers, body: text });
   return {
     status: res.status,
     body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),

@@ -1,18 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { until } from '../grants/grant-store.contract.js';
+import { freePort } from '../support/free-port.js';
 import type { TestBroker } from '../support/test-broker.js';
 import { OPERATOR_KEYS, call, introspect, startRedisBroker } from './redis-broker.js';
-
-/** A port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A throwaway redis-server of our own, so the test can stop it under the broker. */
 async function startRedisServer(port: number): Promise<ChildProcess> {

@@ -1,3 +1,5 @@
+import { apiContract } from '../support/openapi-contract.js';
+
 /** A revocation SSE stream opened by a test, collecting what arrives. */
 export interface OpenStream {
   readonly status: number;
@@ -9,7 +11,7 @@ export interface OpenStream {
   close(): void;
 }
 
-/** Opens `GET /v1/revocations/stream` and parses events as they come. */
+/** Opens `GET /v1/revocations/stream` (its answer checked against openapi.yaml) and parses events. */
 export async function openStream(
   url: string,
   key: string,
@@ -22,6 +24,11 @@ export async function openStream(
       ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}),
     },
     signal: abort.signal,
+  });
+  const documented = { method: 'GET', url: res.url, status: res.status, headers: res.headers };
+  apiContract().check({
+    ...documented,
+    body: res.status === 200 ? undefined : await res.clone().text(),
   });
   const events: OpenStream['events'] = [];
   const comments: string[] = [];

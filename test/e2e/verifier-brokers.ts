@@ -5,12 +5,12 @@ import type { Redis } from 'ioredis';
 import { buildBroker } from '../../src/app/build-broker.js';
 import { startServer, type RunningServer } from '../../src/app/start-server.js';
 import { parseConfig } from '../../src/config/load-config.js';
-import { connectRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../grants/redis-support.js';
+import { connectRedis, deleteKeys, uniquePrefix } from '../grants/redis-support.js';
 import { exchangeOrThrow } from '../support/post-exchange.js';
 import type { RevocationLoopTarget } from '../support/revocation-loop.js';
-import { EXAMPLE_POLICY_DIR, TEST_RESOURCES, quietLogger } from '../support/test-broker.js';
+import { quietLogger } from '../support/test-broker.js';
 import { createTestTrustDomain, type TestTrustDomain } from '../support/trust-domain.js';
-import { OPERATORS_CONFIG, OPERATOR_KEYS, sharedSigningKey } from './redis-broker.js';
+import { OPERATOR_KEYS, redisBrokerConfig, sharedSigningKey } from './redis-broker.js';
 
 /** The agent of the downstream scenarios; the triage policy lets it read tickets. */
 export const LOOP_AGENT_PATH = '/agent/triage';
@@ -42,15 +42,7 @@ export async function startBrokerPair(options: { maxStaleness: number }): Promis
     const raw = {
       server: { host: '127.0.0.1', port },
       issuer,
-      trust: {
-        spiffe: [
-          { trust_domain: td.trustDomain, bundle_file: td.bundleFile, audiences: ['mandate'] },
-        ],
-      },
-      resources: TEST_RESOURCES,
-      policy: { dir: EXAMPLE_POLICY_DIR },
-      store: { redis_url: REDIS_URL, prefix },
-      operators: OPERATORS_CONFIG,
+      ...redisBrokerConfig(td, prefix),
       signing,
     };
     const broker = await buildBroker(parseConfig(raw, join(dir, 'mandate.yaml')), {
