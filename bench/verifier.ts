@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { startTicketsApi } from '../examples/downstream-api/server.js';
-import { createVerifier, type Verifier } from '../src/verifier/index.js';
+import { createVerifier, type Verifier } from '@mandate/verifier';
 import {
   startFakeRevocationFeed,
   type FakeRevocationFeed,

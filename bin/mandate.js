@@ -1,18 +1,20 @@
 #!/usr/bin/env node
-// Entry of the `mandate` command. In a checkout it runs the TypeScript sources through tsx, so
-// `npm start` and `npx mandate` work right after `npm install` and never run a stale build;
-// a package published without src/ runs the compiled dist/.
-import { existsSync } from 'node:fs';
+// Entry of the `mandate` command. It runs the compiled dist/ only: `npm install` builds it in a
+// checkout (the `prepare` script), a published package ships it, and `npm run build` refreshes
+// it after a change to src/.
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 
 // Cedar's wasm needs this on Node 20 before it first runs (see src/platform/v8-flags.ts).
 setFlagsFromString('--no-turbo-inline-js-wasm-calls');
 
-const source = new URL('../src/cli/main.ts', import.meta.url);
-if (existsSync(source)) {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import(source.href);
-} else {
-  await import(new URL('../dist/src/cli/main.js', import.meta.url).href);
+const main = new URL('../dist/cli/main.js', import.meta.url);
+try {
+  await import(main.href);
+} catch (err) {
+  // Only a missing build gets the hint; any other failure is the command's own and surfaces as is.
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes(fileURLToPath(main)))
+    throw err;
+  process.stderr.write('mandate: dist/ is not built; run `npm run build` (or `npm install`)\n');
+  process.exit(1);
 }

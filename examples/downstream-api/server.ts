@@ -2,11 +2,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import {
-  createVerifier,
-  type RevocationEntry,
-  type RevocationOptions,
-} from '../../src/verifier/index.js';
+import { createVerifier, type RevocationEntry, type RevocationOptions } from '@mandate/verifier';
 import { createTicketsApi } from './tickets-api.js';
 
 /** Where the API finds the broker and how it listens. */

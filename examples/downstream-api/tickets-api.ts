@@ -1,9 +1,8 @@
 // A downstream API protected by Mandate: every route names the scope it needs, and the
 // verifier (feed mode) refuses revoked tokens within the feed's propagation delay.
-// In your own project the imports are `mandate/verifier` and `mandate/verifier/express`.
 import express, { type Express } from 'express';
-import type { Verifier } from '../../src/verifier/index.js';
-import { mandateOf, requireMandate } from '../../src/verifier/express.js';
+import type { Verifier } from '@mandate/verifier';
+import { mandateOf, requireMandate } from '@mandate/verifier/express';
 
 /** The tickets API of the demo: read a ticket, comment on it. */
 export function createTicketsApi(verifier: Verifier): Express {

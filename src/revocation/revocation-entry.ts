@@ -1,33 +1,6 @@
-/** What a revocation entry revokes: one grant, a whole task, or everything of an agent. */
-export type RevocationKind = 'grant' | 'task' | 'agent';
-
-/**
- * One entry of the revocation feed, exactly as `GET /v1/revocations` and the SSE stream send
- * it. A verifier drops a token when: kind `grant` and its `jti` matches; kind `task` and its
- * (`sub`, `task.id`) match; kind `agent` and its `sub` matches with `iat <= at / 1000`.
- */
-export interface RevocationEntry {
-  /** Stream id, `<ms>-<seq>`, increasing. */
-  readonly id: string;
-  readonly kind: RevocationKind;
-  readonly agent: string;
-  /** Kind `task` only. */
-  readonly task?: string;
-  /** Kind `grant` only. */
-  readonly jti?: string;
-  /** When it was revoked, epoch ms. */
-  readonly at: number;
-  /** Epoch seconds after which every token it revokes has expired anyway. */
-  readonly until: number;
-  readonly reason: string;
-}
-
-/** A page of the feed: entries after a cursor, and the cursor to ask from next. */
-export interface RevocationPage {
-  readonly revocations: RevocationEntry[];
-  /** Id of the last entry, or the `since` given, or `0-0` for an empty feed. */
-  readonly cursor: string;
-}
+// The feed's wire types belong to `@mandate/verifier`, which every reader of the feed installs;
+// the broker writes exactly that shape. What follows is the broker's own handling of feed ids.
+export type { RevocationEntry, RevocationKind, RevocationPage } from '@mandate/verifier';
 
 /** The cursor before every entry. */
 export const FEED_START = '0-0';

@@ -1,11 +1,16 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
+import { MANDATE_FROM_SOURCE } from '../support/mandate-command.js';
 
 /** The repository root: where a user runs `npx mandate`. */
 export const ROOT = resolve(import.meta.dirname, '../..');
 
-/** The `mandate` command as installed (bin/mandate.js). */
-export const BIN = resolve(ROOT, 'bin/mandate.js');
+/**
+ * Node arguments of the `mandate` command, run from the sources so these tests never need a
+ * fresh build (bin/mandate.js runs `dist/`, which `npm run test:pack` covers). Run with `cwd`
+ * at {@link ROOT}, where `tsx` resolves.
+ */
+export const MANDATE = MANDATE_FROM_SOURCE;
 
 /** What one run of `mandate` printed and how it exited. */
 export interface CliRun {
@@ -19,7 +24,7 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Pr
   return new Promise((done) => {
     execFile(
       process.execPath,
-      [BIN, ...args],
+      [...MANDATE, ...args],
       { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', ...env } },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
+import { MANDATE_FROM_SOURCE } from '../support/mandate-command.js';
 import { startTestBroker } from '../support/test-broker.js';
 
 const run = promisify(execFile);
@@ -19,7 +20,7 @@ describe('dev mode', () => {
       const { stdout } = await run(
         process.execPath,
         [
-          join(ROOT, 'bin/mandate.js'),
+          ...MANDATE_FROM_SOURCE,
           'dev',
           'svid',
           'spiffe://dev.mandate.local/agent/triage',
@@ -47,7 +48,7 @@ describe('dev mode', () => {
     await expect(
       run(
         process.execPath,
-        [join(ROOT, 'bin/mandate.js'), 'dev', 'svid', 'spiffe://prod.example/agent'],
+        [...MANDATE_FROM_SOURCE, 'dev', 'svid', 'spiffe://prod.example/agent'],
         { cwd: ROOT },
       ),
     ).rejects.toMatchObject({

@@ -5,7 +5,7 @@ import { startTicketsApi, type RunningApi } from '../../examples/downstream-api/
 import { buildBroker } from '../../src/app/build-broker.js';
 import { startServer, type RunningServer } from '../../src/app/start-server.js';
 import { parseConfig } from '../../src/config/load-config.js';
-import { createVerifier } from '../../src/verifier/index.js';
+import { createVerifier } from '@mandate/verifier';
 import { eventually, outcome } from '../support/eventually.js';
 import { postExchange } from '../support/post-exchange.js';
 import { EXAMPLE_POLICY_DIR, TEST_RESOURCES, quietLogger } from '../support/test-broker.js';

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { testPolicies, validatePolicies } from '../../src/cli/policy-commands.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { MANDATE_FROM_SOURCE } from '../support/mandate-command.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const devConfig = loadConfig(join(ROOT, 'config/mandate.yaml'));
@@ -56,7 +57,7 @@ describe('mandate policy validate / test', () => {
   it('exits non-zero from the command line on a failing case', async () => {
     const run = promisify(execFile)(
       process.execPath,
-      [join(ROOT, 'bin/mandate.js'), 'policy', 'test', failingTestFile()],
+      [...MANDATE_FROM_SOURCE, 'policy', 'test', failingTestFile()],
       { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' } },
     );
     await expect(run).rejects.toMatchObject({

@@ -11,7 +11,7 @@ import {
   type JWK,
   type JWTPayload,
 } from 'jose';
-import type { RevocationEntry } from '../../src/verifier/index.js';
+import type { RevocationEntry } from '@mandate/verifier';
 
 /**
  * A test double of the broker's downstream-facing side, speaking its wire contract over real

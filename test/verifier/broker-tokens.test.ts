@@ -1,4 +1,4 @@
-import { createVerifier, type Verifier } from '../../src/verifier/index.js';
+import { createVerifier, type Verifier } from '@mandate/verifier';
 import { outcome } from '../support/eventually.js';
 import { startTestBroker, type TestBroker } from '../support/test-broker.js';
 

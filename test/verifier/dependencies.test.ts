@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-const DIR = resolve(import.meta.dirname, '../../src/verifier');
+const PACKAGE = resolve(import.meta.dirname, '../../packages/verifier');
+const DIR = join(PACKAGE, 'src');
 
 /** Every module a file imports at run time (`import type` is erased, so it does not count). */
 function runtimeImports(file: string): string[] {
@@ -9,7 +10,7 @@ function runtimeImports(file: string): string[] {
   return [...text.matchAll(/^(?:import|export)(?! type)[^'"]*?from '([^']+)'/gm)].map((m) => m[1]!);
 }
 
-describe('mandate/verifier dependencies', () => {
+describe('@mandate/verifier dependencies', () => {
   it('loads nothing but jose, Node built-ins and its own files: no express, Redis or Cedar', () => {
     const files = readdirSync(DIR).filter((f) => f.endsWith('.ts'));
     const outside = files.flatMap((f) =>
@@ -19,5 +20,16 @@ describe('mandate/verifier dependencies', () => {
     );
     expect(files).toContain('express.ts');
     expect(outside).toEqual([]);
+  });
+
+  it('declares jose as its only dependency and express only as an optional peer', () => {
+    const manifest = JSON.parse(readFileSync(join(PACKAGE, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+      peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+    };
+    expect(Object.keys(manifest.dependencies ?? {})).toEqual(['jose']);
+    for (const peer of Object.keys(manifest.peerDependencies ?? {}))
+      expect(manifest.peerDependenciesMeta?.[peer]?.optional).toBe(true);
   });
 });

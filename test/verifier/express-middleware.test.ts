@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { createVerifier, type Verifier } from '../../src/verifier/index.js';
-import { mandateOf, requireMandate } from '../../src/verifier/express.js';
+import { createVerifier, type Verifier } from '@mandate/verifier';
+import { mandateOf, requireMandate } from '@mandate/verifier/express';
 import { eventually } from '../support/eventually.js';
 import {
   FAKE_AUDIENCE,

@@ -1,4 +1,4 @@
-import { createVerifier, type RevocationOptions, type Verifier } from '../../src/verifier/index.js';
+import { createVerifier, type RevocationOptions, type Verifier } from '@mandate/verifier';
 import { eventually, outcome } from '../support/eventually.js';
 import {
   FAKE_AUDIENCE,

@@ -1,8 +1,8 @@
+import type { RevocationEntry } from '@mandate/verifier';
 import {
   parseRevocationEntry,
   RevocationList,
-  type RevocationEntry,
-} from '../../src/verifier/revocation-list.js';
+} from '../../packages/verifier/src/revocation-list.js';
 
 const AT = 1_732_500_000_500;
 const entry = (e: Partial<RevocationEntry>): RevocationEntry => ({

@@ -1,5 +1,9 @@
 import fc from 'fast-check';
-import { MAX_LINE_LENGTH, SseParser, type SseEvent } from '../../src/verifier/sse-parser.js';
+import {
+  MAX_LINE_LENGTH,
+  SseParser,
+  type SseEvent,
+} from '../../packages/verifier/src/sse-parser.js';
 
 function parse(chunks: string[]): { events: SseEvent[]; comments: string[] } {
   const events: SseEvent[] = [];

@@ -1,5 +1,5 @@
 import { SignJWT, generateKeyPair, type JWTHeaderParameters, type JWTPayload } from 'jose';
-import { createVerifier, type Verifier } from '../../src/verifier/index.js';
+import { createVerifier, type Verifier } from '@mandate/verifier';
 import { outcome } from '../support/eventually.js';
 import {
   FAKE_AUDIENCE,

@@ -1,4 +1,4 @@
-// Express enters only as types, so `mandate/verifier` and this file load without express
+// Express enters only as types, so `@mandate/verifier` and this file load without express
 // installed; an API that uses this middleware brings its own express.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { VerifiedToken } from './check-access-token.js';

@@ -3,7 +3,8 @@ import { checkAccessToken, type VerifiedToken } from './check-access-token.js';
 import { InsufficientScope, RevocationStale, TokenRevoked, VerifierClosed } from './errors.js';
 import { Introspection } from './introspection.js';
 import { RevocationFeed } from './revocation-feed.js';
-import { RevocationList, type RevocationEntry } from './revocation-list.js';
+import type { RevocationEntry } from './revocation-entry.js';
+import { RevocationList } from './revocation-list.js';
 import { VERIFIER_DEFAULTS } from './verifier-defaults.js';
 
 /** How the verifier learns that a token was revoked before it expired. */

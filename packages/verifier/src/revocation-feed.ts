@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseRevocationEntry, type RevocationEntry } from './revocation-list.js';
+import type { RevocationEntry } from './revocation-entry.js';
+import { parseRevocationEntry } from './revocation-list.js';
 import { SseParser } from './sse-parser.js';
 
 /** Options of a {@link RevocationFeed}. */

@@ -1,6 +1,6 @@
 /**
- * `mandate/verifier`: what a downstream API needs to accept the broker's tokens. Depends on
- * jose and Node built-ins only; the Express middleware is `mandate/verifier/express`.
+ * `@mandate/verifier`: what a downstream API needs to accept the broker's tokens. Depends on
+ * jose and Node built-ins only; the Express middleware is `@mandate/verifier/express`.
  */
 export {
   createVerifier,
@@ -11,6 +11,6 @@ export {
   type VerifyOptions,
 } from './create-verifier.js';
 export { ACCESS_TOKEN_TYP, type VerifiedToken } from './check-access-token.js';
-export type { RevocationEntry } from './revocation-list.js';
+export type { RevocationEntry, RevocationKind, RevocationPage } from './revocation-entry.js';
 export { VERIFIER_DEFAULTS } from './verifier-defaults.js';
 export * from './errors.js';

@@ -1,8 +1,4 @@
-// The feed's wire shape is declared once, beside the broker code that writes it; a type-only
-// import is erased, so the verifier still loads nothing of the broker at run time.
-import type { RevocationEntry } from '../revocation/revocation-entry.js';
-
-export type { RevocationEntry };
+import type { RevocationEntry } from './revocation-entry.js';
 
 /** What of a token decides whether an entry revokes it. */
 export interface TokenIdentity {

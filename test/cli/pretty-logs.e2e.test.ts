@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { EXAMPLE_POLICY_DIR, TEST_RESOURCES } from '../support/test-broker.js';
-import { BIN } from './run-cli.js';
+import { MANDATE, ROOT } from './run-cli.js';
 
 /** A dev-mode config (a `dev:` section) on an ephemeral port, in a temp folder. */
 function devConfig(): string {
@@ -28,13 +28,17 @@ function devConfig(): string {
  * terminal, or SIGINT) and returns all it printed on stdout.
  */
 function serveUntilListening(onTerminal: boolean): Promise<string> {
-  const serve = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} serve --config ${JSON.stringify(devConfig())}`;
+  const serve = [process.execPath, ...MANDATE, 'serve', '--config', devConfig()]
+    .map((arg) => JSON.stringify(arg))
+    .join(' ');
   // `script` runs the command on a pseudo-terminal, as a person's shell would.
   const child = onTerminal
     ? spawn('script', ['-qec', `exec ${serve}`, '/dev/null'], {
+        cwd: ROOT,
         env: { ...process.env, NODE_OPTIONS: '' },
       })
-    : spawn(process.execPath, [BIN, 'serve', '--config', devConfig()], {
+    : spawn(process.execPath, [...MANDATE, 'serve', '--config', devConfig()], {
+        cwd: ROOT,
         env: { ...process.env, NODE_OPTIONS: '' },
       });
   return new Promise((resolve, reject) => {
