@@ -1,8 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import type { GrantRecord } from '../../src/grants/grant-store.js';
 import type { LoopLimits } from '../../src/grants/loop-rules.js';
 import { MemoryGrantStore } from '../../src/grants/memory-grant-store.js';
 import type { Clock } from '../../src/platform/clock.js';
+import {
+  makeGrant,
+  recordInput,
+  testClock,
+  type TestClock,
+} from '../grants/grant-store.contract.js';
 
 /** A fixed instant (2031-05-01T12:00Z), so no test depends on today's date. */
 export const FIXED_NOW = Date.UTC(2031, 4, 1, 12);
@@ -10,10 +15,9 @@ export const FIXED_NOW = Date.UTC(2031, 4, 1, 12);
 /** The agent the fixtures' grants belong to. */
 export const AGENT = 'spiffe://test.example/agent/triage';
 
-/** A clock that stands still unless a test moves it. */
-export function fixedClock(start = FIXED_NOW): Clock & { advance(ms: number): void } {
-  let t = start;
-  return { now: () => t, advance: (ms) => (t += ms) };
+/** A clock that stands at {@link FIXED_NOW} unless a test moves it. */
+export function fixedClock(): TestClock {
+  return testClock(FIXED_NOW);
 }
 
 /** A memory grant store on `clock`, keeping revocations an hour. */
@@ -36,20 +40,7 @@ const HALT_ON_REPEAT: LoopLimits = {
 
 /** A 5-minute grant of `AGENT`'s task `T-1` (or as `over` says), issued at the clock's now. */
 function newGrant(clock: Clock, over: Partial<GrantRecord> = {}): GrantRecord {
-  const issuedAt = Math.floor(clock.now() / 1000);
-  return {
-    jti: randomBytes(16).toString('base64url'),
-    agentId: AGENT,
-    taskId: 'T-1',
-    resource: 'tickets',
-    audience: 'https://tickets.example',
-    scopes: ['tickets:read'],
-    tier: 'read',
-    targets: [],
-    issuedAt,
-    expiresAt: issuedAt + 300,
-    ...over,
-  };
+  return makeGrant(clock.now(), { agentId: AGENT, ...over });
 }
 
 /** Records a live grant of `AGENT`'s task `T-1` (or as `over` says) at the clock's now. */
@@ -58,12 +49,7 @@ export async function recordGrant(
   clock: Clock,
   over: Partial<GrantRecord> = {},
 ): Promise<GrantRecord> {
-  const result = await store.recordGrant({
-    grant: newGrant(clock, over),
-    purpose: 'triage',
-    now: clock.now(),
-    maxTaskAgeSeconds: 3600,
-  });
+  const result = await store.recordGrant(recordInput(newGrant(clock, over), clock.now()));
   if (!result.ok) throw new Error(`fixture grant refused: ${result.refusal.reason}`);
   return result.grant;
 }
@@ -76,10 +62,7 @@ export async function haltTask(
 ): Promise<void> {
   for (let i = 0; i < 2; i += 1) {
     await store.recordGrant({
-      grant: newGrant(clock, { taskId }),
-      purpose: 'triage',
-      now: clock.now(),
-      maxTaskAgeSeconds: 3600,
+      ...recordInput(newGrant(clock, { taskId }), clock.now()),
       fingerprint: 'same intent',
       loops: HALT_ON_REPEAT,
     });
