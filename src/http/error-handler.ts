@@ -1,13 +1,17 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { MandateError, isMandateError } from '../errors.js';
 import type { Logger } from '../platform/logger.js';
-import { wireError, type RefusalContext } from './error-responses.js';
+import { wireError, type RefusalContext, type WireError } from './error-responses.js';
 import { refusedOperatorRole } from './require-operator.js';
 
-/** Writes a refusal: the status, headers and RFC 6749 body of {@link wireError}. */
-export function sendError(res: Response, err: MandateError, context: RefusalContext = {}): void {
-  const answer = wireError(err, context);
+/** Writes a refusal's status, headers and RFC 6749 body. */
+function send(res: Response, answer: WireError): void {
   res.status(answer.status).set(answer.headers).json(answer.body);
+}
+
+/** Writes a refusal as the error table answers it (http/error-responses.ts). */
+export function sendError(res: Response, err: MandateError, context: RefusalContext = {}): void {
+  send(res, wireError(err, context));
 }
 
 /** Body-parser failures, turned into the refusal a client can act on. */
@@ -63,8 +67,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const known = isMandateError(err) ? err : fromBodyParser(err ?? {});
     if (known) {
-      const context = refusedRole(req);
-      const { status, body } = wireError(known, context);
+      const answer = wireError(known, refusedRole(req));
+      const { status, body } = answer;
       if (status < 500) {
         const cause = known.cause instanceof Error ? { detail: known.cause.message } : {};
         logger.info(
@@ -84,7 +88,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
           known.message,
         );
       }
-      sendError(res, known, context);
+      send(res, answer);
       return;
     }
     logger.error({ err, ...requestFields(req) }, 'unhandled error');
