@@ -1,8 +1,9 @@
 /**
  * Every refusal the broker makes, as a stable code. Codes are OAuth error codes (RFC 6749,
  * RFC 6750, RFC 8693, RFC 8628) where one fits, and Mandate's own where an agent must tell
- * refusals apart. The HTTP layer maps them to statuses in one place (http/error-handler.ts).
- * A list at run time, so metrics start every code at zero.
+ * refusals apart. The core throws codes only; the HTTP layer maps each to its status, headers
+ * and wire `error` in one table (http/error-responses.ts). A list at run time, so metrics start
+ * every code at zero.
  */
 export const ERROR_CODES = [
   'invalid_request',
@@ -20,20 +21,22 @@ export const ERROR_CODES = [
   'expired_token',
   'rate_limited',
   'not_found',
+  /** The thing exists but is not in a state that allows the change (an approval decided). */
+  'conflict',
+  'payload_too_large',
+  'unsupported_media_type',
   'temporarily_unavailable',
   'server_error',
 ] as const;
 /** One of {@link ERROR_CODES}. */
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** Extra members some refusals carry on the wire (e.g. `approval_id`, `rule`). */
+/** What the caller is told beyond the code and description (e.g. `approval_id`, `rule`). */
 export type ErrorDetails = Record<string, string | number | string[]>;
 
 /** Options for a {@link MandateError}. */
 export interface MandateErrorOptions {
-  /** HTTP status when it differs from the code's usual one (e.g. 413 for a large body). */
-  status?: number;
-  /** Seconds for a `Retry-After` header. */
+  /** Seconds after which a retry may succeed (a rate window, a store coming back). */
   retryAfter?: number;
   /** Extra wire members. */
   details?: ErrorDetails;
@@ -51,14 +54,13 @@ export interface MandateErrorOptions {
 export class MandateError extends Error {
   override readonly name = 'MandateError';
   readonly code: ErrorCode;
-  readonly status: number | undefined;
+  /** Seconds after which a retry may succeed, when the refusal is temporary. */
   readonly retryAfter: number | undefined;
   readonly details: ErrorDetails | undefined;
 
   constructor(code: ErrorCode, description: string, options: MandateErrorOptions = {}) {
     super(description, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.status = options.status;
     this.retryAfter = options.retryAfter;
     this.details = options.details;
   }

@@ -1,5 +1,6 @@
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
+import { AgentActions } from '../agent-actions/agent-actions.js';
 import type { ApprovalGate } from '../approvals/approval-gate.js';
 import { createApprovalGate } from '../approvals/create-approval-gate.js';
 import { boundedAudit, createLoggerAudit, type AuditLog } from '../audit/audit-log.js';
@@ -14,10 +15,14 @@ import { createLoopTripReporter } from '../grants/report-loop-trip.js';
 import { createAdminApp, createHttpApp } from '../http/create-http-app.js';
 import { createIdentity } from '../identity/create-identity.js';
 import { Catalogue } from '../intent/catalogue.js';
+import { TokenIntrospection } from '../introspection/introspect-token.js';
 import { countRevocations } from '../metrics/count-revocations.js';
 import { countStoreErrors } from '../metrics/count-store-errors.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { registerPendingApprovalsGauge } from '../metrics/pending-approvals-gauge.js';
+import { OperatorAgentActions } from '../operator-actions/operator-agent-actions.js';
+import { OperatorReads } from '../operator-actions/operator-reads.js';
+import { OperatorTaskActions } from '../operator-actions/operator-task-actions.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { randomIds, type IdGenerator } from '../platform/ids.js';
 import { createLogger, type Logger } from '../platform/logger.js';
@@ -150,17 +155,18 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     onLoopTrip: createLoopTripReporter({ audit, metrics }),
   });
 
+  const verifier = new OwnTokenVerifier({ issuer: config.issuer, keyRing, clock });
   const httpOptions = {
     issuer: config.issuer,
     operatorKeys: new ApiKeys(config.operators.api_keys),
     exchange,
     keyRing,
     catalogue,
-    store,
     metrics,
     logger,
     maxBodyBytes: DEFAULTS.maxBodyBytes,
     pendingTrustDomains: identity.pendingTrustDomains,
+    pingStore: () => store.ping(),
     approvals,
     evaluationContext: () => ({
       policy: policy.engine,
@@ -169,10 +175,18 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
       sensitivityFloor,
       now: clock.now(),
     }),
-    verifier: new OwnTokenVerifier({ issuer: config.issuer, keyRing, clock }),
-    verifySubject: identity.verifySubject,
+    agentActions: new AgentActions({
+      verifier,
+      verifySubject: identity.verifySubject,
+      store,
+      audit,
+    }),
+    introspection: new TokenIntrospection({ verifier, store }),
+    operatorReads: new OperatorReads({ store }),
+    operatorTasks: new OperatorTaskActions({ store, audit }),
+    operatorAgents: new OperatorAgentActions({ store, audit, clock }),
+    revocationFeed: store,
     clock,
-    audit,
     withOperatorApi: config.admin === undefined,
   };
   const close = async () => {

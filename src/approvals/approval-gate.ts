@@ -162,9 +162,7 @@ export class ApprovalGate {
     if (!result.ok) {
       if (result.reason === 'not_found') throw new MandateError('not_found', `no approval ${id}`);
       const now = effectiveState(result.approval, at);
-      throw new MandateError('invalid_request', `approval ${id} is ${now}, not pending`, {
-        status: 409,
-      });
+      throw new MandateError('conflict', `approval ${id} is ${now}, not pending`);
     }
     this.#event(state === 'approved' ? 'approval_approved' : 'approval_denied', result.approval);
     return result.approval;

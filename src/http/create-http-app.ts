@@ -1,17 +1,19 @@
 import express, { type Express } from 'express';
-import type { AuditLog } from '../audit/audit-log.js';
+import type { AgentActions } from '../agent-actions/agent-actions.js';
 import type { ApprovalGate } from '../approvals/approval-gate.js';
 import { MandateError } from '../errors.js';
 import type { TokenExchange } from '../exchange/token-exchange.js';
-import type { GrantStore } from '../grants/grant-store.js';
-import type { SubjectVerifier } from '../identity/verify-subject-token.js';
 import type { Catalogue } from '../intent/catalogue.js';
+import type { TokenIntrospection } from '../introspection/introspect-token.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { OperatorAgentActions } from '../operator-actions/operator-agent-actions.js';
+import type { OperatorReads } from '../operator-actions/operator-reads.js';
+import type { OperatorTaskActions } from '../operator-actions/operator-task-actions.js';
 import type { ApiKeys } from '../operators/api-keys.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { EvaluationContext } from '../policy/evaluation-case.js';
-import type { OwnTokenVerifier } from '../revocation/verify-own-token.js';
+import type { RevocationFeedReader } from '../revocation/revocation-feed-reader.js';
 import type { KeyRing } from '../tokens/key-ring.js';
 import { errorHandler } from './error-handler.js';
 import { approvalRoutes } from './routes/approvals.js';
@@ -26,7 +28,10 @@ import { taskCompleteRoutes } from './routes/task-complete.js';
 import { tokenExchangeRoutes } from './routes/token-exchange.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 
-/** What the HTTP layer serves; it knows nothing of Redis, Cedar or key files. */
+/**
+ * What the HTTP layer serves: the use cases it calls and what it publishes. It knows nothing of
+ * Redis, Cedar, key files or the grant store.
+ */
 export interface HttpAppOptions {
   readonly issuer: string;
   /** API keys of operators and resource servers, for the /v1 routes and /introspect. */
@@ -35,23 +40,31 @@ export interface HttpAppOptions {
   readonly keyRing: KeyRing;
   /** The resources tokens are minted for; their scopes are published in the metadata. */
   readonly catalogue: Catalogue;
-  readonly store: GrantStore;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly maxBodyBytes: number;
   /** Trust domains still waiting for their first bundle: the broker is not ready while any is. */
   readonly pendingTrustDomains: () => readonly string[];
+  /** Resolves when the grant store can serve requests (`/readyz`); rejects otherwise. */
+  readonly pingStore: () => Promise<void>;
   /** Approvals operators decide on (`/v1/approvals`). */
   readonly approvals: ApprovalGate;
   /** What `/v1/policy/evaluate` evaluates with, read at each call (policy reloads). */
   readonly evaluationContext: () => EvaluationContext;
-  /** Verifies tokens this broker minted (introspection, revocation, task completion). */
-  readonly verifier: OwnTokenVerifier;
-  /** Verifies an agent's subject token (task completion). */
-  readonly verifySubject: SubjectVerifier;
+  /** An agent revokes its token or completes its task. */
+  readonly agentActions: AgentActions;
+  /** RFC 7662 answers for resource servers. */
+  readonly introspection: TokenIntrospection;
+  /** What operators read: grants, tasks, an agent's block. */
+  readonly operatorReads: OperatorReads;
+  /** An operator revokes a grant or task, or resumes a task. */
+  readonly operatorTasks: OperatorTaskActions;
+  /** An operator revokes, blocks or unblocks an agent. */
+  readonly operatorAgents: OperatorAgentActions;
+  /** The revocation feed (`/v1/revocations`). */
+  readonly revocationFeed: RevocationFeedReader;
+  /** Heartbeats of the feed's stream. */
   readonly clock: Clock;
-  /** Where agent and operator actions on tokens and tasks are audited. */
-  readonly audit: AuditLog;
   /** False when the operator API has a listener of its own (`admin.listen`). */
   readonly withOperatorApi: boolean;
 }

@@ -1,41 +1,17 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
-import { MandateError, isMandateError, type ErrorCode } from '../errors.js';
+import { MandateError, isMandateError } from '../errors.js';
 import type { Logger } from '../platform/logger.js';
+import { wireError, type RefusalContext, type WireError } from './error-responses.js';
+import { refusedOperatorRole } from './require-operator.js';
 
-/** The usual HTTP status of each error code. */
-const STATUS: Record<ErrorCode, number> = {
-  invalid_request: 400,
-  invalid_client: 401,
-  invalid_grant: 400,
-  unsupported_grant_type: 400,
-  invalid_scope: 400,
-  invalid_target: 400,
-  invalid_token: 401,
-  insufficient_scope: 403,
-  access_denied: 403,
-  task_halted: 403,
-  approval_required: 403,
-  authorization_pending: 400,
-  expired_token: 400,
-  rate_limited: 429,
-  not_found: 404,
-  temporarily_unavailable: 503,
-  server_error: 500,
-};
-
-/** The HTTP status a refusal is answered with. */
-function statusOf(err: MandateError): number {
-  return err.status ?? STATUS[err.code];
+/** Writes a refusal's status, headers and RFC 6749 body. */
+function send(res: Response, answer: WireError): void {
+  res.status(answer.status).set(answer.headers).json(answer.body);
 }
 
-/** Writes the RFC 6749 error body for a {@link MandateError}. */
-export function sendError(res: Response, err: MandateError): void {
-  const status = statusOf(err);
-  res.status(status).set('Cache-Control', 'no-store');
-  if (err.retryAfter !== undefined) res.set('Retry-After', String(err.retryAfter));
-  if (status === 401 && err.code === 'invalid_client')
-    res.set('WWW-Authenticate', 'Basic realm="mandate"');
-  res.json({ error: err.code, error_description: err.message, ...(err.details ?? {}) });
+/** Writes a refusal as the error table answers it (http/error-responses.ts). */
+export function sendError(res: Response, err: MandateError, context: RefusalContext = {}): void {
+  send(res, wireError(err, context));
 }
 
 /** Body-parser failures, turned into the refusal a client can act on. */
@@ -43,22 +19,25 @@ function fromBodyParser(err: { type?: unknown; limit?: unknown }): MandateError 
   switch (err.type) {
     case 'entity.too.large':
       return new MandateError(
-        'invalid_request',
+        'payload_too_large',
         `request body is larger than ${String(err.limit)} bytes`,
-        { status: 413 },
       );
     case 'entity.parse.failed':
       return new MandateError('invalid_request', 'request body is not valid JSON');
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new MandateError('invalid_request', 'request body encoding is not supported', {
-        status: 415,
-      });
+      return new MandateError('unsupported_media_type', 'request body encoding is not supported');
     case 'parameters.too.many':
       return new MandateError('invalid_request', 'request has too many parameters');
     default:
       return undefined;
   }
+}
+
+/** The role an operator key lacked on this request, for the challenge of its refusal. */
+function refusedRole(req: Request): RefusalContext {
+  const role = refusedOperatorRole(req);
+  return role === undefined ? {} : { operatorRole: role };
 }
 
 /** What a log line says of the request that was refused: no body, no query, no secrets. */
@@ -88,12 +67,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const known = isMandateError(err) ? err : fromBodyParser(err ?? {});
     if (known) {
-      const status = statusOf(known);
+      const answer = wireError(known, refusedRole(req));
+      const { status, body } = answer;
       if (status < 500) {
         const cause = known.cause instanceof Error ? { detail: known.cause.message } : {};
         logger.info(
           {
-            code: known.code,
+            // the code the caller was told, as operators grep for it
+            code: body.error,
             status,
             description: known.message,
             ...cause,
@@ -107,7 +88,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
           known.message,
         );
       }
-      sendError(res, known);
+      send(res, answer);
       return;
     }
     logger.error({ err, ...requestFields(req) }, 'unhandled error');

@@ -12,9 +12,8 @@ export function parseBody(limit: number): RequestHandler[] {
     if (!req.is(['application/x-www-form-urlencoded', 'application/json'])) {
       next(
         new MandateError(
-          'invalid_request',
+          'unsupported_media_type',
           'Content-Type must be application/x-www-form-urlencoded or application/json',
-          { status: 415 },
         ),
       );
       return;

@@ -4,6 +4,7 @@ import type { ApiKeys } from '../operators/api-keys.js';
 import { hasRole, type Operator, type OperatorRole } from '../operators/operator.js';
 
 const authenticated = new WeakMap<Request, Operator>();
+const refused = new WeakMap<Request, OperatorRole>();
 
 /** The operator a request was authenticated as (set by {@link requireOperator}). */
 export function operatorOf(req: Request): Operator {
@@ -12,18 +13,24 @@ export function operatorOf(req: Request): Operator {
   return operator;
 }
 
+/** The role an operator key was refused for on this request, for the error's challenge. */
+export function refusedOperatorRole(req: Request): OperatorRole | undefined {
+  return refused.get(req);
+}
+
 /**
  * Authenticates `Authorization: Bearer <api key>` and checks the role. A missing or unknown
  * key is 401 `invalid_token`; a known key without the role is 403 `insufficient_scope`
- * (RFC 6750), both with a `WWW-Authenticate` challenge.
+ * (RFC 6750), both answered with a `WWW-Authenticate` challenge, the 403's naming the role
+ * (http/error-responses.ts).
  */
 export function requireOperator(keys: ApiKeys, role: OperatorRole): RequestHandler {
-  return (req, res, next) => {
+  return (req, _res, next) => {
     const header = req.get('authorization');
     const match = header === undefined ? null : /^Bearer ([\x21-\x7E]{1,512})$/.exec(header);
     const operator = match ? keys.authenticate(match[1]!) : undefined;
     if (!operator) {
-      res.set('WWW-Authenticate', 'Bearer realm="mandate", error="invalid_token"');
+      refused.set(req, role);
       next(
         new MandateError(
           'invalid_token',
@@ -33,13 +40,12 @@ export function requireOperator(keys: ApiKeys, role: OperatorRole): RequestHandl
       return;
     }
     if (!hasRole(operator, role)) {
-      res.set(
-        'WWW-Authenticate',
-        `Bearer realm="mandate", error="insufficient_scope", scope="${role}"`,
-      );
+      refused.set(req, role);
       next(new MandateError('insufficient_scope', `this action needs the ${role} role`));
       return;
     }
+    // a route that tries a second role (the feed) keeps no stale refusal once one passed
+    refused.delete(req);
     authenticated.set(req, operator);
     next();
   };

@@ -18,7 +18,10 @@ const NOT_EXCHANGE_CODES = [
   'invalid_token',
   'insufficient_scope',
   'not_found',
+  'conflict',
   'unsupported_grant_type',
+  'payload_too_large',
+  'unsupported_media_type',
 ] as const satisfies readonly ErrorCode[];
 
 /** What an exchange ended in: granted, or the error code of its refusal. */

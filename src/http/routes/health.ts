@@ -1,5 +1,4 @@
 import { Router, type Response } from 'express';
-import type { GrantStore } from '../../grants/grant-store.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { Logger } from '../../platform/logger.js';
 
@@ -8,7 +7,8 @@ import type { Logger } from '../../platform/logger.js';
  * `/metrics`.
  */
 export function healthRoutes(options: {
-  store: GrantStore;
+  /** Resolves when the store can serve requests; rejects otherwise. */
+  pingStore: () => Promise<void>;
   metrics: Metrics;
   logger: Logger;
   pendingTrustDomains: () => readonly string[];
@@ -26,7 +26,7 @@ export function healthRoutes(options: {
         return;
       }
       try {
-        await options.store.ping();
+        await options.pingStore();
         res.json({ status: 'ready' });
       } catch (err) {
         options.logger.warn({ err }, 'readiness check failed: store unreachable');

@@ -1,9 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import type { GrantStore } from '../../grants/grant-store.js';
+import type { TokenIntrospection } from '../../introspection/introspect-token.js';
 import type { ApiKeys } from '../../operators/api-keys.js';
-import { introspectToken } from '../../revocation/introspect.js';
-import type { OwnTokenVerifier } from '../../revocation/verify-own-token.js';
 import { noStore, parseBody } from '../parse-body.js';
 import { requireOperator } from '../require-operator.js';
 import { parseParams } from './query.js';
@@ -19,13 +17,12 @@ const body = z.object({
  */
 export function introspectRoutes(options: {
   operatorKeys: ApiKeys;
-  verifier: OwnTokenVerifier;
-  store: GrantStore;
+  introspection: Pick<TokenIntrospection, 'introspect'>;
   maxBodyBytes: number;
 }): Router {
   const introspect: RequestHandler = async (req, res) => {
     const { token } = parseParams(body, req.body);
-    res.json(await introspectToken(token, options));
+    res.json(await options.introspection.introspect(token));
   };
   return Router().post(
     '/introspect',

@@ -1,11 +1,10 @@
-import { Router, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
-import type { AuditLog } from '../../audit/audit-log.js';
 import { DEFAULTS } from '../../config/defaults.js';
 import { parseDuration } from '../../config/duration.js';
-import type { GrantStore } from '../../grants/grant-store.js';
+import type { OperatorAgentActions } from '../../operator-actions/operator-agent-actions.js';
+import type { OperatorReads } from '../../operator-actions/operator-reads.js';
 import type { ApiKeys } from '../../operators/api-keys.js';
-import type { Clock } from '../../platform/clock.js';
 import { noStore } from '../parse-body.js';
 import { operatorOf, requireOperator } from '../require-operator.js';
 import { taskView } from './operator-views.js';
@@ -30,74 +29,56 @@ const blockQuery = z.object({
 
 /**
  * Agents in the operator API: see one (`viewer`); revoke everything it holds, block and
- * unblock it (`admin`: these act on every task of the agent at once). Blocking revokes too, so
- * a blocked agent holds nothing live. Every change is logged with the operator's name.
+ * unblock it (`admin`: these act on every task of the agent at once). The use cases decide and
+ * audit (operator-actions/); these routes parse and answer.
  */
 export function operatorAgentRoutes(options: {
   operatorKeys: ApiKeys;
-  store: GrantStore;
-  audit: AuditLog;
-  clock: Clock;
+  operatorReads: Pick<OperatorReads, 'agent'>;
+  operatorAgents: OperatorAgentActions;
 }): Router {
-  const { store, audit, clock } = options;
+  const { operatorReads: reads, operatorAgents: agents } = options;
   const viewer = requireOperator(options.operatorKeys, 'viewer');
   const admin = requireOperator(options.operatorKeys, 'admin');
+  const command = (req: Request) => ({
+    operator: operatorOf(req).name,
+    agent: parseParams(ofAgent, req.query).agent,
+  });
 
   const show: RequestHandler = async (req, res) => {
     const { agent } = parseParams(ofAgent, req.query);
-    const [until, tasks] = await Promise.all([
-      store.blockedUntil(agent),
-      store.listTasks({ agentId: agent }, DEFAULTS.maxListItems),
-    ]);
+    const { blockedUntil, tasks } = await reads.agent(agent);
     res.json({
       agent,
-      blocked_until: until === null ? null : Math.ceil(until / 1000),
+      blocked_until: blockedUntil === null ? null : Math.ceil(blockedUntil / 1000),
       tasks: tasks.map(taskView),
     });
   };
 
   const revokeAll: RequestHandler = async (req, res) => {
-    const { agent } = parseParams(ofAgent, req.query);
-    const by = operatorOf(req).name;
-    const result = await store.revokeAgent(agent, `revoked by operator ${by}`);
-    audit.record({
-      event: 'operator_action',
-      operator: by,
-      action: 'revoke_agent',
-      agent,
-      revoked: result.revoked,
-    });
-    res.json({ agent, revoked: result.revoked });
+    const cmd = command(req);
+    const { revoked } = await agents.revokeAll(cmd);
+    res.json({ agent: cmd.agent, revoked });
   };
 
   const block: RequestHandler = async (req, res) => {
     const q = parseParams(blockQuery, req.query);
-    const by = operatorOf(req).name;
-    const until = clock.now() + q.for * 1000;
-    const result = await store.blockAgent(q.agent, until, `blocked by operator ${by}`);
-    audit.record({
-      event: 'operator_action',
-      operator: by,
-      action: 'block_agent',
+    const result = await agents.block({
+      operator: operatorOf(req).name,
       agent: q.agent,
       seconds: q.for,
+    });
+    res.json({
+      agent: q.agent,
+      blocked_until: Math.ceil(result.until / 1000),
       revoked: result.revoked,
     });
-    res.json({ agent: q.agent, blocked_until: Math.ceil(until / 1000), revoked: result.revoked });
   };
 
   const unblock: RequestHandler = async (req, res) => {
-    const { agent } = parseParams(ofAgent, req.query);
-    const by = operatorOf(req).name;
-    const was = await store.unblockAgent(agent);
-    audit.record({
-      event: 'operator_action',
-      operator: by,
-      action: 'unblock_agent',
-      agent,
-      was_blocked: was,
-    });
-    res.json({ agent, unblocked: was });
+    const cmd = command(req);
+    const { wasBlocked } = await agents.unblock(cmd);
+    res.json({ agent: cmd.agent, unblocked: wasBlocked });
   };
 
   return Router()

@@ -1,9 +1,9 @@
-import { Router, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
-import type { AuditLog } from '../../audit/audit-log.js';
 import { DEFAULTS } from '../../config/defaults.js';
 import { MandateError } from '../../errors.js';
-import type { GrantStore, TaskStatus } from '../../grants/grant-store.js';
+import { TASK_STATUSES, type OperatorReads } from '../../operator-actions/operator-reads.js';
+import type { OperatorTaskActions } from '../../operator-actions/operator-task-actions.js';
 import type { ApiKeys } from '../../operators/api-keys.js';
 import { noStore } from '../parse-body.js';
 import { operatorOf, requireOperator } from '../require-operator.js';
@@ -13,11 +13,10 @@ import { agentParam, grantParam, limitParam, parseParams, taskParam } from './qu
 /** What the grant and task routes of the operator API need. */
 export interface OperatorRoutesOptions {
   readonly operatorKeys: ApiKeys;
-  readonly store: GrantStore;
-  readonly audit: AuditLog;
+  readonly operatorReads: Pick<OperatorReads, 'listGrants' | 'grant' | 'listTasks' | 'task'>;
+  readonly operatorTasks: OperatorTaskActions;
 }
 
-const STATUSES = ['active', 'completed', 'halted', 'revoked'] as const satisfies TaskStatus[];
 const ofAgent = z.object({ agent: agentParam });
 const grantQuery = z.object({
   agent: agentParam.optional(),
@@ -27,20 +26,33 @@ const grantQuery = z.object({
 });
 const taskQuery = z.object({
   agent: agentParam.optional(),
-  status: z.enum(STATUSES).optional(),
+  status: z.enum(TASK_STATUSES).optional(),
   limit: limitParam.default(DEFAULTS.maxListItems),
 });
 
+/** The operator, the agent (`?agent=`) and the task of the path, of a task route. */
+function taskCommand(req: Request) {
+  const taskId = parseParams(taskParam, req.params.task_id);
+  const { agent } = parseParams(ofAgent, req.query);
+  return { operator: operatorOf(req).name, agent, taskId };
+}
+
+/** The operator, the agent (`?agent=`) and the grant of the path, of a grant route. */
+function grantCommand(req: Request) {
+  const jti = parseParams(grantParam, req.params.grant_id);
+  const { agent } = parseParams(ofAgent, req.query);
+  return { operator: operatorOf(req).name, agent, jti };
+}
+
 /**
  * Grants and tasks in the operator API: list and get (`viewer`), revoke a grant or a task and
- * resume a halted task (`revoker`). Each change is logged with the operator's name. Unknown
- * and someone else's look the same: 404.
+ * resume a halted task (`revoker`). The use cases decide and audit (operator-actions/); these
+ * routes parse and answer.
  */
 export function operatorTaskRoutes(options: OperatorRoutesOptions): Router {
-  const { store, audit } = options;
+  const { operatorReads: reads, operatorTasks: tasks } = options;
   const viewer = requireOperator(options.operatorKeys, 'viewer');
   const revoker = requireOperator(options.operatorKeys, 'revoker');
-  const notFound = (what: string) => new MandateError('not_found', `no ${what}`);
 
   const listGrants: RequestHandler = async (req, res) => {
     const q = parseParams(grantQuery, req.query);
@@ -51,32 +63,19 @@ export function operatorTaskRoutes(options: OperatorRoutesOptions): Router {
     };
     if (filter.taskId !== undefined && filter.agentId === undefined)
       throw new MandateError('invalid_request', 'task: filtering by task needs agent too');
-    res.json({ grants: (await store.listGrants(filter, q.limit)).map(grantView) });
+    res.json({ grants: (await reads.listGrants(filter, q.limit)).map(grantView) });
   };
 
   const getGrant: RequestHandler = async (req, res) => {
-    const jti = parseParams(grantParam, req.params.grant_id);
-    const { agent } = parseParams(ofAgent, req.query);
-    const found = await store.getGrant(agent, jti);
-    if (!found) throw notFound(`grant ${jti}`);
+    const { agent, jti } = grantCommand(req);
+    const found = await reads.grant(agent, jti);
     res.json({ ...grantView(found.grant), live: found.live, task_status: found.taskStatus });
   };
 
   const revokeGrant: RequestHandler = async (req, res) => {
-    const jti = parseParams(grantParam, req.params.grant_id);
-    const { agent } = parseParams(ofAgent, req.query);
-    const by = operatorOf(req).name;
-    const result = await store.revokeGrant(agent, jti, `revoked by operator ${by}`);
-    audit.record({
-      event: 'operator_action',
-      operator: by,
-      action: 'revoke_grant',
-      agent,
-      jti,
-      revoked: result.revoked,
-    });
-    if (result.revoked === 0) throw notFound(`grant ${jti}`);
-    res.json({ grant_id: jti, revoked: result.revoked });
+    const command = grantCommand(req);
+    const { revoked } = await tasks.revokeGrant(command);
+    res.json({ grant_id: command.jti, revoked });
   };
 
   const listTasks: RequestHandler = async (req, res) => {
@@ -85,56 +84,23 @@ export function operatorTaskRoutes(options: OperatorRoutesOptions): Router {
       ...(q.agent !== undefined ? { agentId: q.agent } : {}),
       ...(q.status !== undefined ? { status: q.status } : {}),
     };
-    res.json({ tasks: (await store.listTasks(filter, q.limit)).map(taskView) });
+    res.json({ tasks: (await reads.listTasks(filter, q.limit)).map(taskView) });
   };
 
   const getTask: RequestHandler = async (req, res) => {
-    const taskId = parseParams(taskParam, req.params.task_id);
-    const { agent } = parseParams(ofAgent, req.query);
-    const task = await store.getTask(agent, taskId);
-    if (!task) throw notFound(`task ${taskId}`);
-    const grants = await store.listGrants({ agentId: agent, taskId }, DEFAULTS.maxListItems);
+    const { agent, taskId } = taskCommand(req);
+    const { task, grants } = await reads.task(agent, taskId);
     res.json({ ...taskView(task), grants: grants.map(grantView) });
   };
 
   const revokeTask: RequestHandler = async (req, res) => {
-    const taskId = parseParams(taskParam, req.params.task_id);
-    const { agent } = parseParams(ofAgent, req.query);
-    const by = operatorOf(req).name;
-    const result = await store.endTask(agent, taskId, 'revoked', `revoked by operator ${by}`);
-    audit.record({
-      event: 'operator_action',
-      operator: by,
-      action: 'revoke_task',
-      agent,
-      task: taskId,
-      revoked: result?.revoked ?? null,
-    });
-    if (!result) throw notFound(`task ${taskId}`);
-    res.json({ task_id: taskId, status: 'revoked', revoked: result.revoked });
+    const command = taskCommand(req);
+    const { revoked } = await tasks.revokeTask(command);
+    res.json({ task_id: command.taskId, status: 'revoked', revoked });
   };
 
   const resumeTask: RequestHandler = async (req, res) => {
-    const taskId = parseParams(taskParam, req.params.task_id);
-    const { agent } = parseParams(ofAgent, req.query);
-    const by = operatorOf(req).name;
-    const task = await store.resumeTask(agent, taskId);
-    audit.record({
-      event: 'operator_action',
-      operator: by,
-      action: 'resume_task',
-      agent,
-      task: taskId,
-      status: task?.status ?? null,
-    });
-    if (!task) throw notFound(`task ${taskId}`);
-    if (task.status !== 'active') {
-      throw new MandateError(
-        'invalid_request',
-        `task ${taskId} is ${task.status}; only a halted task can be resumed`,
-      );
-    }
-    res.json(taskView(task));
+    res.json(taskView(await tasks.resumeTask(taskCommand(req))));
   };
 
   return Router()

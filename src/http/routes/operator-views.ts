@@ -1,4 +1,4 @@
-import type { GrantRecord, TaskState } from '../../grants/grant-store.js';
+import type { GrantRecord, TaskState } from '../../operator-actions/operator-reads.js';
 
 /** A grant as the operator API shows it (times in epoch seconds, like JWT claims). */
 export function grantView(grant: GrantRecord) {

@@ -2,7 +2,6 @@ import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { DEFAULTS } from '../../config/defaults.js';
 import { isMandateError } from '../../errors.js';
-import type { GrantStore } from '../../grants/grant-store.js';
 import type { ApiKeys } from '../../operators/api-keys.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
@@ -11,6 +10,7 @@ import {
   isFeedId,
   type RevocationEntry,
 } from '../../revocation/revocation-entry.js';
+import type { RevocationFeedReader } from '../../revocation/revocation-feed-reader.js';
 import { noStore } from '../parse-body.js';
 import { requireOperator } from '../require-operator.js';
 import { parseParams } from './query.js';
@@ -27,11 +27,11 @@ const pollQuery = z.object({ since: feedId.optional() });
  */
 export function revocationFeedRoutes(options: {
   operatorKeys: ApiKeys;
-  store: GrantStore;
+  revocationFeed: RevocationFeedReader;
   clock: Clock;
   logger: Logger;
 }): Router {
-  const { store, clock } = options;
+  const { revocationFeed: feed, clock } = options;
   const asViewer = requireOperator(options.operatorKeys, 'viewer');
   const asResourceServer = requireOperator(options.operatorKeys, 'resource_server');
   const reader: RequestHandler = (req, res, next) => {
@@ -46,7 +46,7 @@ export function revocationFeedRoutes(options: {
 
   const poll: RequestHandler = async (req, res) => {
     const { since } = parseParams(pollQuery, req.query);
-    res.json(await store.revocations(since, DEFAULTS.maxListItems));
+    res.json(await feed.revocations(since, DEFAULTS.maxListItems));
   };
 
   const stream: RequestHandler = async (req, res) => {
@@ -61,7 +61,7 @@ export function revocationFeedRoutes(options: {
       res.write(`id: ${entry.id}\nevent: revocation\ndata: ${JSON.stringify(entry)}\n\n`);
     };
     // Watch first, replay second: an entry appended in between is held, not lost.
-    const unwatch = await store.watchRevocations((entry) => {
+    const unwatch = await feed.watchRevocations((entry) => {
       if (replaying) held.push(entry);
       else send(entry);
     });
@@ -83,7 +83,7 @@ export function revocationFeedRoutes(options: {
     try {
       if (resumeFrom !== undefined) {
         for (;;) {
-          const page = await store.revocations(cursor, DEFAULTS.maxListItems);
+          const page = await feed.revocations(cursor, DEFAULTS.maxListItems);
           page.revocations.forEach(send);
           if (page.revocations.length < DEFAULTS.maxListItems) break;
         }

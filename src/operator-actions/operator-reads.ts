@@ -1,0 +1,91 @@
+import { DEFAULTS } from '../config/defaults.js';
+import { MandateError } from '../errors.js';
+import type {
+  GrantFilter,
+  GrantLookup,
+  GrantRecord,
+  GrantStore,
+  TaskFilter,
+  TaskState,
+  TaskStatus,
+} from '../grants/grant-store.js';
+
+// What operators read is the store's own records; the HTTP layer shows them through these names.
+export type { GrantFilter, GrantLookup, GrantRecord, TaskFilter, TaskState, TaskStatus };
+
+/** Every task status, for filters. */
+export const TASK_STATUSES = [
+  'active',
+  'completed',
+  'halted',
+  'revoked',
+] as const satisfies readonly TaskStatus[];
+
+/** What {@link OperatorReads} needs. */
+export interface OperatorReadsOptions {
+  readonly store: Pick<
+    GrantStore,
+    'listGrants' | 'getGrant' | 'listTasks' | 'getTask' | 'blockedUntil'
+  >;
+}
+
+/** A task with its live grants. */
+export interface TaskDetail {
+  readonly task: TaskState;
+  readonly grants: GrantRecord[];
+}
+
+/** An agent as operators see it: its block and its tasks. */
+export interface AgentDetail {
+  /** Epoch ms until which the agent is blocked, or null. */
+  readonly blockedUntil: number | null;
+  readonly tasks: TaskState[];
+}
+
+/**
+ * What operators read: grants, tasks and an agent's block. Reads change nothing and are not
+ * audited. Unknown and someone else's look the same (`not_found`).
+ *
+ * @example
+ * const { task, grants } = await reads.task(agent, 'T-1');
+ */
+export class OperatorReads {
+  readonly #store: OperatorReadsOptions['store'];
+  constructor(options: OperatorReadsOptions) {
+    this.#store = options.store;
+  }
+
+  /** Live grants matching the filter, newest first, at most `limit`. */
+  listGrants(filter: GrantFilter, limit: number): Promise<GrantRecord[]> {
+    return this.#store.listGrants(filter, limit);
+  }
+
+  /** One grant of the agent and whether its token is live; `not_found` once it is gone. */
+  async grant(agent: string, jti: string): Promise<GrantLookup> {
+    const found = await this.#store.getGrant(agent, jti);
+    if (!found) throw new MandateError('not_found', `no grant ${jti}`);
+    return found;
+  }
+
+  /** Tasks matching the filter, at most `limit`. */
+  listTasks(filter: TaskFilter, limit: number): Promise<TaskState[]> {
+    return this.#store.listTasks(filter, limit);
+  }
+
+  /** One task of the agent with its live grants; `not_found` when there is none. */
+  async task(agent: string, taskId: string): Promise<TaskDetail> {
+    const task = await this.#store.getTask(agent, taskId);
+    if (!task) throw new MandateError('not_found', `no task ${taskId}`);
+    const grants = await this.#store.listGrants({ agentId: agent, taskId }, DEFAULTS.maxListItems);
+    return { task, grants };
+  }
+
+  /** The agent's block and its tasks (up to the list cap). */
+  async agent(agent: string): Promise<AgentDetail> {
+    const [blockedUntil, tasks] = await Promise.all([
+      this.#store.blockedUntil(agent),
+      this.#store.listTasks({ agentId: agent }, DEFAULTS.maxListItems),
+    ]);
+    return { blockedUntil, tasks };
+  }
+}
