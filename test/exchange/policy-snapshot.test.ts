@@ -8,12 +8,10 @@ import { TokenExchange } from '../../src/exchange/token-exchange.js';
 import type { GrantStore } from '../../src/grants/grant-store.js';
 import { MemoryGrantStore } from '../../src/grants/memory-grant-store.js';
 import { createIdentity } from '../../src/identity/create-identity.js';
-import { createMetrics } from '../../src/metrics/metrics.js';
 import { randomIds } from '../../src/platform/ids.js';
-import { LivePolicy } from '../../src/policy/live-policy.js';
 import type { ServingPolicy } from '../../src/policy/policy-snapshot.js';
 import { KeyRing } from '../../src/tokens/key-ring.js';
-import { catalogue, policyDir } from '../policy/policy-fixtures.js';
+import { catalogue, policyDir, startLivePolicy } from '../policy/policy-fixtures.js';
 import { quietLogger } from '../support/test-broker.js';
 import { createTestTrustDomain } from '../support/trust-domain.js';
 
@@ -32,16 +30,7 @@ const ONE_PER_TASK = `${READS}@id("one-per-task") forbid (principal, action, res
 
 async function setUp(first: string) {
   const dir = policyDir({ 'p.cedar': first });
-  const metrics = createMetrics();
-  const live = LivePolicy.start({
-    dir,
-    catalogue,
-    claims: [],
-    logger: quietLogger,
-    metrics,
-    watch: false,
-    debounceMs: 20,
-  });
+  const { live, metrics } = startLivePolicy(dir);
   /** Replaces the policy file and reloads, as SIGHUP does. */
   const reloadTo = (text: string) => {
     writeFileSync(join(dir, 'p.cedar'), text);

@@ -1,17 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createMetrics } from '../../src/metrics/metrics.js';
-import { LivePolicy } from '../../src/policy/live-policy.js';
+import type { createMetrics } from '../../src/metrics/metrics.js';
 import { eventually } from '../support/eventually.js';
-import { quietLogger } from '../support/test-broker.js';
 import { ConfigMapVolume } from './config-map-volume.js';
 import {
   agent,
-  catalogue,
   exampleSchema,
   intent,
   noon,
   policyDir,
+  startLivePolicy,
   task,
 } from './policy-fixtures.js';
 
@@ -36,19 +34,7 @@ async function untilReloaded(metrics: ReturnType<typeof createMetrics>, outcome:
 }
 
 describe('LivePolicy', () => {
-  const start = (dir: string, watch = false) => {
-    const metrics = createMetrics();
-    const live = LivePolicy.start({
-      dir,
-      catalogue,
-      claims: [],
-      logger: quietLogger,
-      metrics,
-      watch,
-      debounceMs: 20,
-    });
-    return { live, metrics };
-  };
+  const start = startLivePolicy;
 
   it('keeps the working set when a reload finds a broken file, and counts the failure', async () => {
     const dir = policyDir({ 'p.cedar': READS });
