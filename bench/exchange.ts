@@ -80,7 +80,7 @@ async function start(td: TestTrustDomain, s: Scenario): Promise<Running> {
     server,
     commands: () => (broker.redis ? sent : undefined),
     prefix,
-    readsTask: broker.policy.readsTaskContext,
+    readsTask: broker.policy.current().readsTaskContext,
   };
 }
 

@@ -8,7 +8,7 @@ import { DEFAULTS } from '../config/defaults.js';
 import type { Config } from '../config/load-config.js';
 import { ensureDevTrustDomain } from '../dev/dev-trust-domain.js';
 import { TokenExchange } from '../exchange/token-exchange.js';
-import { createGrantStore } from '../grants/create-grant-store.js';
+import { createGrantStore, revocationRetentionMs } from '../grants/create-grant-store.js';
 import type { GrantStore } from '../grants/grant-store.js';
 import { loopOptions } from '../grants/loop-rules.js';
 import { createLoopTripReporter } from '../grants/report-loop-trip.js';
@@ -26,8 +26,10 @@ import { OperatorTaskActions } from '../operator-actions/operator-task-actions.j
 import { systemClock, type Clock } from '../platform/clock.js';
 import { randomIds, type IdGenerator } from '../platform/ids.js';
 import { createLogger, type Logger } from '../platform/logger.js';
+import { issuanceRules } from './issuance-rules.js';
 import { ApiKeys } from '../operators/api-keys.js';
 import { LivePolicy } from '../policy/live-policy.js';
+import { SCOPE_CLASSES } from '../intent/tiers.js';
 import { OwnTokenVerifier } from '../revocation/verify-own-token.js';
 import { KeyRing } from '../tokens/key-ring.js';
 
@@ -109,7 +111,19 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
   const catalogue = Catalogue.fromConfig(config.resources);
   const grants = deps.store
     ? { store: deps.store, close: () => deps.store!.close() }
-    : await createGrantStore(config, { clock, logger });
+    : await createGrantStore(
+        {
+          redisUrl: config.store.redis_url,
+          prefix: config.store.prefix,
+          commandTimeoutMs: config.store.command_timeout_ms,
+          connectTimeoutMs: config.store.connect_timeout_ms,
+          revocationRetentionMs: revocationRetentionMs({
+            maxTokenTtlSeconds: config.limits.max_token_ttl,
+            clockToleranceSeconds: config.limits.clock_tolerance,
+          }),
+        },
+        { clock, logger },
+      );
   const store = countStoreErrors(grants.store, () => metrics.storeErrors.inc({ store: 'grants' }));
   const redis = 'redis' in grants ? grants.redis : undefined;
   const policy = LivePolicy.start({
@@ -121,28 +135,25 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     watch: config.policy.watch,
     debounceMs: DEFAULTS.policyReloadDebounceMs,
   });
-  const approvals = createApprovalGate(config, { redis, clock, metrics, audit });
+  const approvals = createApprovalGate(
+    {
+      prefix: config.store.prefix,
+      ttlSeconds: config.approvals.ttl,
+      requiredTiers: new Set(SCOPE_CLASSES.filter((t) => config.tiers[t].require_approval)),
+    },
+    { redis, clock, metrics, audit },
+  );
   registerPendingApprovalsGauge(metrics.registry, {
     countPending: async () => (await approvals.list('pending')).length,
     clock,
   });
-  const ttl = {
-    tierTtlSeconds: {
-      read: config.tiers.read.ttl,
-      write: config.tiers.write.ttl,
-      destructive: config.tiers.destructive.ttl,
-    },
-    maxTokenTtlSeconds: config.limits.max_token_ttl,
-  };
-  const sensitivityFloor = config.tiers.sensitivity_floor ?? DEFAULTS.sensitivityFloor;
+  const rules = issuanceRules(config);
 
   const exchange = new TokenExchange({
     issuer: config.issuer,
     verifySubject: identity.verifySubject,
     catalogue,
-    ttl,
-    sensitivityFloor,
-    maxTaskAgeSeconds: config.limits.max_task_age,
+    rules,
     policy,
     store,
     approvals,
@@ -168,13 +179,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     pendingTrustDomains: identity.pendingTrustDomains,
     pingStore: () => store.ping(),
     approvals,
-    evaluationContext: () => ({
-      policy: policy.engine,
-      catalogue,
-      ttl,
-      sensitivityFloor,
-      now: clock.now(),
-    }),
+    evaluationContext: () => ({ policy: policy.current(), catalogue, rules, now: clock.now() }),
     agentActions: new AgentActions({
       verifier,
       verifySubject: identity.verifySubject,

@@ -1,6 +1,6 @@
 import type { ApprovalEvent } from '../audit/audit-event.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { ScopeClass } from '../config/schema.js';
+import type { ScopeClass } from '../intent/tiers.js';
 import { MandateError } from '../errors.js';
 import { approvalMetricEvent } from '../metrics/label-values.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -42,7 +42,9 @@ export interface OperatorVerdict {
  * decide through it. Approvals are bound to the agent, task, resource and scopes asked for.
  *
  * @example
- * if (gate.needsApproval({ tier, partial, decision, asApproved })) await gate.ask(subject);
+ * if (gate.needsApproval({ tier, partial, decision, asApproved })) {
+ *   throw approvalRequired(await gate.ask(subject));
+ * }
  */
 export class ApprovalGate {
   readonly #o: ApprovalGateOptions;
@@ -69,8 +71,11 @@ export class ApprovalGate {
     return gated || approved.allowed.length > args.decision.allowed.length;
   }
 
-  /** Records a pending approval for this exchange and refuses it with `approval_required`. */
-  async ask(subject: ApprovalSubject): Promise<never> {
+  /**
+   * Records a pending approval for this exchange and returns it; the exchange then refuses
+   * with `approval_required`, naming it.
+   */
+  async ask(subject: ApprovalSubject): Promise<Approval> {
     const now = this.#o.clock.now();
     const approval: Approval = {
       ...subject,
@@ -81,17 +86,7 @@ export class ApprovalGate {
     };
     await this.#o.store.create(approval);
     this.#event('approval_requested', approval);
-    throw new MandateError(
-      'approval_required',
-      `${subject.tier} access to ${subject.resource} needs an operator's approval; repeat the exchange with approval_id once approved`,
-      {
-        details: {
-          approval_id: approval.id,
-          task_id: subject.taskId,
-          expires_in: this.#o.ttlSeconds,
-        },
-      },
-    );
+    return approval;
   }
 
   /**

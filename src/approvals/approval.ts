@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ScopeClass } from '../config/schema.js';
+import type { ScopeClass } from '../intent/tiers.js';
 
 /** Where an approval is in its life. `expired` is never stored: it is read off the clock. */
 export type ApprovalState = 'pending' | 'approved' | 'denied' | 'consumed' | 'expired';

@@ -1,8 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { AuditLog } from '../audit/audit-log.js';
 import { DEFAULTS } from '../config/defaults.js';
-import type { Config } from '../config/load-config.js';
-import { SCOPE_CLASSES } from '../config/schema.js';
+import type { ScopeClass } from '../intent/tiers.js';
 import { countStoreErrors } from '../metrics/count-store-errors.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../platform/clock.js';
@@ -11,19 +10,29 @@ import { newApprovalId } from './approval.js';
 import { MemoryApprovalStore } from './memory-approval-store.js';
 import { RedisApprovalStore } from './redis-approval-store.js';
 
+/** What the gate is built from: the settings it needs, nothing more. */
+export interface ApprovalGateSettings {
+  /** Prefix of the Redis keys (`<prefix>:approvals:`). */
+  readonly prefix: string;
+  /** How long an approval may wait and then be used. */
+  readonly ttlSeconds: number;
+  /** Tiers whose exchanges always wait for an operator. */
+  readonly requiredTiers: ReadonlySet<ScopeClass>;
+}
+
 /**
- * Builds the approval gate on the store the config implies: the grant store's Redis client
- * when there is one (replicas share approvals), memory otherwise.
+ * Builds the approval gate on the grant store's Redis client when there is one (replicas
+ * share approvals), memory otherwise.
  */
 export function createApprovalGate(
-  config: Config,
+  settings: ApprovalGateSettings,
   deps: { redis?: Redis | undefined; clock: Clock; metrics: Metrics; audit: AuditLog },
 ): ApprovalGate {
   const retentionMs = DEFAULTS.approvalRetentionSeconds * 1000;
   const store = deps.redis
     ? new RedisApprovalStore({
         client: deps.redis,
-        prefix: config.store.prefix,
+        prefix: settings.prefix,
         clock: deps.clock,
         retentionMs,
       })
@@ -32,8 +41,8 @@ export function createApprovalGate(
     store: countStoreErrors(store, () => deps.metrics.storeErrors.inc({ store: 'approvals' })),
     clock: deps.clock,
     newId: newApprovalId,
-    ttlSeconds: config.approvals.ttl,
-    requiredTiers: new Set(SCOPE_CLASSES.filter((t) => config.tiers[t].require_approval === true)),
+    ttlSeconds: settings.ttlSeconds,
+    requiredTiers: settings.requiredTiers,
     metrics: deps.metrics,
     audit: deps.audit,
   });

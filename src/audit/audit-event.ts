@@ -1,4 +1,4 @@
-import type { ScopeClass } from '../config/schema.js';
+import type { ScopeClass } from '../intent/tiers.js';
 import type { TaskStatus } from '../grants/grant-store.js';
 import type { LoopRule } from '../grants/loop-rules.js';
 

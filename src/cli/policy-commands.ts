@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULTS } from '../config/defaults.js';
+import { issuanceRules } from '../app/issuance-rules.js';
 import type { Config } from '../config/load-config.js';
 import { Catalogue } from '../intent/catalogue.js';
 import { CedarEngine } from '../policy/cedar-engine.js';
@@ -52,15 +52,7 @@ export function testPolicies(
   const context = {
     policy,
     catalogue,
-    ttl: {
-      tierTtlSeconds: {
-        read: config.tiers.read.ttl,
-        write: config.tiers.write.ttl,
-        destructive: config.tiers.destructive.ttl,
-      },
-      maxTokenTtlSeconds: config.limits.max_token_ttl,
-    },
-    sensitivityFloor: config.tiers.sensitivity_floor ?? DEFAULTS.sensitivityFloor,
+    rules: issuanceRules(config),
     now: options.now ?? Date.now(),
   };
   let passed = 0;

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { DEFAULTS } from './defaults.js';
-import { OPERATOR_ROLES } from '../operators/operator.js';
 
 /** A duration written as `30s`, `5m`, `1h` or a number of seconds; parsed to seconds. */
 const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
@@ -19,11 +18,28 @@ const trustDomain = z
 
 const unique = (values: string[]) => new Set(values).size === values.length;
 
-/** The operation classes of scopes, from least to most dangerous. */
-export const SCOPE_CLASSES = ['read', 'write', 'destructive'] as const;
-export type ScopeClass = (typeof SCOPE_CLASSES)[number];
+// The words the file accepts for tiers, sensitivities and operator roles. Their meaning and
+// order belong to the domain (src/intent/tiers.ts, src/operators/operator.ts); config imports
+// no other folder of src, so it spells them here. The composition root, where config meets
+// the domain, compiles only while a spelling here is one the domain knows, and
+// test/config/vocabulary.test.ts holds the lists equal.
 
+/** Scope classes (tiers) a resource's scopes may name. */
+export const SCOPE_CLASSES = ['read', 'write', 'destructive'] as const;
+/** Data sensitivities a resource or an intent may name. */
 export const SENSITIVITIES = ['public', 'internal', 'confidential', 'restricted'] as const;
+/** Roles an operator API key may hold. */
+export const OPERATOR_ROLES = [
+  'viewer',
+  'approver',
+  'revoker',
+  'admin',
+  'resource_server',
+] as const;
+
+/** @deprecated The domain owns it: import `ScopeClass` from `src/intent/tiers.ts`. */
+export type ScopeClass = (typeof SCOPE_CLASSES)[number];
+/** @deprecated The domain owns it: import `Sensitivity` from `src/intent/tiers.ts`. */
 export type Sensitivity = (typeof SENSITIVITIES)[number];
 
 /** Key material is fetched over HTTPS only. */

@@ -1,30 +1,28 @@
 import type { ApprovalGate } from '../approvals/approval-gate.js';
 import type { Approval } from '../approvals/approval.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import { MandateError, isMandateError } from '../errors.js';
-import type { GrantRecord, GrantRefusal, GrantStore, TaskState } from '../grants/grant-store.js';
+import { isMandateError } from '../errors.js';
+import type { GrantRecord, GrantStore, TaskState } from '../grants/grant-store.js';
 import {
   intentFingerprint,
   type LoopLimits,
   type LoopTrip,
   type RateLimit,
 } from '../grants/loop-rules.js';
+import type { Principal } from '../identity/principal.js';
 import type { SubjectVerifier } from '../identity/verify-subject-token.js';
 import type { Catalogue } from '../intent/catalogue.js';
 import type { Intent } from '../intent/intent.js';
-import {
-  resolveIntent,
-  type IntentRequest,
-  type SensitivityFloor,
-  type TtlPolicy,
-} from '../intent/resolve-intent.js';
+import type { IssuanceRules } from '../intent/issuance-rules.js';
+import { resolveIntent, type IntentRequest } from '../intent/resolve-intent.js';
 import type { ExchangeOutcome } from '../metrics/label-values.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { epochSeconds, type Clock } from '../platform/clock.js';
 import type { IdGenerator } from '../platform/ids.js';
-import type { CedarEngine, DecisionInput } from '../policy/cedar-engine.js';
+import type { DecisionInput } from '../policy/cedar-engine.js';
 import type { Decision } from '../policy/decision.js';
 import { grantedScopes } from '../policy/granted-scopes.js';
+import type { PolicySnapshot, ServingPolicy } from '../policy/policy-snapshot.js';
 import type { KeyRing } from '../tokens/key-ring.js';
 import { mintAccessToken } from '../tokens/mint-token.js';
 import {
@@ -32,20 +30,17 @@ import {
   type ExchangeRequest,
   type ExchangeResponse,
 } from './exchange-request.js';
-
-/** Token types an agent may ask for with `requested_token_type` for an API resource. */
-const ISSUABLE_TYPES = new Set([ACCESS_TOKEN_TYPE, 'urn:ietf:params:oauth:token-type:jwt']);
+import { approvalRequired, assertIssuable, refusalFor } from './refusals.js';
 
 /** Everything the exchange needs, each an interface built by the composition root. */
 export interface TokenExchangeOptions {
   readonly issuer: string;
   readonly verifySubject: SubjectVerifier;
   readonly catalogue: Catalogue;
-  readonly ttl: TtlPolicy;
-  /** Lowest tier by data sensitivity. */
-  readonly sensitivityFloor: SensitivityFloor;
-  readonly maxTaskAgeSeconds: number;
-  readonly policy: Pick<CedarEngine, 'decide' | 'readsTaskContext'>;
+  /** Lifetimes, sensitivity floor and task age, built once from the config. */
+  readonly rules: IssuanceRules;
+  /** Each exchange decides with one snapshot of it, taken at its start. */
+  readonly policy: ServingPolicy;
   readonly store: GrantStore;
   readonly approvals: ApprovalGate;
   readonly keyRing: KeyRing;
@@ -59,6 +54,21 @@ export interface TokenExchangeOptions {
   readonly rateLimit?: RateLimit;
   /** Told of every loop trip (audit line and metric). */
   readonly onLoopTrip?: (trip: LoopTrip, where: { agent: string; task: string }) => void;
+}
+
+/** What the audit line of a refused exchange can name, filled in as the steps learn it. */
+type Trail = Partial<Record<'agent' | 'task' | 'subject_token_sha256', string>>;
+
+/** When the exchange happens: ms for the task and policy, whole seconds for the token. */
+interface At {
+  readonly ms: number;
+  readonly seconds: number;
+}
+
+/** The task an exchange works on, and whether an earlier exchange may have started it. */
+interface TaskRef {
+  readonly id: string;
+  readonly continuing: boolean;
 }
 
 /**
@@ -78,7 +88,7 @@ export class TokenExchange {
   /** Runs one exchange, recording its outcome in the audit log and metrics. */
   async exchange(request: ExchangeRequest): Promise<ExchangeResponse> {
     const started = process.hrtime.bigint();
-    const trail: Partial<Record<'agent' | 'task' | 'subject_token_sha256', string>> = {};
+    const trail: Trail = {};
     let outcome: ExchangeOutcome = 'granted';
     try {
       return await this.#run(request, trail);
@@ -103,125 +113,161 @@ export class TokenExchange {
     }
   }
 
-  async #run(request: ExchangeRequest, trail: Record<string, string>): Promise<ExchangeResponse> {
-    const o = this.#o;
-    const principal = await o.verifySubject(request.subjectToken, request.subjectTokenType);
+  /** The steps of one exchange, in order; a refusal at any step ends it. */
+  async #run(request: ExchangeRequest, trail: Trail): Promise<ExchangeResponse> {
+    const policy = this.#o.policy.current();
+    const principal = await this.#verifySubject(request, trail);
+    assertIssuable(request.requestedTokenType);
+    const approval = await this.#presentedApproval(request, principal);
+    const at = this.#now();
+    const task = this.#taskOf(request, approval);
+    trail.task = task.id;
+    // Reading the task costs a round trip of its own, and the record script refuses a task
+    // that is not active anyway, atomically: read it first only when something needs it.
+    const readFirst = approval !== undefined || policy.readsTaskContext;
+    const state = readFirst ? await this.#readTask(principal, task) : null;
+    const asked = this.#resolveIntent(request, principal, at);
+    const input = decisionInput(principal, asked, task, state, at);
+    const decision = this.#decide(policy, input, approval);
+    if (!approval && this.#needsApproval(policy, input, decision)) {
+      // An operator is never asked to approve work on a task that cannot go on.
+      if (!readFirst) await this.#readTask(principal, task);
+      throw approvalRequired(await this.#askForApproval(input));
+    }
+    const intent = this.#grantedIntent(request, principal, at, asked, decision);
+    const grant = await this.#record(principal, task, intent, at);
+    if (approval) await this.#consumeApproval(approval, grant);
+    const accessToken = await this.#mint(grant);
+    this.#auditGranted(principal, grant, decision);
+    return answer(accessToken, grant);
+  }
+
+  /** Verifies the subject token: who the agent is, noted for the audit line of a refusal. */
+  async #verifySubject(request: ExchangeRequest, trail: Trail): Promise<Principal> {
+    const principal = await this.#o.verifySubject(request.subjectToken, request.subjectTokenType);
     trail.agent = principal.agentId;
     trail.subject_token_sha256 = principal.tokenSha256;
-    if (
-      request.requestedTokenType !== undefined &&
-      !ISSUABLE_TYPES.has(request.requestedTokenType)
-    ) {
-      throw new MandateError(
-        'invalid_request',
-        `requested_token_type ${request.requestedTokenType} is not issued for this audience`,
-      );
-    }
-    // An approval carries the task it was asked for, so the repeat may omit task_id.
-    const approval =
-      request.approvalId === undefined
-        ? undefined
-        : await o.approvals.presented(request.approvalId, principal.agentId);
-    const now = o.clock.now();
-    const nowSeconds = epochSeconds(o.clock);
-    const taskId = request.taskId ?? approval?.taskId ?? o.ids.taskId();
-    trail.task = taskId;
-    // Reading a continuing task costs a store round trip of its own, and the record script
-    // refuses a task that is not active anyway, atomically. So read it only for what needs it
-    // first: policy that reads context.task, and approvals (consumed or asked for a live task).
-    const continuing = request.taskId !== undefined || approval !== undefined;
-    const readTask = once(() =>
-      continuing ? this.#activeTask(principal.agentId, taskId) : Promise.resolve(null),
-    );
-    const task = approval || o.policy.readsTaskContext ? await readTask() : null;
-    // Lifetime: request, tier, limits, subject token here; the task's end where it is recorded.
-    const resolve = (req: IntentRequest): Intent =>
-      resolveIntent(req, {
-        catalogue: o.catalogue,
-        ttl: o.ttl,
-        sensitivityFloor: o.sensitivityFloor,
-        subjectExpiresAt: principal.expiresAt,
-        nowSeconds,
-      });
-    const asked = resolve(request);
-    const { decision, scopes } = await this.#authorize({
-      principal,
-      intent: asked,
-      task: taskContext(taskId, asked.purpose, task, now),
-      now,
-      approval,
-      beforeAsking: readTask,
-    });
-    // A partial grant is a smaller request: its tier and lifetime are those of what is granted.
-    const intent = scopes.length === asked.scopes.length ? asked : resolve({ ...request, scopes });
+    return principal;
+  }
 
+  /** The approval presented with `approval_id`: this agent's, approved, unused, unexpired. */
+  async #presentedApproval(
+    request: ExchangeRequest,
+    principal: Principal,
+  ): Promise<Approval | undefined> {
+    if (request.approvalId === undefined) return undefined;
+    return this.#o.approvals.presented(request.approvalId, principal.agentId);
+  }
+
+  #now(): At {
+    return { ms: this.#o.clock.now(), seconds: epochSeconds(this.#o.clock) };
+  }
+
+  /** The task named, else the one the approval was asked for (the repeat may omit it), else new. */
+  #taskOf(request: ExchangeRequest, approval: Approval | undefined): TaskRef {
+    const named = request.taskId ?? approval?.taskId;
+    return named === undefined
+      ? { id: this.#o.ids.taskId(), continuing: false }
+      : { id: named, continuing: true };
+  }
+
+  /** A continuing task's state, refused unless active; null for a task not started yet. */
+  async #readTask(principal: Principal, task: TaskRef): Promise<TaskState | null> {
+    if (!task.continuing) return null;
+    const state = await this.#o.store.getTask(principal.agentId, task.id);
+    if (state && state.status !== 'active')
+      throw refusalFor(
+        {
+          reason: 'task_not_active',
+          status: state.status,
+          ...(state.halt ? { rule: state.halt.rule } : {}),
+        },
+        task.id,
+      );
+    return state;
+  }
+
+  /** Resolves audience, scopes, tier and lifetime (the task's end is applied where recorded). */
+  #resolveIntent(request: IntentRequest, principal: Principal, at: At): Intent {
+    return resolveIntent(request, {
+      catalogue: this.#o.catalogue,
+      rules: this.#o.rules,
+      subjectExpiresAt: principal.expiresAt,
+      nowSeconds: at.seconds,
+    });
+  }
+
+  /**
+   * Decides every scope with the exchange's policy snapshot; with an approval presented, first
+   * checks it was given for exactly this request, then decides as approved.
+   */
+  #decide(policy: PolicySnapshot, input: DecisionInput, approval: Approval | undefined): Decision {
+    if (approval) this.#o.approvals.assertBound(approval, approvalSubject(input));
+    return policy.decide({ ...input, approved: approval !== undefined });
+  }
+
+  /** Whether an operator must approve first: the tier says so, or only `context.approved` is missing. */
+  #needsApproval(policy: PolicySnapshot, input: DecisionInput, decision: Decision): boolean {
+    return this.#o.approvals.needsApproval({
+      tier: input.intent.tier,
+      partial: input.intent.resource.partial === true,
+      decision,
+      asApproved: () => policy.decide({ ...input, approved: true }),
+    });
+  }
+
+  /** Records a pending approval for exactly this request and returns it. */
+  async #askForApproval(input: DecisionInput): Promise<Approval> {
+    return this.#o.approvals.ask(approvalSubject(input));
+  }
+
+  /**
+   * The intent to grant: all of it, or (partial resources) the allowed scopes, whose tier and
+   * lifetime are those of what is granted; refuses with `invalid_scope` otherwise.
+   */
+  #grantedIntent(
+    request: ExchangeRequest,
+    principal: Principal,
+    at: At,
+    asked: Intent,
+    decision: Decision,
+  ): Intent {
+    const scopes = grantedScopes(decision, asked.resource.partial === true);
+    if (scopes.length === asked.scopes.length) return asked;
+    return this.#resolveIntent({ ...request, scopes }, principal, at);
+  }
+
+  /**
+   * Records the grant in one store call, which also applies blocks, the rate limit, the task's
+   * state and end, and the loop rules; returns the grant as recorded (expiry maybe cut).
+   */
+  async #record(principal: Principal, task: TaskRef, intent: Intent, at: At): Promise<GrantRecord> {
+    const o = this.#o;
     const asRequested = {
       jti: o.ids.grantId(),
       agentId: principal.agentId,
-      taskId,
+      taskId: task.id,
       resource: intent.resource.name,
       audience: intent.resource.audience,
       scopes: intent.scopes,
       tier: intent.tier,
       targets: intent.targets,
-      issuedAt: nowSeconds,
-      expiresAt: nowSeconds + intent.ttlSeconds,
+      issuedAt: at.seconds,
+      expiresAt: at.seconds + intent.ttlSeconds,
     };
     const recorded = await o.store.recordGrant({
       grant: asRequested,
       purpose: intent.purpose,
-      now,
-      maxTaskAgeSeconds: o.maxTaskAgeSeconds,
+      now: at.ms,
+      maxTaskAgeSeconds: o.rules.maxTaskAgeSeconds,
       fingerprint: intentFingerprint({ ...asRequested, purpose: intent.purpose }),
       ...(o.loops ? { loops: o.loops } : {}),
       ...(o.rateLimit ? { rateLimit: o.rateLimit } : {}),
     });
-    if (!recorded.ok) {
-      if (recorded.refusal.reason === 'loop_tripped')
-        o.onLoopTrip?.(recorded.refusal.trip, { agent: principal.agentId, task: taskId });
-      throw refusalFor(recorded.refusal, taskId);
-    }
-
-    // The token says what the store recorded: the lifetime may be cut to the task's end.
-    const { grant } = recorded;
-    if (approval) await this.#consumeApproval(approval, grant);
-    const accessToken = await mintAccessToken(grant, { issuer: o.issuer, keyRing: o.keyRing });
-    o.audit.record({
-      event: 'token_exchange',
-      outcome: 'granted',
-      agent: principal.agentId,
-      task: taskId,
-      audience: grant.audience,
-      scopes: grant.scopes,
-      tier: grant.tier,
-      jti: grant.jti,
-      subject_token_sha256: principal.tokenSha256,
-      policy_ids: decision.policyIds,
-    });
-    return {
-      access_token: accessToken,
-      issued_token_type: ACCESS_TOKEN_TYPE,
-      token_type: 'Bearer',
-      expires_in: grant.expiresAt - grant.issuedAt,
-      scope: grant.scopes.join(' '),
-      task_id: taskId,
-      grant_id: grant.jti,
-    };
-  }
-
-  /** The agent's task, refused unless active; null when the task is new. */
-  async #activeTask(agentId: string, taskId: string): Promise<TaskState | null> {
-    const task = await this.#o.store.getTask(agentId, taskId);
-    if (task && task.status !== 'active')
-      throw refusalFor(
-        {
-          reason: 'task_not_active',
-          status: task.status,
-          ...(task.halt ? { rule: task.halt.rule } : {}),
-        },
-        taskId,
-      );
-    return task;
+    if (recorded.ok) return recorded.grant;
+    if (recorded.refusal.reason === 'loop_tripped')
+      o.onLoopTrip?.(recorded.refusal.trip, { agent: principal.agentId, task: task.id });
+    throw refusalFor(recorded.refusal, task.id);
   }
 
   /**
@@ -242,49 +288,55 @@ export class TokenExchange {
     }
   }
 
-  /**
-   * Policy and the approval gate: decides every scope (as approved when an approval was
-   * presented), asks for an operator's approval when only that stands in the way, and returns
-   * the scopes to grant.
-   */
-  async #authorize(
-    input: AuthorizeInput,
-  ): Promise<{ decision: Decision; scopes: readonly string[] }> {
-    const { approval, beforeAsking, ...rest } = input;
-    const gate = this.#o.approvals;
-    const subject = approvalSubject(input.principal.agentId, input.task.id, input.intent);
-    if (approval) gate.assertBound(approval, subject);
-    const decide = (approved: boolean) => this.#o.policy.decide({ ...rest, approved });
-    const decision = decide(approval !== undefined);
-    const partial = input.intent.resource.partial === true;
-    if (!approval) {
-      const asApproved = () => decide(true);
-      if (gate.needsApproval({ tier: input.intent.tier, partial, decision, asApproved })) {
-        // An operator is never asked to approve work on a task that cannot go on.
-        await beforeAsking();
-        await gate.ask(subject);
-      }
-    }
-    return { decision, scopes: grantedScopes(decision, partial) };
+  /** Mints the access token of the grant as recorded: its lifetime may be cut to the task's end. */
+  async #mint(grant: GrantRecord): Promise<string> {
+    return mintAccessToken(grant, { issuer: this.#o.issuer, keyRing: this.#o.keyRing });
+  }
+
+  /** The audit line of a granted exchange: who, what, which policies allowed it. */
+  #auditGranted(principal: Principal, grant: GrantRecord, decision: Decision): void {
+    this.#o.audit.record({
+      event: 'token_exchange',
+      outcome: 'granted',
+      agent: principal.agentId,
+      task: grant.taskId,
+      audience: grant.audience,
+      scopes: grant.scopes,
+      tier: grant.tier,
+      jti: grant.jti,
+      subject_token_sha256: principal.tokenSha256,
+      policy_ids: decision.policyIds,
+    });
   }
 }
 
-type AuthorizeInput = Omit<DecisionInput, 'approved'> & {
-  approval: Approval | undefined;
-  /** Checks the task is active before an approval is asked for. */
-  beforeAsking: () => Promise<unknown>;
-};
-
-/** Calls `fn` once, however often the result is asked for. */
-function once<T>(fn: () => Promise<T>): () => Promise<T> {
-  let result: Promise<T> | undefined;
-  return () => (result ??= fn());
+/** What policy decides on: who, the intent, the task's state as known (zeros if not read). */
+function decisionInput(
+  principal: Principal,
+  intent: Intent,
+  task: TaskRef,
+  state: TaskState | null,
+  at: At,
+): Omit<DecisionInput, 'approved'> {
+  return {
+    principal,
+    intent,
+    task: {
+      id: task.id,
+      purpose: state?.purpose ?? intent.purpose,
+      ageSeconds: state ? Math.max(0, Math.floor((at.ms - state.createdAt) / 1000)) : 0,
+      exchanges: state?.exchanges ?? 0,
+      liveGrants: state?.liveGrants ?? 0,
+    },
+    now: at.ms,
+  };
 }
 
-function approvalSubject(agentId: string, taskId: string, intent: Intent) {
+/** The exchange an approval is asked for, or must have been given for. */
+function approvalSubject({ principal, intent, task }: Omit<DecisionInput, 'approved'>) {
   return {
-    agentId,
-    taskId,
+    agentId: principal.agentId,
+    taskId: task.id,
     resource: intent.resource.name,
     audience: intent.resource.audience,
     scopes: intent.scopes,
@@ -294,51 +346,15 @@ function approvalSubject(agentId: string, taskId: string, intent: Intent) {
   } satisfies Omit<Approval, 'id' | 'state' | 'createdAt' | 'expiresAt'>;
 }
 
-function taskContext(taskId: string, purpose: string, task: TaskState | null, now: number) {
+/** The RFC 8693 answer, plus the task and grant ids. */
+function answer(accessToken: string, grant: GrantRecord): ExchangeResponse {
   return {
-    id: taskId,
-    purpose: task?.purpose ?? purpose,
-    ageSeconds: task ? Math.max(0, Math.floor((now - task.createdAt) / 1000)) : 0,
-    exchanges: task?.exchanges ?? 0,
-    liveGrants: task?.liveGrants ?? 0,
+    access_token: accessToken,
+    issued_token_type: ACCESS_TOKEN_TYPE,
+    token_type: 'Bearer',
+    expires_in: grant.expiresAt - grant.issuedAt,
+    scope: grant.scopes.join(' '),
+    task_id: grant.taskId,
+    grant_id: grant.jti,
   };
-}
-
-/** Turns a store refusal into the error an agent can act on. */
-function refusalFor(refusal: GrantRefusal, taskId: string): MandateError {
-  switch (refusal.reason) {
-    case 'agent_blocked':
-      return new MandateError('access_denied', 'agent is blocked by an operator');
-    case 'task_expired':
-      return new MandateError(
-        'invalid_request',
-        `task ${taskId} has reached its maximum age; start a new task`,
-      );
-    case 'task_not_active':
-      if (refusal.status === 'halted')
-        return new MandateError(
-          'task_halted',
-          `task ${taskId} is halted${refusal.rule ? ` by loop rule ${refusal.rule}` : ''}; an operator can resume it`,
-          refusal.rule ? { details: { rule: refusal.rule } } : {},
-        );
-      if (refusal.status === 'revoked')
-        return new MandateError('access_denied', `task ${taskId} was revoked`);
-      return new MandateError(
-        'invalid_request',
-        `task ${taskId} is ${refusal.status}; start a new task`,
-      );
-    case 'rate_limited':
-      return new MandateError('rate_limited', 'too many exchanges by this agent; slow down', {
-        retryAfter: refusal.retryAfterSeconds,
-      });
-    case 'loop_tripped': {
-      const { rule, count, limit, windowSeconds } = refusal.trip;
-      const within = windowSeconds === undefined ? '' : ` within ${windowSeconds}s`;
-      return new MandateError(
-        'task_halted',
-        `task ${taskId} is halted by loop rule ${rule} (${count} > ${limit}${within}); its grants are revoked and an operator can resume it`,
-        { details: { rule } },
-      );
-    }
-  }
 }

@@ -1,10 +1,21 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Config } from '../config/load-config.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { GrantStore } from './grant-store.js';
 import { MemoryGrantStore } from './memory-grant-store.js';
 import { RedisGrantStore } from './redis/redis-grant-store.js';
+
+/** What the store is built from: the `store:` and lifetime settings it needs, nothing more. */
+export interface GrantStoreOptions {
+  /** `redis://` or `rediss://`; absent: the in-memory store. */
+  readonly redisUrl?: string | undefined;
+  /** Prefix of every Redis key. */
+  readonly prefix: string;
+  readonly commandTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  /** How long revocation entries are kept (see {@link revocationRetentionMs}). */
+  readonly revocationRetentionMs: number;
+}
 
 /** The store and, with Redis, the client it runs on (shared with other Redis users). */
 export interface GrantStoreBundle {
@@ -19,17 +30,21 @@ export interface GrantStoreBundle {
  * clock skew verifiers tolerate and a minute, so replaying the feed from an old id never misses
  * a token that is still accepted somewhere.
  */
-export function revocationRetentionMs(config: Config): number {
-  return (config.limits.max_token_ttl + config.limits.clock_tolerance + 60) * 1000;
+export function revocationRetentionMs(limits: {
+  maxTokenTtlSeconds: number;
+  clockToleranceSeconds: number;
+}): number {
+  return (limits.maxTokenTtlSeconds + limits.clockToleranceSeconds + 60) * 1000;
 }
 
 /** Client options that make Redis failures fast: no queueing while down, bounded waits. */
-export function redisClientOptions(config: Config): RedisOptions {
-  const { command_timeout_ms: commandTimeout, connect_timeout_ms: connectTimeout } = config.store;
+export function redisClientOptions(
+  timeouts: Pick<GrantStoreOptions, 'commandTimeoutMs' | 'connectTimeoutMs'>,
+): RedisOptions {
   return {
     enableOfflineQueue: false,
-    commandTimeout,
-    connectTimeout,
+    commandTimeout: timeouts.commandTimeoutMs,
+    connectTimeout: timeouts.connectTimeoutMs,
     maxRetriesPerRequest: 1,
     // Keep reconnecting in the background (requests meanwhile fail at once), backing off.
     retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2000),
@@ -38,21 +53,21 @@ export function redisClientOptions(config: Config): RedisOptions {
 }
 
 /**
- * Builds the store the config asks for: Redis with `store.redis_url`, memory without. With
+ * Builds the store the options ask for: Redis with `redisUrl`, memory without. With
  * Redis, waits for the first connection (up to the connect timeout); a broker that cannot reach
  * Redis still starts, answers 503 and reports not ready until Redis is back.
  */
 export async function createGrantStore(
-  config: Config,
+  o: GrantStoreOptions,
   deps: { clock: Clock; logger: Logger },
 ): Promise<GrantStoreBundle> {
-  const retention = revocationRetentionMs(config);
-  const url = config.store.redis_url;
+  const retention = o.revocationRetentionMs;
+  const url = o.redisUrl;
   if (url === undefined) {
     const store = new MemoryGrantStore({ clock: deps.clock, revocationRetentionMs: retention });
     return { store, close: () => store.close() };
   }
-  const options = redisClientOptions(config);
+  const options = redisClientOptions(o);
   const redis = new Redis(url, options);
   redis.on('error', (err: Error) => {
     deps.logger.warn({ err: err.message }, 'redis connection error');
@@ -75,7 +90,7 @@ export async function createGrantStore(
         enableOfflineQueue: true,
         lazyConnect: false,
       }),
-    prefix: config.store.prefix,
+    prefix: o.prefix,
     clock: deps.clock,
     logger: deps.logger,
     revocationRetentionMs: retention,

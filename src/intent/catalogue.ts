@@ -1,4 +1,4 @@
-import type { ScopeClass, Sensitivity } from '../config/schema.js';
+import type { ScopeClass, Sensitivity } from './tiers.js';
 
 /** A downstream API the broker mints tokens for, as the operator described it. */
 export interface Resource {

@@ -1,4 +1,4 @@
-import type { ScopeClass, Sensitivity } from '../config/schema.js';
+import type { ScopeClass, Sensitivity } from './tiers.js';
 import type { Resource } from './catalogue.js';
 
 /** What an agent declares it is about to do, as it arrives on the wire (already validated). */

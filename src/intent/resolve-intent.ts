@@ -1,21 +1,8 @@
-import {
-  SCOPE_CLASSES,
-  SENSITIVITIES,
-  type ScopeClass,
-  type Sensitivity,
-} from '../config/schema.js';
 import { MandateError } from '../errors.js';
 import type { Catalogue } from './catalogue.js';
 import type { DeclaredIntent, Intent } from './intent.js';
-
-/** Lifetimes the tier and global limits allow. */
-export interface TtlPolicy {
-  readonly tierTtlSeconds: Readonly<Record<ScopeClass, number>>;
-  readonly maxTokenTtlSeconds: number;
-}
-
-/** Lowest tier for data of a sensitivity (e.g. restricted data is handled at least at write). */
-export type SensitivityFloor = Readonly<Partial<Record<Sensitivity, ScopeClass>>>;
+import type { IssuanceRules } from './issuance-rules.js';
+import { higherTier, moreSensitive } from './tiers.js';
 
 /** An exchange request's intent-bearing parts. */
 export interface IntentRequest {
@@ -32,16 +19,15 @@ export interface IntentRequest {
  * request -> tier -> global max -> subject token's remaining life.
  *
  * @example
- * resolveIntent(req, { catalogue, ttl, subjectExpiresAt: principal.expiresAt, nowSeconds });
+ * resolveIntent(req, { catalogue, rules, subjectExpiresAt: principal.expiresAt, nowSeconds });
  */
 export function resolveIntent(
   request: IntentRequest,
   context: {
     catalogue: Catalogue;
-    ttl: TtlPolicy;
+    rules: Pick<IssuanceRules, 'tierTtlSeconds' | 'maxTokenTtlSeconds' | 'sensitivityFloor'>;
     subjectExpiresAt: number;
     nowSeconds: number;
-    sensitivityFloor?: SensitivityFloor;
   },
 ): Intent {
   const resource = context.catalogue.find(request.audience);
@@ -64,17 +50,15 @@ export function resolveIntent(
   }
   const declared = request.intent.sensitivity;
   const sensitivity =
-    declared !== undefined &&
-    SENSITIVITIES.indexOf(declared) > SENSITIVITIES.indexOf(resource.sensitivity)
-      ? declared
-      : resource.sensitivity;
-  const floor = context.sensitivityFloor?.[sensitivity] ?? 'read';
-  const tier = scopes.map((s) => resource.scopes[s]!).reduce<ScopeClass>(higher, floor);
+    declared === undefined ? resource.sensitivity : moreSensitive(resource.sensitivity, declared);
+  const { rules } = context;
+  const floor = rules.sensitivityFloor[sensitivity] ?? 'read';
+  const tier = scopes.map((s) => resource.scopes[s]!).reduce(higherTier, floor);
   const remaining = context.subjectExpiresAt - context.nowSeconds;
   const ttlSeconds = Math.min(
     request.requestedTtlSeconds ?? Infinity,
-    context.ttl.tierTtlSeconds[tier],
-    context.ttl.maxTokenTtlSeconds,
+    rules.tierTtlSeconds[tier],
+    rules.maxTokenTtlSeconds,
     remaining,
   );
   if (ttlSeconds <= 0) throw new MandateError('invalid_request', 'subject_token rejected: expired');
@@ -87,8 +71,4 @@ export function resolveIntent(
     targets: request.intent.targets,
     sensitivity,
   };
-}
-
-function higher(a: ScopeClass, b: ScopeClass): ScopeClass {
-  return SCOPE_CLASSES.indexOf(b) > SCOPE_CLASSES.indexOf(a) ? b : a;
 }

@@ -41,7 +41,10 @@ export interface CedarEngineOptions {
 }
 
 // Cedar keeps preparsed sets in wasm memory by name; each engine gets names of its own, so a
-// new set is parsed beside the serving one and never half-replaces it.
+// new set is parsed beside the serving one and never half-replaces it. Cedar (4.13) has no call
+// to drop a preparsed set: a replaced set stays in wasm memory for the life of the process.
+// That costs memory per reload, and it is what keeps an engine valid after a reload for an
+// exchange still deciding with it (src/policy/policy-snapshot.ts).
 let generation = 0;
 
 /**

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { SENSITIVITIES, type ScopeClass } from '../config/schema.js';
 import { MandateError } from '../errors.js';
 import type { Principal } from '../identity/principal.js';
 import { parseSpiffeId } from '../identity/spiffe-id.js';
 import type { Catalogue } from '../intent/catalogue.js';
-import { resolveIntent, type SensitivityFloor, type TtlPolicy } from '../intent/resolve-intent.js';
-import type { CedarEngine } from './cedar-engine.js';
+import type { IssuanceRules } from '../intent/issuance-rules.js';
+import { resolveIntent } from '../intent/resolve-intent.js';
+import { SENSITIVITIES, type ScopeClass } from '../intent/tiers.js';
+import type { PolicySnapshot } from './policy-snapshot.js';
 
 const claims = z.record(z.string(), z.unknown()).default({});
 
@@ -58,12 +59,11 @@ export interface Evaluation {
   readonly errors: readonly string[];
 }
 
-/** What resolving a case's request needs: the catalogue and the tier rules of the config. */
+/** What evaluating a case needs: one policy snapshot, the catalogue and the issuance rules. */
 export interface EvaluationContext {
-  readonly policy: Pick<CedarEngine, 'decide'>;
+  readonly policy: Pick<PolicySnapshot, 'decide'>;
   readonly catalogue: Catalogue;
-  readonly ttl: TtlPolicy;
-  readonly sensitivityFloor: SensitivityFloor;
+  readonly rules: IssuanceRules;
   /** ms since the epoch, when the case names no time. */
   readonly now: number;
 }
@@ -73,7 +73,7 @@ export interface EvaluationContext {
  * token, a grant or an approval. Bad input is a {@link MandateError} naming the problem.
  *
  * @example
- * evaluateCase(evaluationCaseSchema.parse(body), { policy, catalogue, ttl, sensitivityFloor, now });
+ * evaluateCase(evaluationCaseSchema.parse(body), { policy, catalogue, rules, now });
  */
 export function evaluateCase(c: EvaluationCase, ctx: EvaluationContext): Evaluation {
   const now = c.request.time === undefined ? ctx.now : Date.parse(c.request.time);
@@ -86,9 +86,8 @@ export function evaluateCase(c: EvaluationCase, ctx: EvaluationContext): Evaluat
     },
     {
       catalogue: ctx.catalogue,
-      ttl: ctx.ttl,
-      sensitivityFloor: ctx.sensitivityFloor,
-      subjectExpiresAt: nowSeconds + ctx.ttl.maxTokenTtlSeconds,
+      rules: ctx.rules,
+      subjectExpiresAt: nowSeconds + ctx.rules.maxTokenTtlSeconds,
       nowSeconds,
     },
   );

@@ -3,9 +3,9 @@ import type { Catalogue } from '../intent/catalogue.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Logger } from '../platform/logger.js';
 import type { PolicyClaim } from './agent-claims.js';
-import { CedarEngine, type DecisionInput } from './cedar-engine.js';
-import type { Decision } from './decision.js';
+import { CedarEngine } from './cedar-engine.js';
 import { loadPolicySet, PolicyLoadError } from './load-policy-set.js';
+import type { ServingPolicy } from './policy-snapshot.js';
 
 /** What a live policy reads its set from and reports to. */
 export interface LivePolicyOptions {
@@ -28,12 +28,15 @@ export type ReloadResult =
 /**
  * The policy set the broker decides with, replaced whole on reload. A set that does not load
  * never replaces the serving one: the old set keeps deciding, the error is logged and counted.
+ * Callers take `current()` once per exchange and decide with that snapshot only; a reload
+ * swaps what the next `current()` returns and leaves snapshots in use intact.
  *
  * @example
  * const policy = LivePolicy.start({ dir, catalogue, claims: [], logger, metrics, watch: true, debounceMs: 200 });
  * process.on('SIGHUP', () => policy.reload());
+ * const snapshot = policy.current();
  */
-export class LivePolicy {
+export class LivePolicy implements ServingPolicy {
   readonly #o: LivePolicyOptions;
   #engine: CedarEngine;
   #watcher: FSWatcher | undefined;
@@ -58,19 +61,12 @@ export class LivePolicy {
     });
   }
 
-  /** The engine serving now. */
-  get engine(): CedarEngine {
+  /**
+   * The engine serving now, as a snapshot: it keeps deciding with its own set after a reload
+   * (its pre-parsed set in Cedar is never replaced or freed, see {@link CedarEngine}).
+   */
+  current(): CedarEngine {
     return this.#engine;
-  }
-
-  /** Whether the serving set may read `context.task` (see {@link CedarEngine.readsTaskContext}). */
-  get readsTaskContext(): boolean {
-    return this.#engine.readsTaskContext;
-  }
-
-  /** Decides with the serving set. */
-  decide(input: DecisionInput): Decision {
-    return this.#engine.decide(input);
   }
 
   /** Reads the folder again; swaps the set in only if all of it validates. */

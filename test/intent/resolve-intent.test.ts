@@ -10,9 +10,10 @@ const catalogue = Catalogue.fromConfig({
     scopes: { 'tickets:read': 'read', 'tickets:write': 'write', 'tickets:delete': 'destructive' },
   },
 });
-const ttl = {
+const rules = {
   tierTtlSeconds: { read: 300, write: 120, destructive: 60 },
   maxTokenTtlSeconds: 3600,
+  sensitivityFloor: {},
 };
 const now = 1_800_000_000;
 const resolve = (
@@ -27,7 +28,7 @@ const resolve = (
       scopes,
       intent: { purpose: 'p', targets: ['T-1'], ...(sensitivity ? { sensitivity } : {}) },
     },
-    { catalogue, ttl, subjectExpiresAt, nowSeconds: now },
+    { catalogue, rules, subjectExpiresAt, nowSeconds: now },
   );
 
 describe('resolveIntent', () => {
@@ -89,10 +90,9 @@ describe('resolveIntent', () => {
         },
         {
           catalogue,
-          ttl,
+          rules: { ...rules, sensitivityFloor: { restricted: 'write' } },
           subjectExpiresAt: now + 3600,
           nowSeconds: now,
-          sensitivityFloor: { restricted: 'write' },
         },
       );
     expect(withFloor()).toMatchObject({ tier: 'read', ttlSeconds: 300 });
@@ -110,7 +110,7 @@ describe('resolveIntent', () => {
         },
         {
           catalogue,
-          ttl: { ...ttl, maxTokenTtlSeconds: max },
+          rules: { ...rules, maxTokenTtlSeconds: max },
           subjectExpiresAt: now + 3600,
           nowSeconds: now,
         },

@@ -1,17 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createMetrics } from '../../src/metrics/metrics.js';
-import { LivePolicy } from '../../src/policy/live-policy.js';
+import type { createMetrics } from '../../src/metrics/metrics.js';
 import { eventually } from '../support/eventually.js';
-import { quietLogger } from '../support/test-broker.js';
 import { ConfigMapVolume } from './config-map-volume.js';
 import {
   agent,
-  catalogue,
   exampleSchema,
   intent,
   noon,
   policyDir,
+  startLivePolicy,
   task,
 } from './policy-fixtures.js';
 
@@ -36,19 +34,7 @@ async function untilReloaded(metrics: ReturnType<typeof createMetrics>, outcome:
 }
 
 describe('LivePolicy', () => {
-  const start = (dir: string, watch = false) => {
-    const metrics = createMetrics();
-    const live = LivePolicy.start({
-      dir,
-      catalogue,
-      claims: [],
-      logger: quietLogger,
-      metrics,
-      watch,
-      debounceMs: 20,
-    });
-    return { live, metrics };
-  };
+  const start = startLivePolicy;
 
   it('keeps the working set when a reload finds a broken file, and counts the failure', async () => {
     const dir = policyDir({ 'p.cedar': READS });
@@ -56,15 +42,15 @@ describe('LivePolicy', () => {
     writeFileSync(join(dir, 'p.cedar'), `${WRITES}\npermit (principal, action, resource) when {`);
     const result = live.reload();
     expect(result).toEqual({ ok: false, problems: [expect.stringMatching(/^p\.cedar:2: /)] });
-    expect(live.decide(input).allowed).toEqual([]);
-    expect(live.decide({ ...input, intent: intent('tickets', ['tickets:read']) }).allowed).toEqual([
-      'tickets:read',
-    ]);
+    expect(live.current().decide(input).allowed).toEqual([]);
+    expect(
+      live.current().decide({ ...input, intent: intent('tickets', ['tickets:read']) }).allowed,
+    ).toEqual(['tickets:read']);
     expect(await reloads(metrics, 'failed')).toBe(1);
 
     writeFileSync(join(dir, 'p.cedar'), WRITES);
     expect(live.reload()).toEqual({ ok: true, policies: 1 });
-    expect(live.decide(input).allowed).toEqual(['tickets:write']);
+    expect(live.current().decide(input).allowed).toEqual(['tickets:write']);
     live.close();
   });
 
@@ -73,42 +59,42 @@ describe('LivePolicy', () => {
     const { live, metrics } = start(dir, true);
     writeFileSync(join(dir, 'p.cedar'), WRITES);
     await untilReloaded(metrics, 'ok');
-    expect(live.decide(input).allowed).toEqual(['tickets:write']);
+    expect(live.current().decide(input).allowed).toEqual(['tickets:write']);
 
     writeFileSync(join(dir, 'p.cedar'), 'permit (');
     await untilReloaded(metrics, 'failed');
-    expect(live.decide(input).allowed).toEqual(['tickets:write']);
+    expect(live.current().decide(input).allowed).toEqual(['tickets:write']);
 
     live.close();
     writeFileSync(join(dir, 'p.cedar'), READS);
     await new Promise((r) => setTimeout(r, 100));
     expect(await reloads(metrics, 'ok')).toBe(1);
-    expect(live.decide(input).allowed).toEqual(['tickets:write']);
+    expect(live.current().decide(input).allowed).toEqual(['tickets:write']);
   });
 
   it('follows a Kubernetes ConfigMap volume: the kubelet swaps the ..data symlink, never the files', async () => {
     const volume = new ConfigMapVolume({ 'schema.cedarschema': exampleSchema, 'p.cedar': READS });
     const { live } = start(volume.dir, true);
     // The hidden ..data and ..<timestamp> folders hold the same files again: read once only.
-    expect(Object.keys(live.engine.set.policies)).toEqual(['reads']);
+    expect(Object.keys(live.current().set.policies)).toEqual(['reads']);
 
     volume.update({ 'schema.cedarschema': exampleSchema, 'p.cedar': WRITES });
     await eventually(
-      () => live.decide(input).allowed.includes('tickets:write'),
+      () => live.current().decide(input).allowed.includes('tickets:write'),
       'the broker to serve the policy of the new ConfigMap version',
     );
-    expect(Object.keys(live.engine.set.policies)).toEqual(['writes']);
+    expect(Object.keys(live.current().set.policies)).toEqual(['writes']);
 
     // A key added to the ConfigMap appears as a new link; a key removed, as a link gone.
     const budget =
       '@id("budget") forbid (principal, action, resource) when { context.task.exchanges >= 3 };';
     volume.update({ 'schema.cedarschema': exampleSchema, 'q.cedar': `${READS}\n${budget}` });
     await eventually(
-      () => Object.keys(live.engine.set.policies).join() === 'reads,budget',
+      () => Object.keys(live.current().set.policies).join() === 'reads,budget',
       'the broker to serve the policies of the third ConfigMap version',
     );
-    expect(live.readsTaskContext).toBe(true);
-    expect(live.decide(input).allowed).toEqual([]);
+    expect(live.current().readsTaskContext).toBe(true);
+    expect(live.current().decide(input).allowed).toEqual([]);
     live.close();
     volume.remove();
   });
@@ -116,18 +102,18 @@ describe('LivePolicy', () => {
   it('says whether the serving set reads the task context, after each reload', () => {
     const dir = policyDir({ 'p.cedar': READS });
     const { live } = start(dir);
-    expect(live.readsTaskContext).toBe(false);
+    expect(live.current().readsTaskContext).toBe(false);
     const budget =
       '@id("budget") forbid (principal, action, resource) when { context.task.exchanges >= 3 };';
     writeFileSync(join(dir, 'p.cedar'), `${READS}\n${budget}`);
     expect(live.reload()).toMatchObject({ ok: true });
-    expect(live.readsTaskContext).toBe(true);
+    expect(live.current().readsTaskContext).toBe(true);
     writeFileSync(join(dir, 'p.cedar'), `${READS}\n${budget} permit (`);
     expect(live.reload()).toMatchObject({ ok: false });
-    expect(live.readsTaskContext).toBe(true);
+    expect(live.current().readsTaskContext).toBe(true);
     writeFileSync(join(dir, 'p.cedar'), READS);
     expect(live.reload()).toMatchObject({ ok: true });
-    expect(live.readsTaskContext).toBe(false);
+    expect(live.current().readsTaskContext).toBe(false);
     live.close();
   });
 

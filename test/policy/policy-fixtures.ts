@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import type { Principal } from '../../src/identity/principal.js';
 import { Catalogue } from '../../src/intent/catalogue.js';
 import type { Intent } from '../../src/intent/intent.js';
-import { EXAMPLE_POLICY_DIR, TEST_RESOURCES } from '../support/test-broker.js';
+import { createMetrics } from '../../src/metrics/metrics.js';
+import { LivePolicy } from '../../src/policy/live-policy.js';
+import { EXAMPLE_POLICY_DIR, TEST_RESOURCES, quietLogger } from '../support/test-broker.js';
 
 /** The test catalogue (tickets, payroll) as the broker builds it. */
 export const catalogue = Catalogue.fromConfig(
@@ -66,3 +68,18 @@ export const task = { id: 'T-1', purpose: 'p', ageSeconds: 0, exchanges: 0, live
 
 /** Wednesday 2026-11-25, 12:00 UTC. */
 export const noon = Date.UTC(2026, 10, 25, 12);
+
+/** A live policy on `dir` with the test catalogue, quiet, with its own metrics. */
+export function startLivePolicy(dir: string, watch = false) {
+  const metrics = createMetrics();
+  const live = LivePolicy.start({
+    dir,
+    catalogue,
+    claims: [],
+    logger: quietLogger,
+    metrics,
+    watch,
+    debounceMs: 20,
+  });
+  return { live, metrics };
+}

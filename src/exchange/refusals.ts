@@ -1,0 +1,70 @@
+import type { Approval } from '../approvals/approval.js';
+import { MandateError } from '../errors.js';
+import type { GrantRefusal } from '../grants/grant-store.js';
+import { ACCESS_TOKEN_TYPE } from './exchange-request.js';
+
+/** Token types an agent may ask for with `requested_token_type` for an API resource. */
+const ISSUABLE_TYPES = new Set([ACCESS_TOKEN_TYPE, 'urn:ietf:params:oauth:token-type:jwt']);
+
+/** Refuses a `requested_token_type` the broker does not issue for an API resource. */
+export function assertIssuable(requestedTokenType: string | undefined): void {
+  if (requestedTokenType !== undefined && !ISSUABLE_TYPES.has(requestedTokenType))
+    throw new MandateError(
+      'invalid_request',
+      `requested_token_type ${requestedTokenType} is not issued for this audience`,
+    );
+}
+
+/** The refusal that tells the agent which approval to wait for and repeat the exchange with. */
+export function approvalRequired(pending: Approval): MandateError {
+  return new MandateError(
+    'approval_required',
+    `${pending.tier} access to ${pending.resource} needs an operator's approval; repeat the exchange with approval_id once approved`,
+    {
+      details: {
+        approval_id: pending.id,
+        task_id: pending.taskId,
+        expires_in: Math.round((pending.expiresAt - pending.createdAt) / 1000),
+      },
+    },
+  );
+}
+
+/** Turns a store refusal into the error an agent can act on. */
+export function refusalFor(refusal: GrantRefusal, taskId: string): MandateError {
+  switch (refusal.reason) {
+    case 'agent_blocked':
+      return new MandateError('access_denied', 'agent is blocked by an operator');
+    case 'task_expired':
+      return new MandateError(
+        'invalid_request',
+        `task ${taskId} has reached its maximum age; start a new task`,
+      );
+    case 'task_not_active':
+      if (refusal.status === 'halted')
+        return new MandateError(
+          'task_halted',
+          `task ${taskId} is halted${refusal.rule ? ` by loop rule ${refusal.rule}` : ''}; an operator can resume it`,
+          refusal.rule ? { details: { rule: refusal.rule } } : {},
+        );
+      if (refusal.status === 'revoked')
+        return new MandateError('access_denied', `task ${taskId} was revoked`);
+      return new MandateError(
+        'invalid_request',
+        `task ${taskId} is ${refusal.status}; start a new task`,
+      );
+    case 'rate_limited':
+      return new MandateError('rate_limited', 'too many exchanges by this agent; slow down', {
+        retryAfter: refusal.retryAfterSeconds,
+      });
+    case 'loop_tripped': {
+      const { rule, count, limit, windowSeconds } = refusal.trip;
+      const within = windowSeconds === undefined ? '' : ` within ${windowSeconds}s`;
+      return new MandateError(
+        'task_halted',
+        `task ${taskId} is halted by loop rule ${rule} (${count} > ${limit}${within}); its grants are revoked and an operator can resume it`,
+        { details: { rule } },
+      );
+    }
+  }
+}
