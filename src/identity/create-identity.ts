@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULTS } from '../config/defaults.js';
 import type { ParsedConfig } from '../config/schema.js';
-import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { BundleEndpointSource } from './bundle-endpoint-source.js';
@@ -13,6 +12,7 @@ import { OidcIssuer } from './oidc-issuer.js';
 import type { SpiffeBundle } from './spiffe-bundle.js';
 import { SpiffeTrust } from './spiffe-trust.js';
 import { createSubjectVerifier, type SubjectVerifier } from './verify-subject-token.js';
+import type { IdentityCounters } from './identity-counters.js';
 
 type TrustConfig = ParsedConfig['trust'];
 
@@ -26,7 +26,7 @@ export interface IdentityOptions {
   readonly clockTolerance: number;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly metrics: Metrics;
+  readonly metrics: IdentityCounters;
   /** Transport for key material; HTTPS by default. */
   readonly fetchJson?: FetchJson;
 }

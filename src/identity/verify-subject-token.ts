@@ -1,4 +1,4 @@
-import type { Metrics } from '../metrics/metrics.js';
+import type { IdentityCounters } from './identity-counters.js';
 import type { Clock } from '../platform/clock.js';
 import { decodeCompactJws } from './decode-compact-jws.js';
 import type { OidcIssuer } from './oidc-issuer.js';
@@ -33,7 +33,7 @@ export interface SubjectVerifierOptions {
   /** Furthest `exp` accepted, in seconds from now. */
   readonly maxLifetimeSeconds: number;
   /** Counts verifications by source and outcome. */
-  readonly verifications?: Metrics['subjectVerifications'];
+  readonly verifications?: IdentityCounters['subjectVerifications'];
 }
 
 /** Which verifier a subject token was routed to (`unknown`: refused before routing). */

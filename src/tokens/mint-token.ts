@@ -1,6 +1,22 @@
 import { SignJWT } from 'jose';
-import type { GrantRecord } from '../grants/grant-store.js';
+import type { ScopeClass } from '../intent/tiers.js';
 import type { KeyRing } from './key-ring.js';
+
+/** What a token says: a recorded grant's fields (the grant store's records have this shape). */
+export interface TokenClaims {
+  /** The grant id. */
+  readonly jti: string;
+  readonly agentId: string;
+  readonly taskId: string;
+  readonly audience: string;
+  readonly scopes: readonly string[];
+  readonly tier: ScopeClass;
+  readonly targets: readonly string[];
+  /** Epoch seconds. */
+  readonly issuedAt: number;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
 
 /** The `typ` of minted tokens (RFC 9068). */
 export const ACCESS_TOKEN_TYP = 'at+jwt';
@@ -13,7 +29,7 @@ export const ACCESS_TOKEN_TYP = 'at+jwt';
  * const token = await mintAccessToken(grant, { issuer, keyRing });
  */
 export async function mintAccessToken(
-  grant: GrantRecord,
+  grant: TokenClaims,
   options: { issuer: string; keyRing: KeyRing },
 ): Promise<string> {
   const key = options.keyRing.active;
