@@ -2,7 +2,8 @@ import type { ApprovalGate } from '../approvals/approval-gate.js';
 import type { Approval } from '../approvals/approval.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { MandateError, isMandateError } from '../errors.js';
-import type { GrantRecord, GrantRefusal, GrantStore, TaskState } from '../grants/grant-store.js';
+import type { GrantLedger } from '../grants/grant-ledger.js';
+import type { GrantRecord, GrantRefusal, TaskState } from '../grants/grant-records.js';
 import {
   intentFingerprint,
   type LoopLimits,
@@ -46,7 +47,7 @@ export interface TokenExchangeOptions {
   readonly sensitivityFloor: SensitivityFloor;
   readonly maxTaskAgeSeconds: number;
   readonly policy: Pick<CedarEngine, 'decide' | 'readsTaskContext'>;
-  readonly store: GrantStore;
+  readonly store: GrantLedger;
   readonly approvals: ApprovalGate;
   readonly keyRing: KeyRing;
   readonly clock: Clock;
@@ -299,7 +300,8 @@ function taskContext(taskId: string, purpose: string, task: TaskState | null, no
     id: taskId,
     purpose: task?.purpose ?? purpose,
     ageSeconds: task ? Math.max(0, Math.floor((now - task.createdAt) / 1000)) : 0,
-    exchanges: task?.exchanges ?? 0,
+    // Cedar's `context.task.exchanges` is the count of recorded grants; policies use that name.
+    exchanges: task?.grantsRecorded ?? 0,
     liveGrants: task?.liveGrants ?? 0,
   };
 }

@@ -87,7 +87,7 @@ function contract(make: (clock: TestClock) => Promise<StoreHarness>, start: numb
       purpose: 'triage T-1',
       createdAt: clock.now(),
       expiresAt: clock.now() + MAX_TASK_AGE_S * 1000,
-      exchanges: 1,
+      grantsRecorded: 1,
       liveGrants: 1,
     });
     const found = await h.peer.getGrant(AGENT, grant.jti);
@@ -99,10 +99,10 @@ function contract(make: (clock: TestClock) => Promise<StoreHarness>, start: numb
     clock.advance(1000);
     const second = makeGrant(clock.now());
     const result = await store.recordGrant(recordInput(second, clock.now()));
-    expect(result).toMatchObject({ ok: true, task: { exchanges: 2, liveGrants: 2 } });
+    expect(result).toMatchObject({ ok: true, task: { grantsRecorded: 2, liveGrants: 2 } });
     expect(await store.getTask(OTHER, 'T-1')).toBeNull();
     await record({ agentId: OTHER });
-    expect(await store.getTask(OTHER, 'T-1')).toMatchObject({ exchanges: 1 });
+    expect(await store.getTask(OTHER, 'T-1')).toMatchObject({ grantsRecorded: 1 });
     expect(await store.getGrant(OTHER, second.jti)).toBeNull();
   });
 
@@ -114,7 +114,7 @@ function contract(make: (clock: TestClock) => Promise<StoreHarness>, start: numb
     clock.advance(MAX_TASK_AGE_S * 1000);
     expect(await store.getTask(AGENT, 'T-1')).toBeNull();
     await record();
-    expect(await store.getTask(AGENT, 'T-1')).toMatchObject({ exchanges: 1, liveGrants: 1 });
+    expect(await store.getTask(AGENT, 'T-1')).toMatchObject({ grantsRecorded: 1, liveGrants: 1 });
   });
 
   it('returns the grant as recorded: a grant within its task keeps its expiry', async () => {
@@ -130,7 +130,7 @@ function contract(make: (clock: TestClock) => Promise<StoreHarness>, start: numb
     const late = makeGrant(clock.now(), {}, 60);
     const result = await store.recordGrant(recordInput(late, clock.now()));
     const recorded = { ...late, expiresAt: taskEnds };
-    expect(result).toMatchObject({ ok: true, grant: recorded, task: { exchanges: 2 } });
+    expect(result).toMatchObject({ ok: true, grant: recorded, task: { grantsRecorded: 2 } });
     expect(await h.peer.getGrant(AGENT, late.jti)).toEqual({
       grant: recorded,
       live: true,
@@ -150,7 +150,10 @@ function contract(make: (clock: TestClock) => Promise<StoreHarness>, start: numb
       ok: false,
       refusal: { reason: 'task_expired' },
     });
-    expect(await store.getTask(AGENT, 'T-1')).toMatchObject({ status: 'active', exchanges: 1 });
+    expect(await store.getTask(AGENT, 'T-1')).toMatchObject({
+      status: 'active',
+      grantsRecorded: 1,
+    });
   });
 
   it('revokes one grant, writes it to the feed once, and leaves the others live', async () => {
