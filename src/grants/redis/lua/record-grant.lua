@@ -100,7 +100,9 @@ if loops then
         'until', int(g[2] / 1000), 'reason', reason })
     end
     local hkey = base .. 'halts'
-    redis.call('ZADD', hkey, now, tid .. '@' .. int(now))
+    -- one member per halt (the refused exchange's jti makes it unique): two halts of one task
+    -- at the same instant are two halts, as in the memory store
+    redis.call('ZADD', hkey, now, tid .. '@' .. int(now) .. '@' .. jti)
     redis.call('ZREMRANGEBYSCORE', hkey, '-inf', int(now - loops.agentWindowMs))
     redis.call('PEXPIRE', hkey, loops.agentWindowMs)
     local halts = redis.call('ZCARD', hkey)
