@@ -7,7 +7,7 @@ import {
   testClock,
   type StoreHarness,
   type TestClock,
-} from './grant-store.contract.js';
+} from './store-harness.js';
 import { CONTRACT_STARTS } from '../support/contract-starts.js';
 
 const AGENT = 'spiffe://test.example/agent/triage';

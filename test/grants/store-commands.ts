@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { GrantRecord, GrantStore } from '../../src/grants/grant-store.js';
 import type { LoopLimits, RateLimit } from '../../src/grants/loop-rules.js';
-import type { TestClock } from './grant-store.contract.js';
+import type { TestClock } from './store-harness.js';
 
 // The commands of the model-based test (store-equivalence.e2e.test.ts): each runs one operation
 // on the memory store and on the Redis store and fails on any difference in what they answer.

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { MemoryGrantStore } from '../../src/grants/memory-grant-store.js';
-import { testClock } from './grant-store.contract.js';
+import { testClock } from './store-harness.js';
 import { connectRedis, deleteKeys, redisStore, uniquePrefix } from './redis-support.js';
 import { COMMANDS, RATE, RETENTION_MS, type Pair } from './store-commands.js';
 
