@@ -1,22 +1,19 @@
 import type { Clock } from '../platform/clock.js';
 import { MemoryRevocationFeed } from '../revocation/memory-revocation-feed.js';
-import type { RevocationKind, RevocationPage } from '../revocation/revocation-entry.js';
-import type { RevocationListener } from '../revocation/revocation-feed.js';
+import type { RevocationKind } from '../revocation/revocation-entry.js';
 import type {
-  GrantFilter,
-  GrantLookup,
   GrantRecord,
   GrantRefusal,
   RecordGrantInput,
   RecordGrantResult,
   RevokeResult,
-  TaskFilter,
   TaskState,
 } from './grant-records.js';
 import type { GrantStore } from './grant-store.js';
 import { firstBrokenRule, type BrokenRule, type LoopLimits, type LoopTrip } from './loop-rules.js';
 import { MemoryAgents } from './memory-agents.js';
 import { MemoryGrantQueries } from './memory-grant-queries.js';
+import { QueriesAndFeed } from './queries-and-feed.js';
 import {
   countRate,
   describeTask,
@@ -39,19 +36,19 @@ export interface MemoryGrantStoreOptions {
  * lazily against the injected clock, so it behaves like Redis TTLs without timers. Every method
  * runs to completion without awaiting, so each is atomic as a Lua script is.
  */
-export class MemoryGrantStore implements GrantStore {
+export class MemoryGrantStore extends QueriesAndFeed implements GrantStore {
   readonly #clock: Clock;
-  readonly #agents = new MemoryAgents();
-  readonly #queries: MemoryGrantQueries;
+  readonly #agents: MemoryAgents;
   readonly #feed: MemoryRevocationFeed;
 
   constructor(options: MemoryGrantStoreOptions) {
-    this.#clock = options.clock;
-    this.#queries = new MemoryGrantQueries({ agents: this.#agents, clock: options.clock });
-    this.#feed = new MemoryRevocationFeed({
-      retentionMs: options.revocationRetentionMs,
-      clock: options.clock,
-    });
+    const { clock } = options;
+    const agents = new MemoryAgents();
+    const feed = new MemoryRevocationFeed({ retentionMs: options.revocationRetentionMs, clock });
+    super({ queries: new MemoryGrantQueries({ agents, clock }), feed });
+    this.#clock = clock;
+    this.#agents = agents;
+    this.#feed = feed;
   }
 
   getTask(agentId: string, taskId: string): Promise<TaskState | null> {
@@ -212,26 +209,6 @@ export class MemoryGrantStore implements GrantStore {
       task.ageBase = now;
     }
     return ok(describeTask(agentId, taskId, task, now));
-  }
-
-  getGrant(agentId: string, jti: string): Promise<GrantLookup | null> {
-    return this.#queries.getGrant(agentId, jti);
-  }
-
-  listGrants(filter: GrantFilter, limit: number): Promise<GrantRecord[]> {
-    return this.#queries.listGrants(filter, limit);
-  }
-
-  listTasks(filter: TaskFilter, limit: number): Promise<TaskState[]> {
-    return this.#queries.listTasks(filter, limit);
-  }
-
-  revocations(since: string | undefined, limit: number): Promise<RevocationPage> {
-    return this.#feed.revocations(since, limit);
-  }
-
-  watchRevocations(listener: RevocationListener): Promise<() => void> {
-    return this.#feed.watchRevocations(listener);
   }
 
   ping(): Promise<void> {

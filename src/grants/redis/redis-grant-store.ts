@@ -3,20 +3,11 @@ import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
 import { guarded } from '../../platform/store-unavailable.js';
 import { RedisRevocationFeed } from '../../revocation/redis-revocation-feed.js';
+import type { RevocationEntry, RevocationKind } from '../../revocation/revocation-entry.js';
 import type {
-  RevocationEntry,
-  RevocationKind,
-  RevocationPage,
-} from '../../revocation/revocation-entry.js';
-import type { RevocationListener } from '../../revocation/revocation-feed.js';
-import type {
-  GrantFilter,
-  GrantLookup,
-  GrantRecord,
   RecordGrantInput,
   RecordGrantResult,
   RevokeResult,
-  TaskFilter,
   TaskState,
 } from '../grant-records.js';
 import type { GrantStore } from '../grant-store.js';
@@ -25,6 +16,7 @@ import type { RevokingArgs } from './script-args.js';
 import { RedisGrantQueries } from './redis-grant-queries.js';
 import { toRecordResult, toTask } from './script-replies.js';
 import { ScriptRunner } from './script-runner.js';
+import { QueriesAndFeed } from '../queries-and-feed.js';
 import { STORE_SCRIPTS } from './store-scripts.js';
 
 /** Options of {@link RedisGrantStore}; the clients are built by the composition root. */
@@ -45,24 +37,19 @@ export interface RedisGrantStoreOptions {
  * script (EVALSHA, one round trip) on the agent's hash slot; every key carries a TTL; a token is
  * live only while its grant key exists and its task is active, so lost data fails closed.
  */
-export class RedisGrantStore implements GrantStore {
+export class RedisGrantStore extends QueriesAndFeed implements GrantStore {
   readonly #redis: Redis;
   readonly #keys: KeyLayout;
   readonly #scripts: ScriptRunner;
   readonly #clock: Clock;
   readonly #retention: number;
-  readonly #queries: RedisGrantQueries;
   readonly #feed: RedisRevocationFeed;
 
   constructor(options: RedisGrantStoreOptions) {
-    const keys = new KeyLayout(options.prefix);
-    this.#redis = options.redis;
-    this.#scripts = new ScriptRunner(options.redis, keys);
-    this.#clock = options.clock;
-    this.#retention = options.revocationRetentionMs;
     const { redis, clock } = options;
-    this.#queries = new RedisGrantQueries({ redis, scripts: this.#scripts, keys, clock });
-    this.#feed = new RedisRevocationFeed({
+    const keys = new KeyLayout(options.prefix);
+    const scripts = new ScriptRunner(redis, keys);
+    const feed = new RedisRevocationFeed({
       redis,
       connectReader: options.connectReader,
       stream: keys.revocations,
@@ -70,7 +57,13 @@ export class RedisGrantStore implements GrantStore {
       logger: options.logger,
       retentionMs: options.revocationRetentionMs,
     });
+    super({ queries: new RedisGrantQueries({ redis, scripts, keys, clock }), feed });
+    this.#redis = redis;
     this.#keys = keys;
+    this.#scripts = scripts;
+    this.#clock = clock;
+    this.#retention = options.revocationRetentionMs;
+    this.#feed = feed;
   }
 
   getTask(agentId: string, taskId: string): Promise<TaskState | null> {
@@ -176,26 +169,6 @@ export class RedisGrantStore implements GrantStore {
       });
       return reply.task ? toTask(reply.task) : null;
     });
-  }
-
-  getGrant(agentId: string, jti: string): Promise<GrantLookup | null> {
-    return this.#queries.getGrant(agentId, jti);
-  }
-
-  listGrants(filter: GrantFilter, limit: number): Promise<GrantRecord[]> {
-    return this.#queries.listGrants(filter, limit);
-  }
-
-  listTasks(filter: TaskFilter, limit: number): Promise<TaskState[]> {
-    return this.#queries.listTasks(filter, limit);
-  }
-
-  revocations(since: string | undefined, limit: number): Promise<RevocationPage> {
-    return this.#feed.revocations(since, limit);
-  }
-
-  watchRevocations(listener: RevocationListener): Promise<() => void> {
-    return this.#feed.watchRevocations(listener);
   }
 
   ping(): Promise<void> {

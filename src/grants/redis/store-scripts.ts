@@ -44,59 +44,27 @@ const readLua = (name: string): string =>
  */
 const PRELUDE = `local LOOP_RULES = { ${LOOP_RULES.map((r) => `'${r}'`).join(', ')} }\n${readLua('lib')}`;
 
-function script<Args, Reply>(
-  name: string,
-  file: string,
-  reply: z.ZodType<Reply>,
-): StoreScript<Args, Reply> {
-  return { name, lua: `${PRELUDE}\n${readLua(file)}`, reply };
-}
+/**
+ * The script in `lua/<file>.lua`, checked by `reply`, typed to take `Args`; its command name is
+ * `mandate` + the file name in PascalCase (`record-grant` -> `mandateRecordGrant`).
+ */
+const script =
+  <Args>() =>
+  <S extends z.ZodType>(file: string, reply: S): StoreScript<Args, z.output<S>> => ({
+    name: `mandate${file.replace(/(^|-)(\w)/g, (_, _dash: string, c: string) => c.toUpperCase())}`,
+    lua: `${PRELUDE}\n${readLua(file)}`,
+    reply: reply as z.ZodType<z.output<S>>,
+  });
 
 /** Every script of the store, read once when the store module loads. */
 export const STORE_SCRIPTS = {
-  recordGrant: script<RecordGrantArgs, z.output<typeof recordReply>>(
-    'mandateRecordGrant',
-    'record-grant',
-    recordReply,
-  ),
-  getTask: script<TaskArgs, z.output<typeof maybeTaskReply>>(
-    'mandateGetTask',
-    'get-task',
-    maybeTaskReply,
-  ),
-  getGrant: script<GrantArgs, z.output<typeof grantLookupReply>>(
-    'mandateGetGrant',
-    'get-grant',
-    grantLookupReply,
-  ),
-  listAgent: script<ListAgentArgs, z.output<typeof listAgentReply>>(
-    'mandateListAgent',
-    'list-agent',
-    listAgentReply,
-  ),
-  revokeGrant: script<RevokeGrantArgs, z.output<typeof revokeReply>>(
-    'mandateRevokeGrant',
-    'revoke-grant',
-    revokeReply,
-  ),
-  endTask: script<EndTaskArgs, z.output<typeof endTaskReply>>(
-    'mandateEndTask',
-    'end-task',
-    endTaskReply,
-  ),
-  revokeAgent: script<RevokeAgentArgs, z.output<typeof revokeReply>>(
-    'mandateRevokeAgent',
-    'revoke-agent',
-    revokeReply,
-  ),
-  resumeTask: script<TaskArgs, z.output<typeof maybeTaskReply>>(
-    'mandateResumeTask',
-    'resume-task',
-    maybeTaskReply,
-  ),
-  unblockAgent: script<UnblockAgentArgs, z.output<typeof unblockReply>>(
-    'mandateUnblockAgent',
-    'unblock-agent',
-    unblockReply,
-  ),
+  recordGrant: script<RecordGrantArgs>()('record-grant', recordReply),
+  getTask: script<TaskArgs>()('get-task', maybeTaskReply),
+  getGrant: script<GrantArgs>()('get-grant', grantLookupReply),
+  listAgent: script<ListAgentArgs>()('list-agent', listAgentReply),
+  revokeGrant: script<RevokeGrantArgs>()('revoke-grant', revokeReply),
+  endTask: script<EndTaskArgs>()('end-task', endTaskReply),
+  revokeAgent: script<RevokeAgentArgs>()('revoke-agent', revokeReply),
+  resumeTask: script<TaskArgs>()('resume-task', maybeTaskReply),
+  unblockAgent: script<UnblockAgentArgs>()('unblock-agent', unblockReply),
 } as const;
