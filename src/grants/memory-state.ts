@@ -38,6 +38,12 @@ export function liveGrants(task: MemoryTask, now: number): GrantRecord[] {
     .sort((a, b) => a.expiresAt - b.expiresAt || (a.jti < b.jti ? -1 : a.jti > b.jti ? 1 : 0));
 }
 
+function countLive(task: MemoryTask, now: number): number {
+  let live = 0;
+  for (const g of task.grants.values()) if (g.expiresAt * 1000 > now) live += 1;
+  return live;
+}
+
 /**
  * Ends a task and drops its grants; returns the grants that were live and when the last of them
  * expires (epoch s, `now` when none).
@@ -108,7 +114,7 @@ export function loopMeasures(
       windowSeconds,
     },
     max_grants: { count: task.grantsRecorded - task.budgetBase + 1, limit: loops.maxGrants },
-    max_live_grants: { count: liveGrants(task, now).length + 1, limit: loops.maxLiveGrants },
+    max_live_grants: { count: countLive(task, now) + 1, limit: loops.maxLiveGrants },
     max_task_age: {
       count: Math.floor(age / 1000),
       limit: Math.floor(loops.maxTaskAgeMs / 1000),

@@ -68,22 +68,29 @@ if loops then
   end
   local windowS = loops.windowMs / 1000
   local age = now - tonumber(t.age_base or t.created)
-  local measures = {
-    max_exchanges = { count = #members + 1, limit = loops.maxExchanges, window = windowS },
-    max_identical = { count = identical, limit = loops.maxIdentical, window = windowS },
-    max_grants = { count = tonumber(t.exchanges) - tonumber(t.budget_base or '0') + 1,
-      limit = loops.maxGrants },
-    max_live_grants = { count = redis.call('ZCARD', gkey) + 1, limit = loops.maxLiveGrants },
-    max_task_age = { count = math.floor(age / 1000),
-      limit = math.floor(loops.maxTaskAgeMs / 1000), over = age > loops.maxTaskAgeMs },
+  -- each rule's count, limit, window (window rules) and whether it trips (when not count >
+  -- limit), read in the order of LOOP_RULES: the first that trips is the one named
+  local count = {
+    max_exchanges = #members + 1,
+    max_identical = identical,
+    max_grants = tonumber(t.exchanges) - tonumber(t.budget_base or '0') + 1,
+    max_live_grants = redis.call('ZCARD', gkey) + 1,
+    max_task_age = math.floor(age / 1000),
   }
+  local limit = {
+    max_exchanges = loops.maxExchanges, max_identical = loops.maxIdentical,
+    max_grants = loops.maxGrants, max_live_grants = loops.maxLiveGrants,
+    max_task_age = math.floor(loops.maxTaskAgeMs / 1000),
+  }
+  local window = { max_exchanges = windowS, max_identical = windowS }
+  local over = { max_task_age = age > loops.maxTaskAgeMs }
   local rule, m
   for _, name in ipairs(LOOP_RULES) do
-    local candidate = measures[name]
-    local over = candidate.over
-    if over == nil then over = candidate.count > candidate.limit end
-    if over then
-      rule, m = name, candidate
+    local trips = over[name]
+    if trips == nil then trips = count[name] > limit[name] end
+    if trips then
+      rule = name
+      m = { count = count[name], limit = limit[name], window = window[name] }
       break
     end
   end
