@@ -9,7 +9,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', 'bin/*.js', 'test/*.cjs'] },
+        projectService: { allowDefaultProject: ['*.js', '*.cjs', 'bin/*.js', 'test/*.cjs'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -1,11 +1,11 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import { MandateError } from '../errors.js';
-import type { GrantStore } from '../grants/grant-store.js';
+import type { GrantLedger } from '../grants/grant-ledger.js';
 import { agentOfBearer, type BearerVerifiers } from './bearer-agent.js';
 
 /** What {@link AgentActions} needs. */
 export interface AgentActionsOptions extends BearerVerifiers {
-  readonly store: Pick<GrantStore, 'revokeGrant' | 'endTask'>;
+  readonly store: Pick<GrantLedger, 'revokeGrant' | 'endTask'>;
   /** Where each action is recorded, once it happened. */
   readonly audit: AuditLog;
 }

@@ -11,7 +11,7 @@ import { TokenExchange } from '../exchange/token-exchange.js';
 import { createGrantStore, revocationRetentionMs } from '../grants/create-grant-store.js';
 import type { GrantStore } from '../grants/grant-store.js';
 import { loopOptions } from '../grants/loop-rules.js';
-import { createLoopTripReporter } from '../grants/report-loop-trip.js';
+import { createLoopTripReporter } from '../exchange/report-loop-trip.js';
 import { createAdminApp, createHttpApp } from '../http/create-http-app.js';
 import { createIdentity } from '../identity/create-identity.js';
 import { Catalogue } from '../intent/catalogue.js';

@@ -2,7 +2,8 @@ import type { ApprovalGate } from '../approvals/approval-gate.js';
 import type { Approval } from '../approvals/approval.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { isMandateError } from '../errors.js';
-import type { GrantRecord, GrantStore, TaskState } from '../grants/grant-store.js';
+import type { GrantLedger } from '../grants/grant-ledger.js';
+import type { GrantRecord, TaskState } from '../grants/grant-records.js';
 import {
   intentFingerprint,
   type LoopLimits,
@@ -41,7 +42,7 @@ export interface TokenExchangeOptions {
   readonly rules: IssuanceRules;
   /** Each exchange decides with one snapshot of it, taken at its start. */
   readonly policy: ServingPolicy;
-  readonly store: GrantStore;
+  readonly store: GrantLedger;
   readonly approvals: ApprovalGate;
   readonly keyRing: KeyRing;
   readonly clock: Clock;
@@ -325,7 +326,8 @@ function decisionInput(
       id: task.id,
       purpose: state?.purpose ?? intent.purpose,
       ageSeconds: state ? Math.max(0, Math.floor((at.ms - state.createdAt) / 1000)) : 0,
-      exchanges: state?.exchanges ?? 0,
+      // Cedar's `context.task.exchanges` counts recorded grants; policies in use say so.
+      exchanges: state?.grantsRecorded ?? 0,
       liveGrants: state?.liveGrants ?? 0,
     },
     now: at.ms,

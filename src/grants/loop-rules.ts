@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { ParsedConfig } from '../config/schema.js';
 
-/** The loop rules, named as in config (`loops:`) and on the wire (`rule` of `task_halted`). */
+/**
+ * The loop rules, named as in config (`loops:`) and on the wire (`rule` of `task_halted`), in
+ * the order they are checked: when several would trip at once, the first of this list is the
+ * one that halts the task and is named (docs/loops.md, "Which rule wins"). This list is the one
+ * place that order lives: the memory store reads it through {@link firstBrokenRule}, the Redis
+ * scripts get it as their `LOOP_RULES` table (redis/store-scripts.ts).
+ */
 export const LOOP_RULES = [
   'max_exchanges',
   'max_identical',
@@ -54,6 +60,36 @@ export interface LoopTrip {
   readonly haltedTasks: number;
   /** Set when this trip blocked the agent: until when, epoch ms. */
   readonly blockedUntil?: number;
+}
+
+/** One loop rule's numbers for the exchange being recorded. */
+export interface LoopMeasure {
+  /** The count, this exchange included (whole seconds of age for `max_task_age`). */
+  readonly count: number;
+  readonly limit: number;
+  /** The window of window-based rules, seconds. */
+  readonly windowSeconds?: number;
+  /** Whether the rule trips, when not simply `count > limit` (age is compared in ms). */
+  readonly over?: boolean;
+}
+
+/** A loop rule that an exchange would break, with the numbers that broke it. */
+export interface BrokenRule {
+  readonly rule: LoopRule;
+  readonly count: number;
+  readonly limit: number;
+  readonly windowSeconds?: number;
+}
+
+/** The first rule, in the order of {@link LOOP_RULES}, that the measures break. */
+export function firstBrokenRule(
+  measures: Readonly<Record<LoopRule, LoopMeasure>>,
+): BrokenRule | undefined {
+  for (const rule of LOOP_RULES) {
+    const { over, ...numbers } = measures[rule];
+    if (over ?? numbers.count > numbers.limit) return { rule, ...numbers };
+  }
+  return undefined;
 }
 
 /**

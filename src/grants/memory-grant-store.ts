@@ -1,29 +1,27 @@
 import type { Clock } from '../platform/clock.js';
-import type { LoopLimits, LoopTrip } from './loop-rules.js';
-import {
-  checkLoopRules,
-  countRate,
-  killTask,
-  snapshot,
-  type BrokenRule,
-  type MemoryAgent,
-  type MemoryTask,
-} from './memory-state.js';
-import type { RevocationKind } from '../revocation/revocation-entry.js';
 import { MemoryRevocationFeed } from '../revocation/memory-revocation-feed.js';
+import type { RevocationKind } from '../revocation/revocation-entry.js';
 import type {
-  GrantFilter,
-  GrantLookup,
   GrantRecord,
   GrantRefusal,
-  GrantStore,
   RecordGrantInput,
   RecordGrantResult,
-  RevocationListener,
   RevokeResult,
-  TaskFilter,
   TaskState,
-} from './grant-store.js';
+} from './grant-records.js';
+import type { GrantStore } from './grant-store.js';
+import { firstBrokenRule, type BrokenRule, type LoopLimits, type LoopTrip } from './loop-rules.js';
+import { MemoryAgents } from './memory-agents.js';
+import { MemoryGrantQueries } from './memory-grant-queries.js';
+import { QueriesAndFeed } from './queries-and-feed.js';
+import {
+  countRate,
+  describeTask,
+  killTask,
+  loopMeasures,
+  slideWindow,
+  type MemoryTask,
+} from './memory-state.js';
 
 /** Options of {@link MemoryGrantStore}. */
 export interface MemoryGrantStoreOptions {
@@ -33,36 +31,44 @@ export interface MemoryGrantStoreOptions {
 }
 
 /**
- * The single-process {@link GrantStore}: the dev default. Expiry is evaluated lazily against
- * the injected clock, so it behaves like Redis TTLs without timers. Every method runs to
- * completion without awaiting, so each is atomic as a Lua script is.
+ * The single-process {@link GrantStore}: the dev default. The ledger is here, the queries in
+ * {@link MemoryGrantQueries}, the feed in {@link MemoryRevocationFeed}. Expiry is evaluated
+ * lazily against the injected clock, so it behaves like Redis TTLs without timers. Every method
+ * runs to completion without awaiting, so each is atomic as a Lua script is.
  */
-export class MemoryGrantStore implements GrantStore {
+export class MemoryGrantStore extends QueriesAndFeed implements GrantStore {
   readonly #clock: Clock;
-  readonly #agents = new Map<string, MemoryAgent>();
+  readonly #agents: MemoryAgents;
   readonly #feed: MemoryRevocationFeed;
 
   constructor(options: MemoryGrantStoreOptions) {
-    this.#clock = options.clock;
-    this.#feed = new MemoryRevocationFeed({ retentionMs: options.revocationRetentionMs });
+    const { clock } = options;
+    const agents = new MemoryAgents();
+    const feed = new MemoryRevocationFeed({ retentionMs: options.revocationRetentionMs, clock });
+    super({ queries: new MemoryGrantQueries({ agents, clock }), feed });
+    this.#clock = clock;
+    this.#agents = agents;
+    this.#feed = feed;
   }
 
   getTask(agentId: string, taskId: string): Promise<TaskState | null> {
     const now = this.#clock.now();
-    const task = this.#task(agentId, taskId, now);
-    return Promise.resolve(task ? snapshot(agentId, taskId, task, now) : null);
+    const task = this.#agents.task(agentId, taskId, now);
+    return ok(task ? describeTask(agentId, taskId, task, now) : null);
   }
 
+  // The steps run in the order in which refusals win (GrantLedger.recordGrant), as in
+  // record-grant.lua.
   recordGrant(input: RecordGrantInput): Promise<RecordGrantResult> {
     const { grant, now } = input;
     const refuse = (refusal: GrantRefusal) => ok<RecordGrantResult>({ ok: false, refusal });
-    const agent = this.#agent(grant.agentId);
+    const agent = this.#agents.agent(grant.agentId);
     if (agent.blockedUntil !== undefined && agent.blockedUntil > now)
       return refuse({ reason: 'agent_blocked' });
     const retryAfter = countRate(agent, input.rateLimit, now);
     if (retryAfter !== undefined)
       return refuse({ reason: 'rate_limited', retryAfterSeconds: retryAfter });
-    let task = this.#task(grant.agentId, grant.taskId, now);
+    let task = this.#agents.task(grant.agentId, grant.taskId, now);
     if (task && task.status !== 'active') {
       return refuse({
         reason: 'task_not_active',
@@ -75,7 +81,7 @@ export class MemoryGrantStore implements GrantStore {
         status: 'active',
         purpose: input.purpose,
         createdAt: now,
-        exchanges: 0,
+        grantsRecorded: 0,
         expiresAt: now + input.maxTaskAgeSeconds * 1000,
         grants: new Map(),
         window: [],
@@ -89,7 +95,8 @@ export class MemoryGrantStore implements GrantStore {
     if (expiresAt * 1000 <= now) return refuse({ reason: 'task_expired' });
     const fp = input.fingerprint ?? '';
     if (input.loops) {
-      const broken = checkLoopRules(task, input.loops, fp, now);
+      slideWindow(task, input.loops, now);
+      const broken = firstBrokenRule(loopMeasures(task, input.loops, fp, now));
       if (broken)
         return refuse({
           reason: 'loop_tripped',
@@ -98,11 +105,11 @@ export class MemoryGrantStore implements GrantStore {
       task.window.push({ at: now, fp });
     }
     const recorded = { ...grant, expiresAt };
-    task.exchanges += 1;
+    task.grantsRecorded += 1;
     task.grants.set(grant.jti, recorded);
     return ok({
       ok: true,
-      task: snapshot(grant.agentId, grant.taskId, task, now),
+      task: describeTask(grant.agentId, grant.taskId, task, now),
       grant: recorded,
     });
   }
@@ -115,9 +122,8 @@ export class MemoryGrantStore implements GrantStore {
     broken: BrokenRule,
     now: number,
   ): LoopTrip {
-    const agent = this.#agent(grant.agentId);
-    const live = [...task.grants.values()].filter((g) => g.expiresAt * 1000 > now);
-    const killed = killTask(task, 'halted', now);
+    const agent = this.#agents.agent(grant.agentId);
+    const { live } = killTask(task, 'halted', now);
     task.window = [];
     const window = broken.windowSeconds === undefined ? '' : ` in ${broken.windowSeconds}s`;
     const reason = `loop rule ${broken.rule}: ${broken.count} > ${broken.limit}${window}`;
@@ -127,7 +133,7 @@ export class MemoryGrantStore implements GrantStore {
     for (const g of live)
       this.#append(now, 'grant', grant.agentId, { jti: g.jti }, g.expiresAt, reason);
     agent.halts = [...agent.halts.filter((at) => at > now - loops.agentWindowMs), now];
-    const trip: LoopTrip = { ...broken, revoked: killed.revoked, haltedTasks: agent.halts.length };
+    const trip: LoopTrip = { ...broken, revoked: live.length, haltedTasks: agent.halts.length };
     if (agent.halts.length <= loops.maxHaltedTasks) return trip;
     agent.blockedUntil = now + loops.blockForMs;
     const rest = this.#revokeAgent(
@@ -137,41 +143,6 @@ export class MemoryGrantStore implements GrantStore {
       false,
     );
     return { ...trip, revoked: trip.revoked + rest.revoked, blockedUntil: agent.blockedUntil };
-  }
-
-  getGrant(agentId: string, jti: string): Promise<GrantLookup | null> {
-    const now = this.#clock.now();
-    for (const [taskId, task] of this.#agents.get(agentId)?.tasks ?? []) {
-      const grant = task.grants.get(jti);
-      if (!grant) continue;
-      if (grant.expiresAt * 1000 <= now || !this.#task(agentId, taskId, now)) return ok(null);
-      return ok({ grant, live: task.status === 'active', taskStatus: task.status });
-    }
-    return ok(null);
-  }
-
-  listGrants(filter: GrantFilter, limit: number): Promise<GrantRecord[]> {
-    const now = this.#clock.now();
-    const out: GrantRecord[] = [];
-    for (const [agentId, taskId, task] of this.#tasks(filter.agentId, now)) {
-      if (filter.taskId !== undefined && filter.taskId !== taskId) continue;
-      for (const grant of task.grants.values()) {
-        if (grant.expiresAt * 1000 <= now) continue;
-        if (filter.audience !== undefined && grant.audience !== filter.audience) continue;
-        out.push({ ...grant, agentId });
-      }
-    }
-    return ok(out.sort((a, b) => b.issuedAt - a.issuedAt).slice(0, limit));
-  }
-
-  listTasks(filter: TaskFilter, limit: number): Promise<TaskState[]> {
-    const now = this.#clock.now();
-    const out: TaskState[] = [];
-    for (const [agentId, taskId, task] of this.#tasks(filter.agentId, now)) {
-      if (filter.status !== undefined && task.status !== filter.status) continue;
-      out.push(snapshot(agentId, taskId, task, now));
-    }
-    return ok(out.sort((a, b) => b.createdAt - a.createdAt).slice(0, limit));
   }
 
   revokeGrant(agentId: string, jti: string, reason: string): Promise<RevokeResult> {
@@ -194,11 +165,11 @@ export class MemoryGrantStore implements GrantStore {
     reason: string,
   ): Promise<RevokeResult | null> {
     const now = this.#clock.now();
-    const task = this.#task(agentId, taskId, now);
+    const task = this.#agents.task(agentId, taskId, now);
     if (!task) return ok(null);
-    const { revoked, until } = killTask(task, status, now);
+    const { live, until } = killTask(task, status, now);
     return ok({
-      revoked,
+      revoked: live.length,
       entry: this.#append(now, 'task', agentId, { task: taskId }, until, reason),
     });
   }
@@ -209,7 +180,7 @@ export class MemoryGrantStore implements GrantStore {
 
   blockAgent(agentId: string, until: number, reason: string): Promise<RevokeResult> {
     const now = this.#clock.now();
-    this.#agent(agentId).blockedUntil = until;
+    this.#agents.agent(agentId).blockedUntil = until;
     return ok(this.#revokeAgent(agentId, reason, now));
   }
 
@@ -227,25 +198,17 @@ export class MemoryGrantStore implements GrantStore {
 
   resumeTask(agentId: string, taskId: string): Promise<TaskState | null> {
     const now = this.#clock.now();
-    const task = this.#task(agentId, taskId, now);
+    const task = this.#agents.task(agentId, taskId, now);
     if (!task) return ok(null);
     if (task.status === 'halted') {
       // loop budgets start afresh from here, or the next exchange would trip again at once
       task.status = 'active';
       delete task.halt;
       task.window = [];
-      task.budgetBase = task.exchanges;
+      task.budgetBase = task.grantsRecorded;
       task.ageBase = now;
     }
-    return ok(snapshot(agentId, taskId, task, now));
-  }
-
-  revocations(since: string | undefined, limit: number) {
-    return ok(this.#feed.read(since, limit, this.#clock.now()));
-  }
-
-  watchRevocations(listener: RevocationListener): Promise<() => void> {
-    return ok(this.#feed.watch(listener));
+    return ok(describeTask(agentId, taskId, task, now));
   }
 
   ping(): Promise<void> {
@@ -261,10 +224,10 @@ export class MemoryGrantStore implements GrantStore {
   #revokeAgent(agentId: string, reason: string, now: number, includeHalted = true): RevokeResult {
     let revoked = 0;
     let until = Math.floor(now / 1000);
-    for (const [, , task] of this.#tasks(agentId, now)) {
+    for (const [, , task] of this.#agents.tasks(agentId, now)) {
       if (task.status !== 'active' && !(includeHalted && task.status === 'halted')) continue;
       const killed = killTask(task, 'revoked', now);
-      revoked += killed.revoked;
+      revoked += killed.live.length;
       until = Math.max(until, killed.until);
     }
     return { revoked, entry: this.#append(now, 'agent', agentId, {}, until, reason) };
@@ -279,38 +242,6 @@ export class MemoryGrantStore implements GrantStore {
     reason: string,
   ) {
     return this.#feed.append({ kind, agent, ...target, at: now, until, reason }, now);
-  }
-
-  #agent(agentId: string): MemoryAgent {
-    let agent = this.#agents.get(agentId);
-    if (!agent) {
-      agent = { tasks: new Map(), halts: [] };
-      this.#agents.set(agentId, agent);
-    }
-    return agent;
-  }
-
-  /** Every unexpired task, of one agent or of all. */
-  *#tasks(agentId: string | undefined, now: number): Generator<[string, string, MemoryTask]> {
-    const agents = agentId === undefined ? [...this.#agents.keys()] : [agentId];
-    for (const id of agents) {
-      for (const taskId of [...(this.#agents.get(id)?.tasks.keys() ?? [])]) {
-        const task = this.#task(id, taskId, now);
-        if (task) yield [id, taskId, task];
-      }
-    }
-  }
-
-  /** The task if it has not expired; expired tasks are dropped, as a Redis TTL would. */
-  #task(agentId: string, taskId: string, now: number): MemoryTask | undefined {
-    const agent = this.#agents.get(agentId);
-    const task = agent?.tasks.get(taskId);
-    if (!task) return undefined;
-    if (task.expiresAt <= now) {
-      agent!.tasks.delete(taskId);
-      return undefined;
-    }
-    return task;
   }
 }
 

@@ -1,21 +1,21 @@
-import type { GrantRecord, HaltInfo, TaskState, TaskStatus } from './grant-store.js';
-import type { LoopLimits, LoopRule, RateLimit } from './loop-rules.js';
+import type { GrantRecord, HaltInfo, TaskState, TaskStatus } from './grant-records.js';
+import type { LoopLimits, LoopMeasure, LoopRule, RateLimit } from './loop-rules.js';
 
-// The memory store's records and the rules it applies to them, mirroring the Redis scripts.
+// The memory store's records and the rules it applies to them, the same as the Redis scripts.
 
 /** A task as the memory store holds it. */
 export interface MemoryTask {
   status: TaskStatus;
   purpose: string;
   createdAt: number;
-  exchanges: number;
+  grantsRecorded: number;
   /** Epoch ms after which the task record is gone. */
   expiresAt: number;
   grants: Map<string, GrantRecord>;
   halt?: HaltInfo;
   /** Recent exchanges for the window rules: time and intent fingerprint. */
   window: { at: number; fp: string }[];
-  /** `exchanges` and time at the last resume: loop budgets count from there. */
+  /** `grantsRecorded` and time at the last resume: loop budgets count from there. */
   budgetBase: number;
   ageBase: number;
 }
@@ -31,37 +31,53 @@ export interface MemoryAgent {
   rate?: { slot: number; count: number };
 }
 
-/** Ends a task and drops its grants; returns how many were live and when the last expires. */
+/** The task's unexpired grants, by expiry then id (the order Redis keeps them in). */
+export function liveGrants(task: MemoryTask, now: number): GrantRecord[] {
+  return [...task.grants.values()]
+    .filter((g) => g.expiresAt * 1000 > now)
+    .sort((a, b) => a.expiresAt - b.expiresAt || (a.jti < b.jti ? -1 : a.jti > b.jti ? 1 : 0));
+}
+
+function countLive(task: MemoryTask, now: number): number {
+  let live = 0;
+  for (const g of task.grants.values()) if (g.expiresAt * 1000 > now) live += 1;
+  return live;
+}
+
+/**
+ * Ends a task and drops its grants; returns the grants that were live and when the last of them
+ * expires (epoch s, `now` when none).
+ */
 export function killTask(
   task: MemoryTask,
   status: TaskStatus,
   now: number,
-): { revoked: number; until: number } {
-  let revoked = 0;
-  let until = Math.floor(now / 1000);
-  for (const grant of task.grants.values()) {
-    if (grant.expiresAt * 1000 <= now) continue;
-    revoked += 1;
-    until = Math.max(until, grant.expiresAt);
-  }
+): { live: GrantRecord[]; until: number } {
+  const live = liveGrants(task, now);
+  const until = Math.max(Math.floor(now / 1000), ...live.map((g) => g.expiresAt));
   task.grants.clear();
   task.status = status;
   delete task.halt;
-  return { revoked, until };
+  return { live, until };
 }
 
-/** The task as the store port shows it; drops expired grants on the way. */
-export function snapshot(
+/** Deletes the task's expired grants (as Redis key TTLs would); returns how many are live. */
+export function dropExpiredGrants(task: MemoryTask, now: number): number {
+  let live = 0;
+  for (const [jti, grant] of task.grants) {
+    if (grant.expiresAt * 1000 > now) live += 1;
+    else task.grants.delete(jti);
+  }
+  return live;
+}
+
+/** The task as the store ports show it, after dropping its expired grants. */
+export function describeTask(
   agentId: string,
   taskId: string,
   task: MemoryTask,
   now: number,
 ): TaskState {
-  let liveGrants = 0;
-  for (const [jti, grant] of task.grants) {
-    if (grant.expiresAt * 1000 > now) liveGrants += 1;
-    else task.grants.delete(jti);
-  }
   return {
     agentId,
     taskId,
@@ -69,51 +85,41 @@ export function snapshot(
     purpose: task.purpose,
     createdAt: task.createdAt,
     expiresAt: task.expiresAt,
-    exchanges: task.exchanges,
-    liveGrants,
+    grantsRecorded: task.grantsRecorded,
+    liveGrants: dropExpiredGrants(task, now),
     ...(task.halt ? { halt: task.halt } : {}),
   };
 }
 
-/** A loop rule that an exchange would break, with the numbers that broke it. */
-export interface BrokenRule {
-  readonly rule: LoopRule;
-  readonly count: number;
-  readonly limit: number;
-  readonly windowSeconds?: number;
+/** Drops the exchanges that left the sliding window of the window rules. */
+export function slideWindow(task: MemoryTask, loops: LoopLimits, now: number): void {
+  task.window = task.window.filter((e) => e.at > now - loops.windowMs);
 }
 
-/** The first loop rule the next exchange of `task` would break, in the Redis script's order. */
-export function checkLoopRules(
+/** Every loop rule's numbers if `task` recorded one more exchange now (window slid first). */
+export function loopMeasures(
   task: MemoryTask,
   loops: LoopLimits,
   fp: string,
   now: number,
-): BrokenRule | undefined {
-  task.window = task.window.filter((e) => e.at > now - loops.windowMs);
+): Record<LoopRule, LoopMeasure> {
   const windowSeconds = loops.windowMs / 1000;
-  const inWindow = task.window.length + 1;
-  if (inWindow > loops.maxExchanges)
-    return { rule: 'max_exchanges', count: inWindow, limit: loops.maxExchanges, windowSeconds };
-  const identical = task.window.filter((e) => e.fp === fp).length + 1;
-  if (identical > loops.maxIdentical)
-    return { rule: 'max_identical', count: identical, limit: loops.maxIdentical, windowSeconds };
-  const grants = task.exchanges - task.budgetBase + 1;
-  if (grants > loops.maxGrants)
-    return { rule: 'max_grants', count: grants, limit: loops.maxGrants };
-  let live = 1;
-  for (const g of task.grants.values()) if (g.expiresAt * 1000 > now) live += 1;
-  if (live > loops.maxLiveGrants)
-    return { rule: 'max_live_grants', count: live, limit: loops.maxLiveGrants };
   const age = now - task.ageBase;
-  if (age > loops.maxTaskAgeMs) {
-    return {
-      rule: 'max_task_age',
+  return {
+    max_exchanges: { count: task.window.length + 1, limit: loops.maxExchanges, windowSeconds },
+    max_identical: {
+      count: task.window.filter((e) => e.fp === fp).length + 1,
+      limit: loops.maxIdentical,
+      windowSeconds,
+    },
+    max_grants: { count: task.grantsRecorded - task.budgetBase + 1, limit: loops.maxGrants },
+    max_live_grants: { count: countLive(task, now) + 1, limit: loops.maxLiveGrants },
+    max_task_age: {
       count: Math.floor(age / 1000),
       limit: Math.floor(loops.maxTaskAgeMs / 1000),
-    };
-  }
-  return undefined;
+      over: age > loops.maxTaskAgeMs,
+    },
+  };
 }
 
 /** Counts one exchange against the agent's rate; the Retry-After seconds when over it. */

@@ -1,4 +1,4 @@
-import type { GrantStore } from '../grants/grant-store.js';
+import type { GrantQueries } from '../grants/grant-queries.js';
 import type { OwnTokenClaims, OwnTokenVerifier } from '../revocation/verify-own-token.js';
 
 /** An RFC 7662 introspection answer: the token's claims while it is live, else only `active`. */
@@ -9,7 +9,7 @@ export type IntrospectionResponse =
 /** What {@link TokenIntrospection} needs. */
 export interface TokenIntrospectionOptions {
   readonly verifier: Pick<OwnTokenVerifier, 'verify'>;
-  readonly store: Pick<GrantStore, 'getGrant'>;
+  readonly store: Pick<GrantQueries, 'getGrant'>;
 }
 
 /**

@@ -1,11 +1,11 @@
 import type { AuditLog } from '../audit/audit-log.js';
-import type { GrantStore } from '../grants/grant-store.js';
+import type { GrantLedger } from '../grants/grant-ledger.js';
 import type { Clock } from '../platform/clock.js';
 import type { OperatorCommand } from './operator-command.js';
 
 /** What {@link OperatorAgentActions} needs. */
 export interface OperatorAgentActionsOptions {
-  readonly store: Pick<GrantStore, 'revokeAgent' | 'blockAgent' | 'unblockAgent'>;
+  readonly store: Pick<GrantLedger, 'revokeAgent' | 'blockAgent' | 'unblockAgent'>;
   readonly audit: AuditLog;
   readonly clock: Clock;
 }

@@ -4,29 +4,21 @@ import type {
   GrantFilter,
   GrantLookup,
   GrantRecord,
-  GrantStore,
   TaskFilter,
   TaskState,
   TaskStatus,
-} from '../grants/grant-store.js';
+} from '../grants/grant-records.js';
+import type { GrantLedger } from '../grants/grant-ledger.js';
+import type { GrantQueries } from '../grants/grant-queries.js';
 
 // What operators read is the store's own records; the HTTP layer shows them through these names.
+export { TASK_STATUSES } from '../grants/grant-records.js';
 export type { GrantFilter, GrantLookup, GrantRecord, TaskFilter, TaskState, TaskStatus };
-
-/** Every task status, for filters. */
-export const TASK_STATUSES = [
-  'active',
-  'completed',
-  'halted',
-  'revoked',
-] as const satisfies readonly TaskStatus[];
 
 /** What {@link OperatorReads} needs. */
 export interface OperatorReadsOptions {
-  readonly store: Pick<
-    GrantStore,
-    'listGrants' | 'getGrant' | 'listTasks' | 'getTask' | 'blockedUntil'
-  >;
+  readonly store: Pick<GrantQueries, 'listGrants' | 'getGrant' | 'listTasks'> &
+    Pick<GrantLedger, 'getTask' | 'blockedUntil'>;
 }
 
 /** A task with its live grants. */

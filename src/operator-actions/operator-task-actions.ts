@@ -1,11 +1,12 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import { MandateError } from '../errors.js';
-import type { GrantStore, TaskState } from '../grants/grant-store.js';
+import type { GrantLedger } from '../grants/grant-ledger.js';
+import type { TaskState } from '../grants/grant-records.js';
 import type { OperatorCommand } from './operator-command.js';
 
 /** What {@link OperatorTaskActions} needs. */
 export interface OperatorTaskActionsOptions {
-  readonly store: Pick<GrantStore, 'revokeGrant' | 'endTask' | 'resumeTask'>;
+  readonly store: Pick<GrantLedger, 'revokeGrant' | 'endTask' | 'resumeTask'>;
   /** Where each action is recorded, once it happened. */
   readonly audit: AuditLog;
 }

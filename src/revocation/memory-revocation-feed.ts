@@ -4,18 +4,22 @@ import {
   type RevocationEntry,
   type RevocationPage,
 } from './revocation-entry.js';
+import type { Clock } from '../platform/clock.js';
+import type { RevocationFeed, RevocationListener } from './revocation-feed.js';
 
 /**
- * The revocation feed of the memory store: an array trimmed by age, with ids made the way
- * Redis makes stream ids (`<ms>-<seq>`, never going backwards), and in-process listeners.
+ * The {@link RevocationFeed} of the memory store: an array trimmed by age, with ids made the
+ * way Redis makes stream ids (`<ms>-<seq>`, never going backwards), and in-process listeners.
  */
-export class MemoryRevocationFeed {
+export class MemoryRevocationFeed implements RevocationFeed {
   readonly #retentionMs: number;
+  readonly #clock: Clock;
   #entries: RevocationEntry[] = [];
-  readonly #listeners = new Set<(entry: RevocationEntry) => void>();
+  readonly #listeners = new Set<RevocationListener>();
 
-  constructor(options: { retentionMs: number }) {
+  constructor(options: { retentionMs: number; clock: Clock }) {
     this.#retentionMs = options.retentionMs;
+    this.#clock = options.clock;
   }
 
   /** Appends an entry stamped at `now` and tells every listener. */
@@ -31,22 +35,23 @@ export class MemoryRevocationFeed {
     return entry;
   }
 
-  /** Entries after `since` (all retained without it), at most `limit`. */
-  read(since: string | undefined, limit: number, now: number): RevocationPage {
-    this.#trim(now);
+  revocations(since: string | undefined, limit: number): Promise<RevocationPage> {
+    this.#trim(this.#clock.now());
     const after = since ?? FEED_START;
     const revocations = this.#entries
       .filter((e) => compareFeedIds(e.id, after) > 0)
       .slice(0, limit);
-    return { revocations, cursor: revocations.at(-1)?.id ?? after };
+    return Promise.resolve({ revocations, cursor: revocations.at(-1)?.id ?? after });
   }
 
-  /** Registers a listener; returns the function that removes it. */
-  watch(listener: (entry: RevocationEntry) => void): () => void {
+  watchRevocations(listener: RevocationListener): Promise<() => void> {
     this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return Promise.resolve(() => {
+      this.#listeners.delete(listener);
+    });
   }
 
+  /** Drops every entry and listener. */
   close(): void {
     this.#listeners.clear();
     this.#entries = [];

@@ -1,12 +1,13 @@
 import type { GrantRecord, GrantStore, RecordGrantResult } from '../../src/grants/grant-store.js';
-import type { LoopLimits } from '../../src/grants/loop-rules.js';
+import { LOOP_RULES, type LoopLimits } from '../../src/grants/loop-rules.js';
 import {
+  MAX_TASK_AGE_S,
   makeGrant,
   recordInput,
   testClock,
   type StoreHarness,
   type TestClock,
-} from './grant-store.contract.js';
+} from './store-harness.js';
 import { CONTRACT_STARTS } from '../support/contract-starts.js';
 
 const AGENT = 'spiffe://test.example/agent/triage';
@@ -222,5 +223,91 @@ function contract(make: (clock: TestClock) => Promise<StoreHarness>, start: numb
     expect(await store.getTask(AGENT, 'r4')).toBeNull();
     clock.advance(7500);
     expect((await limited(store, 'r4')).ok).toBe(true);
+  });
+
+  // docs/loops.md, "Which rule wins"; GrantLedger.recordGrant; LOOP_RULES.
+  it('names the first loop rule of LOOP_RULES when several trip at once', async () => {
+    const all = {
+      maxExchanges: 1,
+      maxIdentical: 1,
+      maxGrants: 1,
+      maxLiveGrants: 1,
+      maxTaskAgeMs: 1000,
+    };
+    const loosened: Partial<LoopLimits>[] = [
+      {},
+      { maxExchanges: 100 },
+      { maxExchanges: 100, maxIdentical: 100 },
+      { maxExchanges: 100, maxIdentical: 100, maxGrants: 100 },
+      { maxExchanges: 100, maxIdentical: 100, maxGrants: 100, maxLiveGrants: 100 },
+    ];
+    const named: string[] = [];
+    for (const [i, loose] of loosened.entries()) {
+      const limits = { ...all, ...loose };
+      await grantOk(limits, { taskId: `T-all-${i}` });
+      clock.advance(2000);
+      const tripped = await attempt(limits, { taskId: `T-all-${i}` });
+      named.push(
+        tripped.ok
+          ? 'ok'
+          : tripped.refusal.reason === 'loop_tripped'
+            ? tripped.refusal.trip.rule
+            : tripped.refusal.reason,
+      );
+      clock.advance(60 * MINUTE); // out of every window before the next task
+    }
+    expect(named).toEqual(LOOP_RULES);
+  });
+
+  it('refuses a blocked agent before counting its rate, and the rate before the task state', async () => {
+    const limits = { maxGrants: 1 };
+    const rate = { max: 1, windowMs: 60_000 };
+    clock.advance(60_000 - (clock.now() % 60_000));
+    await grantOk(limits, { taskId: 'T-h' });
+    expect(await attempt(limits, { taskId: 'T-h' })).toMatchObject({
+      refusal: { reason: 'loop_tripped' },
+    });
+    clock.advance(60_000); // a fresh rate window
+    const halted = (): Promise<RecordGrantResult> =>
+      store.recordGrant({
+        ...recordInput(makeGrant(clock.now(), { taskId: 'T-h' }), clock.now()),
+        loops: { ...LOOSE, ...limits },
+        rateLimit: rate,
+      });
+    await store.blockAgent(AGENT, clock.now() + MINUTE, 'test');
+    expect(await halted()).toEqual({ ok: false, refusal: { reason: 'agent_blocked' } });
+    await store.unblockAgent(AGENT);
+    // the blocked attempt did not count: this one is within the rate, refused by the task
+    expect(await halted()).toMatchObject({ refusal: { reason: 'task_not_active' } });
+    // that refused attempt counted: the next is over the rate, though the task is halted too
+    expect(await halted()).toMatchObject({ refusal: { reason: 'rate_limited' } });
+  });
+
+  it('refuses a task that is not active before one whose life is over, and that before a loop rule', async () => {
+    const all = { maxExchanges: 1, maxIdentical: 1, maxGrants: 1, maxLiveGrants: 1 };
+    clock.advance(1500 - (clock.now() % 1000)); // the tasks will end half way through a second
+    await grantOk({}, { taskId: 'T-done' });
+    await grantOk({}, { taskId: 'T-late' });
+    await store.endTask(AGENT, 'T-done', 'completed', 'done');
+    clock.advance(MAX_TASK_AGE_S * 1000 - 500); // less than a second of either task is left
+    expect(await attempt(all, { taskId: 'T-done' })).toEqual({
+      ok: false,
+      refusal: { reason: 'task_not_active', status: 'completed' },
+    });
+    expect(await attempt(all, { taskId: 'T-late' })).toEqual({
+      ok: false,
+      refusal: { reason: 'task_expired' },
+    });
+  });
+
+  it('counts every halt of the agent, even two of one task at the same instant', async () => {
+    const limits = { maxGrants: 1, maxHaltedTasks: 1, blockForMs: MINUTE };
+    await grantOk(limits);
+    expect(await attempt(limits)).toMatchObject({ refusal: { trip: { haltedTasks: 1 } } });
+    await store.resumeTask(AGENT, 'T-1');
+    await grantOk(limits);
+    expect(await attempt(limits)).toMatchObject({
+      refusal: { trip: { haltedTasks: 2, blockedUntil: clock.now() + MINUTE } },
+    });
   });
 }

@@ -128,6 +128,19 @@ describe('the packed packages', () => {
     );
   });
 
+  it("ship the Redis store's Lua scripts next to the compiled module that reads them", () => {
+    // tsc copies no .lua: `npm run build` does, and the broker reads them when it loads.
+    const lua = readdirSync(join(ROOT, 'src/grants/redis/lua')).filter((f) => f.endsWith('.lua'));
+    expect(lua).toContain('record-grant.lua');
+    const broker = tarballs.get('mandate')!.files.map((f) => f.path);
+    expect(broker).toEqual(
+      expect.arrayContaining([
+        'dist/grants/redis/store-scripts.js',
+        ...lua.map((f) => `dist/grants/redis/lua/${f}`),
+      ]),
+    );
+  });
+
   it('install the verifier with jose as its only dependency', () => {
     const modules = readdirSync(join(verifierOnly, 'node_modules')).filter(
       (d) => !d.startsWith('.'),

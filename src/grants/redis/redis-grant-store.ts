@@ -1,43 +1,23 @@
 import type { Redis } from 'ioredis';
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
-import { parseStreamEntry } from '../../revocation/parse-stream-entry.js';
-import { RedisRevocationReader } from '../../revocation/redis-revocation-reader.js';
-import {
-  FEED_START,
-  type RevocationEntry,
-  type RevocationKind,
-  type RevocationPage,
-} from '../../revocation/revocation-entry.js';
+import { guarded } from '../../platform/store-unavailable.js';
+import { RedisRevocationFeed } from '../../revocation/redis-revocation-feed.js';
+import type { RevocationEntry, RevocationKind } from '../../revocation/revocation-entry.js';
 import type {
-  GrantFilter,
-  GrantLookup,
-  GrantRecord,
-  GrantStore,
   RecordGrantInput,
   RecordGrantResult,
-  RevocationListener,
   RevokeResult,
-  TaskFilter,
   TaskState,
-  TaskStatus,
-} from '../grant-store.js';
+} from '../grant-records.js';
+import type { GrantStore } from '../grant-store.js';
 import { KeyLayout } from './key-layout.js';
-import {
-  loopArgs,
-  toGrant,
-  toRecordResult,
-  toTask,
-  type GrantView,
-  type RecordReply,
-  type RevokeView,
-  type TaskView,
-} from './script-replies.js';
-import { STORE_SCRIPTS } from './scripts.js';
-import { guarded } from '../../platform/store-unavailable.js';
-
-type ScriptCall = (base: string, stream: string, ...args: string[]) => Promise<string | null>;
-type ScriptedRedis = Redis & Record<keyof typeof STORE_SCRIPTS, ScriptCall>;
+import type { RevokingArgs } from './script-args.js';
+import { RedisGrantQueries } from './redis-grant-queries.js';
+import { toRecordResult, toTask } from './script-replies.js';
+import { ScriptRunner } from './script-runner.js';
+import { QueriesAndFeed } from '../queries-and-feed.js';
+import { STORE_SCRIPTS } from './store-scripts.js';
 
 /** Options of {@link RedisGrantStore}; the clients are built by the composition root. */
 export interface RedisGrantStoreOptions {
@@ -51,115 +31,83 @@ export interface RedisGrantStoreOptions {
   readonly revocationRetentionMs: number;
 }
 
-/** Most agents a cross-agent listing visits: the operator API is not a reporting tool. */
-const MAX_AGENTS_SCANNED = 10_000;
-
 /**
- * The {@link GrantStore} shared by broker replicas, in Redis. Each change is one Lua script
- * (EVALSHA, one round trip) on the agent's hash slot; every key carries a TTL; a token is live
- * only while its grant key exists and its task is active, so lost data fails closed.
+ * The {@link GrantStore} shared by broker replicas, in Redis: the ledger here, the queries in
+ * {@link RedisGrantQueries}, the feed in {@link RedisRevocationFeed}. Each change is one Lua
+ * script (EVALSHA, one round trip) on the agent's hash slot; every key carries a TTL; a token is
+ * live only while its grant key exists and its task is active, so lost data fails closed.
  */
-export class RedisGrantStore implements GrantStore {
-  readonly #redis: ScriptedRedis;
+export class RedisGrantStore extends QueriesAndFeed implements GrantStore {
+  readonly #redis: Redis;
   readonly #keys: KeyLayout;
+  readonly #scripts: ScriptRunner;
   readonly #clock: Clock;
-  readonly #retention: string;
-  readonly #reader: RedisRevocationReader;
+  readonly #retention: number;
+  readonly #feed: RedisRevocationFeed;
 
   constructor(options: RedisGrantStoreOptions) {
-    for (const [name, script] of Object.entries(STORE_SCRIPTS))
-      options.redis.defineCommand(name, script);
-    this.#redis = options.redis as ScriptedRedis;
-    this.#keys = new KeyLayout(options.prefix);
-    this.#clock = options.clock;
-    this.#retention = String(options.revocationRetentionMs);
-    this.#reader = new RedisRevocationReader({
-      connect: options.connectReader,
-      stream: this.#keys.revocations,
+    const { redis, clock } = options;
+    const keys = new KeyLayout(options.prefix);
+    const scripts = new ScriptRunner(redis, keys);
+    const feed = new RedisRevocationFeed({
+      redis,
+      connectReader: options.connectReader,
+      stream: keys.revocations,
+      clock,
       logger: options.logger,
+      retentionMs: options.revocationRetentionMs,
     });
+    super({ queries: new RedisGrantQueries({ redis, scripts, keys, clock }), feed });
+    this.#redis = redis;
+    this.#keys = keys;
+    this.#scripts = scripts;
+    this.#clock = clock;
+    this.#retention = options.revocationRetentionMs;
+    this.#feed = feed;
   }
 
   getTask(agentId: string, taskId: string): Promise<TaskState | null> {
     return guarded(async () => {
-      const raw = await this.#run('mandateGetTask', agentId, taskId);
-      return raw === null ? null : toTask(JSON.parse(raw) as TaskView);
+      const now = this.#clock.now();
+      const reply = await this.#scripts.run(STORE_SCRIPTS.getTask, agentId, { now, task: taskId });
+      return reply.task ? toTask(reply.task) : null;
     });
   }
 
   recordGrant(input: RecordGrantInput): Promise<RecordGrantResult> {
     const { grant } = input;
     return guarded(async () => {
-      const raw = await this.#redis.mandateRecordGrant(
-        this.#keys.agentBase(grant.agentId),
-        this.#keys.revocations,
-        String(input.now),
-        this.#retention,
-        grant.taskId,
-        grant.agentId,
-        input.purpose,
-        String(input.maxTaskAgeSeconds * 1000),
-        grant.jti,
-        String(grant.expiresAt),
-        grant.resource,
-        grant.audience,
-        grant.scopes.join(' '),
-        grant.tier,
-        JSON.stringify(grant.targets),
-        String(grant.issuedAt),
-        ...loopArgs(input),
-      );
-      return toRecordResult(JSON.parse(raw!) as RecordReply, grant);
-    });
-  }
-
-  getGrant(agentId: string, jti: string): Promise<GrantLookup | null> {
-    return guarded(async () => {
-      const raw = await this.#run('mandateGetGrant', agentId, jti);
-      if (raw === null) return null;
-      const reply = JSON.parse(raw) as { grant: GrantView; status: TaskStatus | false };
-      return {
-        grant: toGrant(agentId, { ...reply.grant, jti }),
-        live: reply.status === 'active',
-        taskStatus: reply.status === false ? null : reply.status,
-      };
-    });
-  }
-
-  listGrants(filter: GrantFilter, limit: number): Promise<GrantRecord[]> {
-    return guarded(async () => {
-      const out: GrantRecord[] = [];
-      for (const agentId of await this.#agentIds(filter.agentId)) {
-        for (const { grants } of await this.#listAgent(agentId, filter.taskId)) {
-          for (const grant of grants) {
-            if (filter.audience === undefined || grant.audience === filter.audience)
-              out.push(grant);
-          }
-        }
-      }
-      return out.sort((a, b) => b.issuedAt - a.issuedAt).slice(0, limit);
-    });
-  }
-
-  listTasks(filter: TaskFilter, limit: number): Promise<TaskState[]> {
-    return guarded(async () => {
-      const out: TaskState[] = [];
-      for (const agentId of await this.#agentIds(filter.agentId)) {
-        for (const { task } of await this.#listAgent(agentId, undefined)) {
-          if (filter.status === undefined || task.status === filter.status) out.push(task);
-        }
-      }
-      return out.sort((a, b) => b.createdAt - a.createdAt).slice(0, limit);
+      const reply = await this.#scripts.run(STORE_SCRIPTS.recordGrant, grant.agentId, {
+        now: input.now,
+        retention: this.#retention,
+        task: grant.taskId,
+        agent: grant.agentId,
+        purpose: input.purpose,
+        max_age_ms: input.maxTaskAgeSeconds * 1000,
+        grant: {
+          jti: grant.jti,
+          exp: grant.expiresAt,
+          res: grant.resource,
+          aud: grant.audience,
+          scope: grant.scopes.join(' '),
+          tier: grant.tier,
+          targets: JSON.stringify(grant.targets),
+          iat: grant.issuedAt,
+        },
+        fp: input.fingerprint ?? '',
+        ...(input.loops ? { loops: input.loops } : {}),
+        ...(input.rateLimit ? { rate: input.rateLimit } : {}),
+      });
+      return toRecordResult(reply, grant);
     });
   }
 
   revokeGrant(agentId: string, jti: string, reason: string): Promise<RevokeResult> {
-    return this.#revoke('mandateRevokeGrant', agentId, 'grant', { jti }, reason, [
-      this.#retention,
-      jti,
-      agentId,
-      reason,
-    ]).then((r) => r!);
+    const args = this.#revoking(agentId, reason);
+    return guarded(async () => {
+      const reply = await this.#scripts.run(STORE_SCRIPTS.revokeGrant, agentId, { ...args, jti });
+      return revokeResult(args, 'grant', { jti }, reply);
+    });
   }
 
   endTask(
@@ -168,35 +116,41 @@ export class RedisGrantStore implements GrantStore {
     status: 'completed' | 'revoked',
     reason: string,
   ): Promise<RevokeResult | null> {
-    return this.#revoke('mandateEndTask', agentId, 'task', { task: taskId }, reason, [
-      this.#retention,
-      taskId,
-      status,
-      agentId,
-      reason,
-    ]);
+    const args = this.#revoking(agentId, reason);
+    return guarded(async () => {
+      const reply = await this.#scripts.run(STORE_SCRIPTS.endTask, agentId, {
+        ...args,
+        task: taskId,
+        status,
+      });
+      return reply.missing ? null : revokeResult(args, 'task', { task: taskId }, reply);
+    });
   }
 
   revokeAgent(agentId: string, reason: string): Promise<RevokeResult> {
-    return this.#revoke('mandateRevokeAgent', agentId, 'agent', {}, reason, [
-      this.#retention,
-      agentId,
-      reason,
-      '',
-    ]).then((r) => r!);
+    const args = this.#revoking(agentId, reason);
+    return guarded(async () => {
+      const reply = await this.#scripts.run(STORE_SCRIPTS.revokeAgent, agentId, args);
+      return revokeResult(args, 'agent', {}, reply);
+    });
   }
 
   blockAgent(agentId: string, until: number, reason: string): Promise<RevokeResult> {
-    return this.#revoke('mandateRevokeAgent', agentId, 'agent', {}, reason, [
-      this.#retention,
-      agentId,
-      reason,
-      String(until),
-    ]).then((r) => r!);
+    const args = this.#revoking(agentId, reason);
+    return guarded(async () => {
+      const reply = await this.#scripts.run(STORE_SCRIPTS.revokeAgent, agentId, {
+        ...args,
+        block_until: until,
+      });
+      return revokeResult(args, 'agent', {}, reply);
+    });
   }
 
   unblockAgent(agentId: string): Promise<boolean> {
-    return guarded(async () => Number(await this.#run('mandateUnblockAgent', agentId)) === 1);
+    return guarded(async () => {
+      const now = this.#clock.now();
+      return (await this.#scripts.run(STORE_SCRIPTS.unblockAgent, agentId, { now })).was_blocked;
+    });
   }
 
   blockedUntil(agentId: string): Promise<number | null> {
@@ -208,29 +162,13 @@ export class RedisGrantStore implements GrantStore {
 
   resumeTask(agentId: string, taskId: string): Promise<TaskState | null> {
     return guarded(async () => {
-      const raw = await this.#run('mandateResumeTask', agentId, taskId);
-      return raw === null ? null : toTask(JSON.parse(raw) as TaskView);
+      const now = this.#clock.now();
+      const reply = await this.#scripts.run(STORE_SCRIPTS.resumeTask, agentId, {
+        now,
+        task: taskId,
+      });
+      return reply.task ? toTask(reply.task) : null;
     });
-  }
-
-  revocations(since: string | undefined, limit: number): Promise<RevocationPage> {
-    return guarded(async () => {
-      const from = since === undefined ? '-' : `(${since}`;
-      const raw = (await this.#redis.call(
-        'XRANGE',
-        this.#keys.revocations,
-        from,
-        '+',
-        'COUNT',
-        String(limit),
-      )) as unknown[];
-      const revocations = raw.map(parseStreamEntry).filter((e) => e !== undefined);
-      return { revocations, cursor: revocations.at(-1)?.id ?? since ?? FEED_START };
-    });
-  }
-
-  watchRevocations(listener: RevocationListener): Promise<() => void> {
-    return guarded(() => this.#reader.watch(listener));
   }
 
   ping(): Promise<void> {
@@ -239,84 +177,34 @@ export class RedisGrantStore implements GrantStore {
     });
   }
 
-  async close(): Promise<void> {
-    await this.#reader.close();
+  close(): Promise<void> {
+    return this.#feed.close();
   }
 
-  /** Runs a read-style script: ARGV = now, ...args. */
-  #run(name: keyof typeof STORE_SCRIPTS, agentId: string, ...args: string[]) {
-    return this.#redis[name](
-      this.#keys.agentBase(agentId),
-      this.#keys.revocations,
-      String(this.#clock.now()),
-      ...args,
-    );
+  /** The arguments every revoking script takes. */
+  #revoking(agentId: string, reason: string): RevokingArgs {
+    return { now: this.#clock.now(), retention: this.#retention, agent: agentId, reason };
   }
+}
 
-  /** Runs a revoking script and builds the feed entry it wrote from its reply. */
-  #revoke(
-    name: keyof typeof STORE_SCRIPTS,
-    agentId: string,
-    kind: RevocationKind,
-    target: { task?: string; jti?: string },
-    reason: string,
-    args: string[],
-  ): Promise<RevokeResult | null> {
-    const now = this.#clock.now();
-    return guarded(async () => {
-      const raw = await this.#redis[name](
-        this.#keys.agentBase(agentId),
-        this.#keys.revocations,
-        String(now),
-        ...args,
-      );
-      if (raw === null) return null;
-      const reply = JSON.parse(raw) as RevokeView;
-      const entry: RevocationEntry | null =
-        reply.id === undefined
-          ? null
-          : { id: reply.id, kind, agent: agentId, ...target, at: now, until: reply.until!, reason };
-      return { revoked: reply.revoked, entry };
-    });
-  }
-
-  async #listAgent(
-    agentId: string,
-    taskId: string | undefined,
-  ): Promise<{ task: TaskState; grants: GrantRecord[] }[]> {
-    const raw = await this.#run('mandateListAgent', agentId, taskId ?? '');
-    const list = JSON.parse(raw!) as unknown;
-    if (!Array.isArray(list)) return [];
-    return (list as { task: TaskView; grants: GrantView[] | Record<string, never> }[]).map(
-      (item) => ({
-        task: toTask(item.task),
-        grants: Array.isArray(item.grants) ? item.grants.map((g) => toGrant(agentId, g)) : [],
-      }),
-    );
-  }
-
-  /** The agent asked for, or every agent with state under this prefix. */
-  async #agentIds(agentId: string | undefined): Promise<string[]> {
-    if (agentId !== undefined) return [agentId];
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await this.#redis.scan(
-        cursor,
-        'MATCH',
-        this.#keys.agentIdPattern,
-        'COUNT',
-        500,
-      );
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0' && keys.length < MAX_AGENTS_SCANNED);
-    if (keys.length === 0) return [];
-    const pipeline = this.#redis.pipeline();
-    for (const key of keys) pipeline.get(key);
-    const ids = (await pipeline.exec()) ?? [];
-    return [
-      ...new Set(ids.map(([, id]) => id).filter((id): id is string => typeof id === 'string')),
-    ];
-  }
+/** A revoking script's reply as the store's result, with the feed entry the script wrote. */
+function revokeResult(
+  args: RevokingArgs,
+  kind: RevocationKind,
+  target: { task?: string; jti?: string },
+  reply: { revoked: number; id?: string | undefined; until?: number | undefined },
+): RevokeResult {
+  const entry: RevocationEntry | null =
+    reply.id === undefined || reply.until === undefined
+      ? null
+      : {
+          id: reply.id,
+          kind,
+          agent: args.agent,
+          ...target,
+          at: args.now,
+          until: reply.until,
+          reason: args.reason,
+        };
+  return { revoked: reply.revoked, entry };
 }

@@ -1,159 +1,173 @@
-import type { ScopeClass } from '../../config/schema.js';
-import type {
-  GrantRecord,
-  GrantRefusal,
-  RecordGrantInput,
-  RecordGrantResult,
-  TaskState,
-  TaskStatus,
-} from '../grant-store.js';
-import type { LoopRule } from '../loop-rules.js';
+import { z } from 'zod';
+import { SCOPE_CLASSES } from '../../config/schema.js';
+import {
+  TASK_STATUSES,
+  type GrantRecord,
+  type GrantRefusal,
+  type RecordGrantResult,
+  type TaskState,
+} from '../grant-records.js';
+import { LOOP_RULES } from '../loop-rules.js';
 
-// What the Lua scripts answer (JSON), and the store's types made from it.
+// What the Lua scripts reply (one JSON object each, made by cjson.encode), checked here before
+// the store believes it, and the store's types made from it. A reply that does not match fails
+// the call as any Redis failure does (503): the store never guesses.
 
-/** A task as the Lua scripts return it (hash fields are strings). */
-export interface TaskView {
-  task: string;
-  agent: string;
-  status: TaskStatus;
-  purpose: string;
-  created: string;
-  expires: string;
-  exchanges: string | number;
-  live: number;
-  halt_rule?: string;
-  halt_reason?: string;
-  halt_at?: string;
-}
+/** A Lua list: cjson encodes an empty table as `{}`, never `[]`. */
+const luaList = <T extends z.ZodType>(item: T) =>
+  z.union([z.array(item), z.strictObject({}).transform((): z.output<T>[] => [])]);
 
-/** A grant hash as the scripts return it. */
-export interface GrantView {
-  jti?: string;
-  task: string;
-  res: string;
-  aud: string;
-  scope: string;
-  tier: string;
-  targets: string;
-  iat: string;
-  exp: string;
-}
+const taskReply = z.object({
+  task: z.string(),
+  agent: z.string(),
+  status: z.enum(TASK_STATUSES),
+  purpose: z.string(),
+  created: z.number(),
+  expires: z.number(),
+  grants_recorded: z.number(),
+  live: z.number(),
+  halt: z.object({ rule: z.string(), reason: z.string(), at: z.number() }).optional(),
+});
 
-/** The reply of the record-grant script. */
-export interface RecordReply {
-  ok?: true;
-  task?: TaskView;
-  /** The recorded expiry (epoch s), clamped to the task's end. */
-  exp?: number;
-  refusal?: 'agent_blocked' | 'task_not_active' | 'task_expired' | 'rate_limited' | 'loop_tripped';
-  status?: TaskStatus;
-  rule?: LoopRule;
-  retry_after?: number;
-  count?: number;
-  limit?: number;
-  window?: number;
-  revoked?: number;
-  halted_tasks?: number;
-  blocked_until?: number;
-}
+const grantReply = z.object({
+  jti: z.string(),
+  task: z.string(),
+  res: z.string(),
+  aud: z.string(),
+  scope: z.string(),
+  tier: z.enum(SCOPE_CLASSES),
+  targets: z
+    .string()
+    .transform((text) => JSON.parse(text) as unknown)
+    .pipe(z.array(z.string())),
+  iat: z.number(),
+  exp: z.number(),
+});
 
-/** The reply of a revoking script: live grants killed, and the feed entry's id and `until`. */
-export interface RevokeView {
-  revoked: number;
-  id?: string;
-  until?: number;
-}
+/** A task as the scripts reply it. */
+export type TaskReply = z.output<typeof taskReply>;
+/** A grant as the scripts reply it. */
+export type GrantReply = z.output<typeof grantReply>;
+
+/** Reply of get-task.lua and resume-task.lua: the task, absent when there is none. */
+export const maybeTaskReply = z.object({ task: taskReply.optional() });
+
+/** Reply of get-grant.lua: the grant and its task's status (absent: task gone). */
+export const grantLookupReply = z.object({
+  grant: grantReply.optional(),
+  status: z.enum(TASK_STATUSES).optional(),
+});
+
+/** Reply of list-agent.lua. */
+export const listAgentReply = z.object({
+  tasks: luaList(z.object({ task: taskReply, grants: luaList(grantReply) })),
+});
+
+/** Reply of a revoking script: live grants killed, and the feed entry's id and `until`. */
+export const revokeReply = z.object({
+  revoked: z.number(),
+  id: z.string().optional(),
+  until: z.number().optional(),
+});
+
+/** Reply of end-task.lua: as {@link revokeReply}, with `missing` when there is no such task. */
+export const endTaskReply = revokeReply.extend({ missing: z.literal(true).optional() });
+
+/** Reply of unblock-agent.lua. */
+export const unblockReply = z.object({ was_blocked: z.boolean() });
+
+const refusalReply = z.discriminatedUnion('refusal', [
+  z.object({ refusal: z.literal('agent_blocked') }),
+  z.object({ refusal: z.literal('task_expired') }),
+  z.object({
+    refusal: z.literal('task_not_active'),
+    status: z.enum(TASK_STATUSES),
+    rule: z.string().optional(),
+  }),
+  z.object({ refusal: z.literal('rate_limited'), retry_after: z.number() }),
+  z.object({
+    refusal: z.literal('loop_tripped'),
+    rule: z.enum(LOOP_RULES),
+    count: z.number(),
+    limit: z.number(),
+    window: z.number().optional(),
+    revoked: z.number(),
+    halted_tasks: z.number(),
+    blocked_until: z.number().optional(),
+  }),
+]);
+
+/** Reply of record-grant.lua: recorded (with the expiry as clamped, epoch s), or refused. */
+export const recordReply = z.union([
+  z.object({ ok: z.literal(true), task: taskReply, exp: z.number() }),
+  refusalReply,
+]);
 
 /** A task reply as the store's {@link TaskState}. */
-export function toTask(view: TaskView): TaskState {
+export function toTask(view: TaskReply): TaskState {
   return {
     agentId: view.agent,
     taskId: view.task,
     status: view.status,
     purpose: view.purpose,
-    createdAt: Number(view.created),
-    expiresAt: Number(view.expires),
-    exchanges: Number(view.exchanges),
-    liveGrants: Number(view.live),
-    ...(view.halt_rule
-      ? {
-          halt: {
-            rule: view.halt_rule,
-            reason: view.halt_reason ?? '',
-            at: Number(view.halt_at),
-          },
-        }
-      : {}),
+    createdAt: view.created,
+    expiresAt: view.expires,
+    grantsRecorded: view.grants_recorded,
+    liveGrants: view.live,
+    ...(view.halt ? { halt: view.halt } : {}),
   };
 }
 
-/** A grant hash as the store's {@link GrantRecord}. */
-export function toGrant(agentId: string, view: GrantView): GrantRecord {
+/** A grant reply as the store's {@link GrantRecord}. */
+export function toGrant(agentId: string, view: GrantReply): GrantRecord {
   return {
-    jti: view.jti!,
+    jti: view.jti,
     agentId,
     taskId: view.task,
     resource: view.res,
     audience: view.aud,
     scopes: view.scope.split(' ').filter((s) => s.length > 0),
-    tier: view.tier as ScopeClass,
-    targets: JSON.parse(view.targets) as string[],
-    issuedAt: Number(view.iat),
-    expiresAt: Number(view.exp),
+    tier: view.tier,
+    targets: view.targets,
+    issuedAt: view.iat,
+    expiresAt: view.exp,
   };
 }
 
-/** ARGV 15-27 of the record-grant script: loop rules, rate limit, fingerprint. */
-export function loopArgs(input: RecordGrantInput): string[] {
-  const l = input.loops;
-  const loops = l
-    ? [
-        '1',
-        l.windowMs,
-        l.maxExchanges,
-        l.maxIdentical,
-        l.maxGrants,
-        l.maxLiveGrants,
-        l.maxTaskAgeMs,
-        l.agentWindowMs,
-        l.maxHaltedTasks,
-        l.blockForMs,
-      ]
-    : ['0', 1, 0, 0, 0, 0, 0, 1, 0, 1];
-  const rate = input.rateLimit ? [input.rateLimit.max, input.rateLimit.windowMs] : [0, 1];
-  return [...loops, ...rate, input.fingerprint ?? ''].map(String);
+/** The record-grant reply to recording `grant` as the store's result. */
+export function toRecordResult(
+  reply: z.output<typeof recordReply>,
+  grant: GrantRecord,
+): RecordGrantResult {
+  if ('ok' in reply)
+    return { ok: true, task: toTask(reply.task), grant: { ...grant, expiresAt: reply.exp } };
+  return { ok: false, refusal: toRefusal(reply) };
 }
 
-/** The record-grant reply to recording `grant` as the store's result. */
-export function toRecordResult(reply: RecordReply, grant: GrantRecord): RecordGrantResult {
-  if (reply.ok)
-    return { ok: true, task: toTask(reply.task!), grant: { ...grant, expiresAt: reply.exp! } };
-  const refusal = ((): GrantRefusal => {
-    switch (reply.refusal) {
-      case 'task_not_active':
-        return {
-          reason: 'task_not_active',
-          status: reply.status!,
-          ...(reply.rule ? { rule: reply.rule } : {}),
-        };
-      case 'rate_limited':
-        return { reason: 'rate_limited', retryAfterSeconds: reply.retry_after! };
-      case 'loop_tripped':
-        return {
-          reason: 'loop_tripped',
-          trip: {
-            rule: reply.rule!,
-            count: reply.count!,
-            limit: reply.limit!,
-            ...(reply.window !== undefined ? { windowSeconds: reply.window } : {}),
-            revoked: reply.revoked ?? 0,
-            haltedTasks: reply.halted_tasks ?? 1,
-            ...(reply.blocked_until !== undefined ? { blockedUntil: reply.blocked_until } : {}),
-          },
-        };
-      default:
-        return { reason: reply.refusal as 'agent_blocked' | 'task_expired' };
-    }
-  })();
-  return { ok: false, refusal };
+function toRefusal(reply: z.output<typeof refusalReply>): GrantRefusal {
+  switch (reply.refusal) {
+    case 'task_not_active':
+      return {
+        reason: 'task_not_active',
+        status: reply.status,
+        ...(reply.rule ? { rule: reply.rule } : {}),
+      };
+    case 'rate_limited':
+      return { reason: 'rate_limited', retryAfterSeconds: reply.retry_after };
+    case 'loop_tripped':
+      return {
+        reason: 'loop_tripped',
+        trip: {
+          rule: reply.rule,
+          count: reply.count,
+          limit: reply.limit,
+          ...(reply.window !== undefined ? { windowSeconds: reply.window } : {}),
+          revoked: reply.revoked,
+          haltedTasks: reply.halted_tasks,
+          ...(reply.blocked_until !== undefined ? { blockedUntil: reply.blocked_until } : {}),
+        },
+      };
+    default:
+      return { reason: reply.refusal };
+  }
 }

@@ -25,7 +25,7 @@ export function taskView(task: TaskState) {
     purpose: task.purpose,
     created_at: Math.floor(task.createdAt / 1000),
     expires_at: Math.floor(task.expiresAt / 1000),
-    exchanges: task.exchanges,
+    exchanges: task.grantsRecorded,
     live_grants: task.liveGrants,
     ...(task.halt
       ? {

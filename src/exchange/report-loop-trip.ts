@@ -1,6 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { LoopTrip } from './loop-rules.js';
+import type { LoopTrip } from '../grants/loop-rules.js';
 
 /**
  * Reports a loop trip: a `loop_tripped` audit event naming the rule, the counts and the window

@@ -1,14 +1,19 @@
-/**
- * Lua shared by every script of the Redis grant store. Conventions: KEYS[1] is the agent's key
- * base `<prefix>:{<agent-hash>}:` (every key a script touches under it shares one hash slot),
- * KEYS[2] the revocation stream, ARGV[1] the broker's clock in epoch ms. Time always comes from
- * ARGV, never from Redis TIME, so tests can move it; logical ends (task `expires`, grant `exp`,
- * block `until`) are checked against it and key TTLs are computed from it.
- */
-export const LUA_LIB = `
+-- Shared by every script of the Redis grant store; the loader puts it in front of each script
+-- (after the loop rules' order, generated from LOOP_RULES in loop-rules.ts). Conventions:
+-- KEYS[1] is the agent's key base `<prefix>:{<agent-hash>}:` (every key a script touches under
+-- it shares one hash slot), KEYS[2] the revocation stream, ARGV[1] the script's arguments as
+-- one JSON object (typed in script-args.ts), always with `now`, the broker's clock in epoch ms.
+-- Time always comes from there, never from Redis TIME, so tests can move it; logical ends (task
+-- `expires`, grant `exp`, block `until`) are checked against it and key TTLs are computed from
+-- it. Every script replies one JSON object (checked by script-replies.ts).
+-- JSON pitfalls: a JSON null decodes as cjson.null (truthy), so the TypeScript side omits
+-- absent members instead; an empty Lua table encodes as {} (never []); numbers keep 14
+-- significant digits, plenty for epoch ms.
+
 local base = KEYS[1]
 local stream = KEYS[2]
-local now = tonumber(ARGV[1])
+local args = cjson.decode(ARGV[1])
+local now = args.now
 
 local function int(n)
   return string.format('%d', n)
@@ -33,17 +38,30 @@ local function liveCount(tid)
   return redis.call('ZCOUNT', base .. 'grants:' .. tid, '(' .. int(now), '+inf')
 end
 
+-- The task as the scripts reply it (TaskReply in script-replies.ts). The hash field
+-- `exchanges` counts recorded grants; it keeps its name so tasks survive an upgrade.
 local function taskView(tid, t)
-  return {
+  local view = {
     task = tid, agent = t.agent, status = t.status, purpose = t.purpose,
-    created = t.created, expires = t.expires, exchanges = t.exchanges,
-    live = liveCount(tid), halt_rule = t.halt_rule, halt_reason = t.halt_reason,
-    halt_at = t.halt_at
+    created = tonumber(t.created), expires = tonumber(t.expires),
+    grants_recorded = tonumber(t.exchanges), live = liveCount(tid)
+  }
+  if t.halt_rule then
+    view.halt = { rule = t.halt_rule, reason = t.halt_reason, at = tonumber(t.halt_at) }
+  end
+  return view
+end
+
+-- A grant hash as the scripts reply it (GrantReply in script-replies.ts).
+local function grantView(jti, g)
+  return {
+    jti = jti, task = g.task, res = g.res, aud = g.aud, scope = g.scope, tier = g.tier,
+    targets = g.targets, iat = tonumber(g.iat), exp = tonumber(g.exp)
   }
 end
 
 -- Deletes every grant of the task and sets its status; returns live grants killed, the latest
--- expiry among them (ms, 0 when none) and their {jti, exp ms} list.
+-- expiry among them (ms, 0 when none) and their {jti, exp ms} list, by expiry then jti.
 local function killTask(tid, status)
   local gkey = base .. 'grants:' .. tid
   local members = redis.call('ZRANGE', gkey, 0, -1, 'WITHSCORES')
@@ -99,4 +117,3 @@ local function append(retention, fields)
   redis.call('PEXPIRE', stream, retention)
   return id
 end
-`;

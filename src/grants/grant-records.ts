@@ -1,0 +1,115 @@
+// The records the grant store ports speak in: tasks, grants, refusals, revocation results.
+import type { ScopeClass } from '../config/schema.js';
+import type { RevocationEntry } from '../revocation/revocation-entry.js';
+import type { LoopLimits, LoopTrip, RateLimit } from './loop-rules.js';
+
+/** Every status a task can have. */
+export const TASK_STATUSES = ['active', 'completed', 'halted', 'revoked'] as const;
+/** Where a task is in its life. Only an `active` task's grants are live. */
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** Why a task was halted: the loop rule that tripped, in words an operator can act on. */
+export interface HaltInfo {
+  readonly rule: string;
+  readonly reason: string;
+  /** Epoch ms. */
+  readonly at: number;
+}
+
+/** A task as the store knows it. */
+export interface TaskState {
+  readonly agentId: string;
+  readonly taskId: string;
+  readonly status: TaskStatus;
+  readonly purpose: string;
+  /** Creation time, ms since epoch. */
+  readonly createdAt: number;
+  /** When the task record ends, ms since epoch. */
+  readonly expiresAt: number;
+  /** Grants recorded over the task's life; Cedar sees it as `context.task.exchanges`. */
+  readonly grantsRecorded: number;
+  /** Grants of the task not yet expired or revoked. */
+  readonly liveGrants: number;
+  /** Set while the task is halted. */
+  readonly halt?: HaltInfo;
+}
+
+/** One grant: the record behind one minted token. */
+export interface GrantRecord {
+  /** The grant id, also the token's `jti`. */
+  readonly jti: string;
+  readonly agentId: string;
+  readonly taskId: string;
+  readonly resource: string;
+  readonly audience: string;
+  readonly scopes: readonly string[];
+  readonly tier: ScopeClass;
+  readonly targets: readonly string[];
+  /** Epoch seconds. */
+  readonly issuedAt: number;
+  /** Epoch seconds; the grant is gone after this. */
+  readonly expiresAt: number;
+}
+
+/** Input of `GrantLedger.recordGrant`. */
+export interface RecordGrantInput {
+  readonly grant: GrantRecord;
+  /** The task's declared purpose, stored when the grant starts the task. */
+  readonly purpose: string;
+  /** Current time, ms since epoch. */
+  readonly now: number;
+  /** Longest life of a task, in seconds; the task record expires after it. */
+  readonly maxTaskAgeSeconds: number;
+  /** The intent fingerprint (see `intentFingerprint`), for the repetition rule. */
+  readonly fingerprint?: string;
+  /** Loop rules to apply; absent: none. */
+  readonly loops?: LoopLimits;
+  /** The agent's exchange rate limit; absent: none. */
+  readonly rateLimit?: RateLimit;
+}
+
+/** Why the store refused to record a grant. */
+export type GrantRefusal =
+  | { readonly reason: 'agent_blocked' }
+  | { readonly reason: 'task_not_active'; readonly status: TaskStatus; readonly rule?: string }
+  /** Nothing of the task's life is left for a grant. */
+  | { readonly reason: 'task_expired' }
+  | { readonly reason: 'rate_limited'; readonly retryAfterSeconds: number }
+  | { readonly reason: 'loop_tripped'; readonly trip: LoopTrip };
+
+/** Result of `GrantLedger.recordGrant`. */
+export type RecordGrantResult =
+  | {
+      readonly ok: true;
+      readonly task: TaskState;
+      /** The grant as recorded: its `expiresAt` clamped to the task's end. */
+      readonly grant: GrantRecord;
+    }
+  | { readonly ok: false; readonly refusal: GrantRefusal };
+
+/** A grant and whether its token is live (grant present and its task active). */
+export interface GrantLookup {
+  readonly grant: GrantRecord;
+  readonly live: boolean;
+  readonly taskStatus: TaskStatus | null;
+}
+
+/** What a revocation changed: how many live grants died, and the feed entry written. */
+export interface RevokeResult {
+  readonly revoked: number;
+  /** The entry appended to the revocation feed; null when there was nothing to revoke. */
+  readonly entry: RevocationEntry | null;
+}
+
+/** Filter of `GrantQueries.listGrants`; every member narrows. */
+export interface GrantFilter {
+  readonly agentId?: string;
+  readonly taskId?: string;
+  readonly audience?: string;
+}
+
+/** Filter of `GrantQueries.listTasks`. */
+export interface TaskFilter {
+  readonly agentId?: string;
+  readonly status?: TaskStatus;
+}

@@ -1,0 +1,14 @@
+-- Makes a halted task active, restarting its loop budgets. Arguments: {now, task}; reply:
+-- {task?}.
+local tid = args.task
+local t = loadTask(tid)
+if not t then return cjson.encode({}) end
+if t.status == 'halted' then
+  -- loop budgets start afresh from here, or the next exchange would trip again at once
+  redis.call('HSET', base .. 'task:' .. tid, 'status', 'active', 'budget_base', t.exchanges,
+    'age_base', int(now))
+  redis.call('HDEL', base .. 'task:' .. tid, 'halt_rule', 'halt_reason', 'halt_at')
+  redis.call('DEL', base .. 'win:' .. tid)
+  t.status, t.halt_rule, t.halt_reason, t.halt_at = 'active', nil, nil, nil
+end
+return cjson.encode({ task = taskView(tid, t) })

@@ -1,0 +1,12 @@
+-- Revokes one grant. Arguments: {now, retention, jti, agent, reason}; reply: revokeReply (script-replies.ts).
+local jti = args.jti
+local grantKey = base .. 'grant:' .. jti
+local raw = redis.call('HGETALL', grantKey)
+if #raw == 0 then return cjson.encode({ revoked = 0 }) end
+local g = toTable(raw)
+redis.call('DEL', grantKey)
+redis.call('ZREM', base .. 'grants:' .. g.task, jti)
+if tonumber(g.exp) * 1000 <= now then return cjson.encode({ revoked = 0 }) end
+local id = append(args.retention, { 'kind', 'grant', 'agent', args.agent, 'jti', jti,
+  'at', int(now), 'until', g.exp, 'reason', args.reason })
+return cjson.encode({ revoked = 1, id = id, ['until'] = tonumber(g.exp) })

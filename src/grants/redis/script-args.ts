@@ -1,0 +1,77 @@
+import type { LoopLimits, RateLimit } from '../loop-rules.js';
+
+// The one argument object each Lua script takes (ARGV[1], JSON, decoded with cjson.decode). An
+// absent member is left out, never null: cjson decodes null as a truthy value.
+
+/** What every script gets: the broker's clock, epoch ms. */
+export interface Now {
+  readonly now: number;
+}
+
+/** What every revoking script gets: the clock, how long feed entries are kept (ms), who, why. */
+export interface RevokingArgs extends Now {
+  readonly retention: number;
+  readonly agent: string;
+  readonly reason: string;
+}
+
+/** Arguments of record-grant.lua. */
+export interface RecordGrantArgs extends Now {
+  readonly retention: number;
+  readonly task: string;
+  readonly agent: string;
+  readonly purpose: string;
+  readonly max_age_ms: number;
+  readonly grant: {
+    readonly jti: string;
+    /** Epoch s. */
+    readonly exp: number;
+    readonly res: string;
+    readonly aud: string;
+    /** Scopes joined by spaces. */
+    readonly scope: string;
+    readonly tier: string;
+    /** The targets as JSON text, stored as is (cjson would turn `[]` into `{}`). */
+    readonly targets: string;
+    /** Epoch s. */
+    readonly iat: number;
+  };
+  /** The intent fingerprint, '' without one. */
+  readonly fp: string;
+  readonly loops?: LoopLimits;
+  readonly rate?: RateLimit;
+}
+
+/** Arguments of get-task.lua and resume-task.lua. */
+export interface TaskArgs extends Now {
+  readonly task: string;
+}
+
+/** Arguments of get-grant.lua. */
+export interface GrantArgs extends Now {
+  readonly jti: string;
+}
+
+/** Arguments of list-agent.lua: one task when `task` is set, else all. */
+export interface ListAgentArgs extends Now {
+  readonly task?: string;
+}
+
+/** Arguments of revoke-grant.lua. */
+export interface RevokeGrantArgs extends RevokingArgs {
+  readonly jti: string;
+}
+
+/** Arguments of end-task.lua. */
+export interface EndTaskArgs extends RevokingArgs {
+  readonly task: string;
+  readonly status: 'completed' | 'revoked';
+}
+
+/** Arguments of revoke-agent.lua; with `block_until` (epoch ms) it also blocks the agent. */
+export interface RevokeAgentArgs extends RevokingArgs {
+  readonly block_until?: number;
+}
+
+/** Arguments of unblock-agent.lua. */
+export type UnblockAgentArgs = Now;
