@@ -18,7 +18,7 @@ import { startServer, type RunningServer } from '../src/app/start-server.js';
 import { configSchema } from '../src/config/schema.js';
 import { parseConfig } from '../src/config/load-config.js';
 import type { GrantStore } from '../src/grants/grant-store.js';
-import { loopOptions } from '../src/grants/loop-rules.js';
+import { loopOptions } from '../src/app/loop-options.js';
 import { MemoryGrantStore } from '../src/grants/memory-grant-store.js';
 import { RedisGrantStore } from '../src/grants/redis/redis-grant-store.js';
 import { systemClock } from '../src/platform/clock.js';

@@ -10,7 +10,7 @@ import { ensureDevTrustDomain } from '../dev/dev-trust-domain.js';
 import { TokenExchange } from '../exchange/token-exchange.js';
 import { createGrantStore, revocationRetentionMs } from '../grants/create-grant-store.js';
 import type { GrantStore } from '../grants/grant-store.js';
-import { loopOptions } from '../grants/loop-rules.js';
+import { loopOptions } from './loop-options.js';
 import { createLoopTripReporter } from '../exchange/report-loop-trip.js';
 import { createAdminApp, createHttpApp } from '../http/create-http-app.js';
 import { createIdentity } from '../identity/create-identity.js';

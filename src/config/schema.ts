@@ -37,11 +37,6 @@ export const OPERATOR_ROLES = [
   'resource_server',
 ] as const;
 
-/** @deprecated The domain owns it: import `ScopeClass` from `src/intent/tiers.ts`. */
-export type ScopeClass = (typeof SCOPE_CLASSES)[number];
-/** @deprecated The domain owns it: import `Sensitivity` from `src/intent/tiers.ts`. */
-export type Sensitivity = (typeof SENSITIVITIES)[number];
-
 /** Key material is fetched over HTTPS only. */
 const httpsUrl = z.url().refine((u) => u.startsWith('https://'), 'must be an https:// URL');
 /** PEM file of CA certificates for a private CA (e.g. a Kubernetes API server). */

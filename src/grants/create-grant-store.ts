@@ -40,16 +40,16 @@ export function revocationRetentionMs(limits: {
 /** Client options that make Redis failures fast: no queueing while down, bounded waits. */
 export function redisClientOptions(
   timeouts: Pick<GrantStoreOptions, 'commandTimeoutMs' | 'connectTimeoutMs'>,
-): RedisOptions {
+) {
   return {
     enableOfflineQueue: false,
     commandTimeout: timeouts.commandTimeoutMs,
     connectTimeout: timeouts.connectTimeoutMs,
     maxRetriesPerRequest: 1,
     // Keep reconnecting in the background (requests meanwhile fail at once), backing off.
-    retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2000),
+    retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), 2000),
     lazyConnect: true,
-  };
+  } satisfies RedisOptions;
 }
 
 /**
@@ -86,7 +86,7 @@ export async function createGrantStore(
     connectReader: () =>
       redis.duplicate({
         ...options,
-        commandTimeout: options.commandTimeout! + 1500,
+        commandTimeout: options.commandTimeout + 1500,
         enableOfflineQueue: true,
         lazyConnect: false,
       }),

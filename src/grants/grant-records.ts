@@ -1,5 +1,5 @@
 // The records the grant store ports speak in: tasks, grants, refusals, revocation results.
-import type { ScopeClass } from '../config/schema.js';
+import type { ScopeClass } from '../intent/tiers.js';
 import type { RevocationEntry } from '../revocation/revocation-entry.js';
 import type { LoopLimits, LoopTrip, RateLimit } from './loop-rules.js';
 

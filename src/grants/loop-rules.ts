@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { ParsedConfig } from '../config/schema.js';
 
 /**
  * The loop rules, named as in config (`loops:`) and on the wire (`rule` of `task_halted`), in
@@ -112,31 +111,4 @@ export function intentFingerprint(intent: {
     intent.purpose,
   ]);
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
-}
-
-/** The loop rules and rate limit of the config, in the store's units (ms). */
-export function loopOptions(l: ParsedConfig['loops']): {
-  loops?: LoopLimits;
-  rateLimit?: RateLimit;
-} {
-  return {
-    ...(l.enabled
-      ? {
-          loops: {
-            windowMs: l.window * 1000,
-            maxExchanges: l.max_exchanges,
-            maxIdentical: l.max_identical,
-            maxGrants: l.max_grants,
-            maxLiveGrants: l.max_live_grants,
-            maxTaskAgeMs: l.max_task_age * 1000,
-            agentWindowMs: l.agent_window * 1000,
-            maxHaltedTasks: l.max_halted_tasks,
-            blockForMs: l.block_for * 1000,
-          },
-        }
-      : {}),
-    ...(l.rate_limit.max > 0
-      ? { rateLimit: { max: l.rate_limit.max, windowMs: l.rate_limit.window * 1000 } }
-      : {}),
-  };
 }

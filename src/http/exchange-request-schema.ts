@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULTS } from '../config/defaults.js';
-import { SENSITIVITIES } from '../config/schema.js';
+import { SENSITIVITIES } from '../intent/tiers.js';
 import { MandateError } from '../errors.js';
 import type { ExchangeRequest } from '../exchange/exchange-request.js';
 

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULTS } from '../config/defaults.js';
-import type { ParsedConfig } from '../config/schema.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { BundleEndpointSource } from './bundle-endpoint-source.js';
@@ -13,14 +12,13 @@ import type { SpiffeBundle } from './spiffe-bundle.js';
 import { SpiffeTrust } from './spiffe-trust.js';
 import { createSubjectVerifier, type SubjectVerifier } from './verify-subject-token.js';
 import type { IdentityCounters } from './identity-counters.js';
-
-type TrustConfig = ParsedConfig['trust'];
+import type { TrustSettings } from './trust-settings.js';
 
 /** What building the identity layer needs from the composition root. */
 export interface IdentityOptions {
   /** The broker's own issuer, refused as a subject-token issuer. */
   readonly brokerIssuer: string;
-  readonly trust: TrustConfig;
+  readonly trust: TrustSettings;
   /** Folder relative `ca_file` paths are resolved against. */
   readonly configDir: string;
   readonly clockTolerance: number;

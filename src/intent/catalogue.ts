@@ -10,7 +10,7 @@ export interface Resource {
   /** Scope name -> operation class. */
   readonly scopes: Readonly<Record<string, ScopeClass>>;
   /** Grant the allowed subset of the requested scopes instead of refusing them all. */
-  readonly partial?: boolean;
+  readonly partial?: boolean | undefined;
 }
 
 /** The resource catalogue: looks resources up by name or by audience URI. */

@@ -5,7 +5,7 @@ import type { Resource } from './catalogue.js';
 export interface DeclaredIntent {
   readonly purpose: string;
   readonly targets: readonly string[];
-  readonly sensitivity?: Sensitivity;
+  readonly sensitivity?: Sensitivity | undefined;
 }
 
 /** An intent resolved against the catalogue: the exact resource, scopes, tier and lifetime. */

@@ -73,11 +73,13 @@ async function toSigningKey(
   alg: SigningAlgorithm,
   kid?: string,
 ): Promise<SigningKey> {
+  // Only the public members: exportJWK of a public key gives these and nothing private.
+  const { kty, crv, x, y } = jwk;
   const publicJwk: JWK = {
-    kty: jwk.kty,
-    crv: jwk.crv,
-    x: jwk.x,
-    ...(jwk.y ? { y: jwk.y } : {}),
+    ...(kty !== undefined ? { kty } : {}),
+    ...(crv !== undefined ? { crv } : {}),
+    ...(x !== undefined ? { x } : {}),
+    ...(y !== undefined ? { y } : {}),
   };
   const id = kid ?? (await calculateJwkThumbprint(publicJwk));
   return { kid: id, alg, privateKey, publicJwk: { ...publicJwk, kid: id, alg, use: 'sig' } };

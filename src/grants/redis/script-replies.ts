@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SCOPE_CLASSES } from '../../config/schema.js';
+import { SCOPE_CLASSES } from '../../intent/tiers.js';
 import {
   TASK_STATUSES,
   type GrantRecord,
