@@ -1,7 +1,7 @@
 // The records the grant store ports speak in: tasks, grants, refusals, revocation results.
-import type { ScopeClass } from '../intent/tiers.js';
 import type { RevocationEntry } from '../revocation/revocation-entry.js';
 import type { LoopLimits, LoopTrip, RateLimit } from './loop-rules.js';
+import type { TokenClaims } from '../tokens/mint-token.js';
 
 /** Every status a task can have. */
 export const TASK_STATUSES = ['active', 'completed', 'halted', 'revoked'] as const;
@@ -34,21 +34,12 @@ export interface TaskState {
   readonly halt?: HaltInfo;
 }
 
-/** One grant: the record behind one minted token. */
-export interface GrantRecord {
-  /** The grant id, also the token's `jti`. */
-  readonly jti: string;
-  readonly agentId: string;
-  readonly taskId: string;
+/**
+ * One grant: the record behind one minted token, which states its claims (`jti` = grant id;
+ * `expiresAt`: the grant is gone after it), plus the catalogue resource it was granted on.
+ */
+export interface GrantRecord extends TokenClaims {
   readonly resource: string;
-  readonly audience: string;
-  readonly scopes: readonly string[];
-  readonly tier: ScopeClass;
-  readonly targets: readonly string[];
-  /** Epoch seconds. */
-  readonly issuedAt: number;
-  /** Epoch seconds; the grant is gone after this. */
-  readonly expiresAt: number;
 }
 
 /** Input of `GrantLedger.recordGrant`. */
