@@ -163,6 +163,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     audit,
     metrics,
     ...loopOptions(config.loops),
+    maxLiveTasks: config.limits.max_live_tasks,
     onLoopTrip: createLoopTripReporter({ audit, metrics }),
   });
 

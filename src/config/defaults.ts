@@ -49,6 +49,8 @@ export const DEFAULTS = {
   rateLimit: { max: 300, windowSeconds: 60 },
   /** Most items one operator listing or feed page returns. */
   maxListItems: 1000,
+  /** Items of an operator listing page when `limit` is not given; `cursor` goes on. */
+  listPageItems: 100,
   /** The audience a JWT-SVID or OIDC token must name to be exchanged here. */
   subjectAudience: 'mandate',
   /** Token lifetimes by risk tier: the riskier the operation, the shorter the token. */
@@ -68,6 +70,12 @@ export const DEFAULTS = {
   maxTokenTtlSeconds: 3600,
   /** A task cannot live longer than a working day; its record expires with it. */
   maxTaskAgeSeconds: 8 * 3600,
+  /**
+   * Most active tasks one agent may hold at once. An agent that starts a task per tool call
+   * and never completes one is held here: every task is a record in Redis until it ends.
+   * A working agent holds a handful; a new task past the bound is 429 until one ends.
+   */
+  maxLiveTasks: 1000,
   /** Clock skew tolerated on subject tokens; small, because tokens are short-lived. */
   clockToleranceSeconds: 30,
   /** Request bodies above this are refused before parsing (413). */

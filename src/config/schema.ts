@@ -254,6 +254,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       max_token_ttl: duration.default(DEFAULTS.maxTokenTtlSeconds),
       max_task_age: duration.default(DEFAULTS.maxTaskAgeSeconds),
+      max_live_tasks: z.number().int().min(1).default(DEFAULTS.maxLiveTasks),
       clock_tolerance: duration
         .refine(
           (s) => s <= DEFAULTS.maxClockToleranceSeconds,
@@ -264,6 +265,7 @@ export const configSchema = z.strictObject({
     .default({
       max_token_ttl: DEFAULTS.maxTokenTtlSeconds,
       max_task_age: DEFAULTS.maxTaskAgeSeconds,
+      max_live_tasks: DEFAULTS.maxLiveTasks,
       clock_tolerance: DEFAULTS.clockToleranceSeconds,
     }),
   loops,

@@ -57,6 +57,18 @@ export function refusalFor(refusal: GrantRefusal, taskId: string): MandateError 
       return new MandateError('rate_limited', 'too many exchanges by this agent; slow down', {
         retryAfter: refusal.retryAfterSeconds,
       });
+    case 'agent_revoked_now':
+      return new MandateError(
+        'temporarily_unavailable',
+        'the agent was revoked in this very second; a new task may start in the next one',
+        { retryAfter: refusal.retryAfterSeconds },
+      );
+    case 'too_many_tasks':
+      return new MandateError(
+        'rate_limited',
+        `the agent holds ${refusal.limit} active tasks (limits.max_live_tasks); complete one before starting another`,
+        { retryAfter: refusal.retryAfterSeconds },
+      );
     case 'loop_tripped': {
       const { rule, count, limit, windowSeconds } = refusal.trip;
       const within = windowSeconds === undefined ? '' : ` within ${windowSeconds}s`;

@@ -3,7 +3,7 @@ import type { Approval } from '../approvals/approval.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { isMandateError } from '../errors.js';
 import type { GrantLedger } from '../grants/grant-ledger.js';
-import type { GrantRecord, TaskState } from '../grants/grant-records.js';
+import type { GrantRecord, GrantRefusal, TaskState } from '../grants/grant-records.js';
 import {
   intentFingerprint,
   type LoopLimits,
@@ -53,6 +53,8 @@ export interface TokenExchangeOptions {
   readonly loops?: LoopLimits;
   /** Per-identity exchange rate limit; absent: off. */
   readonly rateLimit?: RateLimit;
+  /** Most active tasks one agent may hold; absent: no bound. */
+  readonly maxLiveTasks?: number;
   /** Told of every loop trip (audit line and metric). */
   readonly onLoopTrip?: (trip: LoopTrip, where: { agent: string; task: string }) => void;
 }
@@ -131,8 +133,9 @@ export class TokenExchange {
     const input = decisionInput(principal, asked, task, state, at);
     const decision = this.#decide(policy, input, approval);
     if (!approval && this.#needsApproval(policy, input, decision)) {
-      // An operator is never asked to approve work on a task that cannot go on.
-      if (!readFirst) await this.#readTask(principal, task);
+      // Counted as an exchange (block, rate, task state, live tasks, loop rules): an operator
+      // is never asked to approve work on a task that cannot go on, nor flooded by a loop.
+      await this.#countAttempt(principal, task, asked, at);
       throw approvalRequired(await this.#askForApproval(input));
     }
     const intent = this.#grantedIntent(request, principal, at, asked, decision);
@@ -217,6 +220,17 @@ export class TokenExchange {
     });
   }
 
+  /** Counts an exchange that asks for approval as the store counts a grant; refuses as it does. */
+  async #countAttempt(principal: Principal, task: TaskRef, asked: Intent, at: At): Promise<void> {
+    const recorded = await this.#o.store.recordAttempt({
+      agentId: principal.agentId,
+      taskId: task.id,
+      attemptId: this.#o.ids.grantId(),
+      ...this.#counted(asked, at),
+    });
+    if (!recorded.ok) this.#refuse(recorded.refusal, principal, task);
+  }
+
   /** Records a pending approval for exactly this request and returns it. */
   async #askForApproval(input: DecisionInput): Promise<Approval> {
     return this.#o.approvals.ask(approvalSubject(input));
@@ -258,17 +272,36 @@ export class TokenExchange {
     };
     const recorded = await o.store.recordGrant({
       grant: asRequested,
+      ...this.#counted(intent, at),
+    });
+    if (recorded.ok) return recorded.grant;
+    return this.#refuse(recorded.refusal, principal, task);
+  }
+
+  /** What the store counts an exchange against: task, rate, live tasks, loop rules. */
+  #counted(intent: Intent, at: At) {
+    const o = this.#o;
+    return {
       purpose: intent.purpose,
       now: at.ms,
       maxTaskAgeSeconds: o.rules.maxTaskAgeSeconds,
-      fingerprint: intentFingerprint({ ...asRequested, purpose: intent.purpose }),
+      fingerprint: intentFingerprint({
+        audience: intent.resource.audience,
+        scopes: intent.scopes,
+        targets: intent.targets,
+        purpose: intent.purpose,
+      }),
       ...(o.loops ? { loops: o.loops } : {}),
       ...(o.rateLimit ? { rateLimit: o.rateLimit } : {}),
-    });
-    if (recorded.ok) return recorded.grant;
-    if (recorded.refusal.reason === 'loop_tripped')
-      o.onLoopTrip?.(recorded.refusal.trip, { agent: principal.agentId, task: task.id });
-    throw refusalFor(recorded.refusal, task.id);
+      ...(o.maxLiveTasks !== undefined ? { maxLiveTasks: o.maxLiveTasks } : {}),
+    };
+  }
+
+  /** Throws the store's refusal, telling the loop-trip reporter of a trip first. */
+  #refuse(refusal: GrantRefusal, principal: Principal, task: TaskRef): never {
+    if (refusal.reason === 'loop_tripped')
+      this.#o.onLoopTrip?.(refusal.trip, { agent: principal.agentId, task: task.id });
+    throw refusalFor(refusal, task.id);
   }
 
   /**

@@ -1,4 +1,6 @@
 import type {
+  RecordAttemptInput,
+  RecordAttemptResult,
   RecordGrantInput,
   RecordGrantResult,
   RevokeResult,
@@ -26,11 +28,18 @@ export interface GrantLedger {
    * 1. `agent_blocked` (nothing is counted);
    * 2. `rate_limited` (the exchange counts against the rate even when a later step refuses);
    * 3. `task_not_active` (halted, completed or revoked);
-   * 4. `task_expired` (nothing of the task's life is left for a grant);
-   * 5. `loop_tripped`, the loop rules in the order of `LOOP_RULES` (loop-rules.ts).
+   * 4. `agent_revoked_now` (the agent was revoked in this second: verifiers compare seconds);
+   * 5. `too_many_tasks` (a new task past `maxLiveTasks`);
+   * 6. `task_expired` (nothing of the task's life is left for a grant);
+   * 7. `loop_tripped`, the loop rules in the order of `LOOP_RULES` (loop-rules.ts).
    * Both stores follow this order; the loop rules' order is read from `LOOP_RULES` by both.
    */
   recordGrant(input: RecordGrantInput): Promise<RecordGrantResult>;
+  /**
+   * An exchange that asks for approval: the steps of `recordGrant` (creating the task when it
+   * is new, counting the rate and the loop window, tripping loop rules), nothing granted.
+   */
+  recordAttempt(input: RecordAttemptInput): Promise<RecordAttemptResult>;
   /** Revokes one grant; `revoked` is 0 when it was unknown or already gone. */
   revokeGrant(agentId: string, jti: string, reason: string): Promise<RevokeResult>;
   /**
@@ -43,7 +52,12 @@ export interface GrantLedger {
     status: 'completed' | 'revoked',
     reason: string,
   ): Promise<RevokeResult | null>;
-  /** Revokes every task and grant of the agent. */
+  /**
+   * Revokes every task and grant of the agent, in O(1) of its history: tasks active or halted
+   * until now read as revoked, grants issued in this second or before are dead (as verifiers
+   * compare a token's `iat` with the feed entry's `at`), and no grant is recorded for the
+   * agent in this second. `revoked` counts the live grants it killed.
+   */
   revokeAgent(agentId: string, reason: string): Promise<RevokeResult>;
   /** Blocks the agent until `until` (epoch ms) and revokes everything it holds. */
   blockAgent(agentId: string, until: number, reason: string): Promise<RevokeResult>;

@@ -2,6 +2,8 @@ import type {
   GrantFilter,
   GrantLookup,
   GrantRecord,
+  Page,
+  PageRequest,
   TaskFilter,
   TaskState,
 } from './grant-records.js';
@@ -14,8 +16,12 @@ import type {
 export interface GrantQueries {
   /** The grant with id `jti` of this agent, or null when it is unknown, revoked or expired. */
   getGrant(agentId: string, jti: string): Promise<GrantLookup | null>;
-  /** Live grants matching the filter, newest first, at most `limit`. */
-  listGrants(filter: GrantFilter, limit: number): Promise<GrantRecord[]>;
-  /** Tasks matching the filter, at most `limit`. */
-  listTasks(filter: TaskFilter, limit: number): Promise<TaskState[]>;
+  /**
+   * A page of live grants matching the filter: agents by their latest task end, newest first;
+   * an agent's grants by task, newest task first, then by expiry. An unknown or malformed
+   * cursor rejects with `invalid_request`.
+   */
+  listGrants(filter: GrantFilter, page: PageRequest): Promise<Page<GrantRecord>>;
+  /** A page of unexpired tasks matching the filter, in the order of `listGrants`. */
+  listTasks(filter: TaskFilter, page: PageRequest): Promise<Page<TaskState>>;
 }

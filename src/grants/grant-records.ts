@@ -57,6 +57,19 @@ export interface RecordGrantInput {
   readonly loops?: LoopLimits;
   /** The agent's exchange rate limit; absent: none. */
   readonly rateLimit?: RateLimit;
+  /** Most active tasks the agent may hold; a new task past it is refused. Absent: no bound. */
+  readonly maxLiveTasks?: number;
+}
+
+/**
+ * Input of `GrantLedger.recordAttempt`: an exchange that asks for an operator's approval. It is
+ * checked and counted as a grant would be (block, rate, task, loop rules) and grants nothing;
+ * `attemptId` makes its loop-window entry unique, as a grant's jti does.
+ */
+export interface RecordAttemptInput extends Omit<RecordGrantInput, 'grant'> {
+  readonly agentId: string;
+  readonly taskId: string;
+  readonly attemptId: string;
 }
 
 /** Why the store refused to record a grant. */
@@ -66,6 +79,14 @@ export type GrantRefusal =
   /** Nothing of the task's life is left for a grant. */
   | { readonly reason: 'task_expired' }
   | { readonly reason: 'rate_limited'; readonly retryAfterSeconds: number }
+  /** The agent was revoked in this very second: a token minted now would be refused. */
+  | { readonly reason: 'agent_revoked_now'; readonly retryAfterSeconds: number }
+  /** The agent holds `limit` active tasks already; the first of them ends in the retry. */
+  | {
+      readonly reason: 'too_many_tasks';
+      readonly limit: number;
+      readonly retryAfterSeconds: number;
+    }
   | { readonly reason: 'loop_tripped'; readonly trip: LoopTrip };
 
 /** Result of `GrantLedger.recordGrant`. */
@@ -83,6 +104,27 @@ export interface GrantLookup {
   readonly grant: GrantRecord;
   readonly live: boolean;
   readonly taskStatus: TaskStatus | null;
+}
+
+/** Result of `GrantLedger.recordAttempt`: the task as it stands, or the refusal. */
+export type RecordAttemptResult =
+  | { readonly ok: true; readonly task: TaskState }
+  | { readonly ok: false; readonly refusal: GrantRefusal };
+
+/** Which page of a listing: at most `limit` items, after the page `cursor` named. */
+export interface PageRequest {
+  readonly limit: number;
+  /** The `next` of the page before; absent: the first page. */
+  readonly cursor?: string;
+}
+
+/**
+ * One page of a listing. `next` is where the following page starts, absent on the last page; a
+ * page may hold fewer than `limit` items and still have a `next` (each page's work is bounded).
+ */
+export interface Page<T> {
+  readonly items: T[];
+  readonly next?: string;
 }
 
 /** What a revocation changed: how many live grants died, and the feed entry written. */

@@ -16,7 +16,7 @@ export class MemoryAgents {
   agent(agentId: string): MemoryAgent {
     let agent = this.#agents.get(agentId);
     if (!agent) {
-      agent = { tasks: new Map(), halts: [] };
+      agent = { tasks: new Map(), halts: [], marks: { all: 0, active: 0 }, latestEnd: 0 };
       this.#agents.set(agentId, agent);
     }
     return agent;

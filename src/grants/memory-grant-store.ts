@@ -4,6 +4,8 @@ import type { RevocationKind } from '../revocation/revocation-entry.js';
 import type {
   GrantRecord,
   GrantRefusal,
+  RecordAttemptInput,
+  RecordAttemptResult,
   RecordGrantInput,
   RecordGrantResult,
   RevokeResult,
@@ -19,7 +21,11 @@ import {
   describeTask,
   killTask,
   loopMeasures,
+  grantIsLive,
+  markSecond,
   slideWindow,
+  statusOf,
+  type MemoryAgent,
   type MemoryTask,
 } from './memory-state.js';
 
@@ -54,33 +60,57 @@ export class MemoryGrantStore extends QueriesAndFeed implements GrantStore {
   getTask(agentId: string, taskId: string): Promise<TaskState | null> {
     const now = this.#clock.now();
     const task = this.#agents.task(agentId, taskId, now);
-    return ok(task ? describeTask(agentId, taskId, task, now) : null);
+    return ok(task ? describeTask(agentId, taskId, this.#agents.agent(agentId), task, now) : null);
   }
 
   // The steps run in the order in which refusals win (GrantLedger.recordGrant), as in
   // record-grant.lua.
   recordGrant(input: RecordGrantInput): Promise<RecordGrantResult> {
-    const { grant, now } = input;
-    const refuse = (refusal: GrantRefusal) => ok<RecordGrantResult>({ ok: false, refusal });
-    const agent = this.#agents.agent(grant.agentId);
+    const { grant } = input;
+    const result = this.#record(grant.agentId, grant.taskId, input, grant);
+    return ok(result.ok ? { ...result, grant: result.grant ?? grant } : result);
+  }
+
+  recordAttempt(input: RecordAttemptInput): Promise<RecordAttemptResult> {
+    const result = this.#record(input.agentId, input.taskId, input, undefined);
+    return ok(result.ok ? { ok: true, task: result.task } : result);
+  }
+
+  /** recordGrant, or recordAttempt when `grant` is absent (counted, nothing granted). */
+  #record(
+    agentId: string,
+    taskId: string,
+    input: Omit<RecordGrantInput, 'grant'>,
+    grant: GrantRecord | undefined,
+  ): { ok: false; refusal: GrantRefusal } | { ok: true; task: TaskState; grant?: GrantRecord } {
+    const { now } = input;
+    const refuse = (refusal: GrantRefusal) => ({ ok: false as const, refusal });
+    const agent = this.#agents.agent(agentId);
     if (agent.blockedUntil !== undefined && agent.blockedUntil > now)
       return refuse({ reason: 'agent_blocked' });
     const retryAfter = countRate(agent, input.rateLimit, now);
     if (retryAfter !== undefined)
       return refuse({ reason: 'rate_limited', retryAfterSeconds: retryAfter });
-    let task = this.#agents.task(grant.agentId, grant.taskId, now);
-    if (task && task.status !== 'active') {
+    let task = this.#agents.task(agentId, taskId, now);
+    const status = task && statusOf(agent, task);
+    if (task && status !== 'active') {
       return refuse({
         reason: 'task_not_active',
-        status: task.status,
-        ...(task.halt ? { rule: task.halt.rule } : {}),
+        status: status!,
+        ...(task.halt && status === 'halted' ? { rule: task.halt.rule } : {}),
       });
     }
+    // verifiers compare a token's `iat` second with an agent revocation's second
+    if (Math.floor(now / 1000) <= markSecond(agent))
+      return refuse({ reason: 'agent_revoked_now', retryAfterSeconds: 1 });
     if (!task) {
+      const refusal = this.#liveTaskBound(agent, input.maxLiveTasks, now);
+      if (refusal) return refuse(refusal);
       task = {
         status: 'active',
         purpose: input.purpose,
         createdAt: now,
+        since: now,
         grantsRecorded: 0,
         expiresAt: now + input.maxTaskAgeSeconds * 1000,
         grants: new Map(),
@@ -88,11 +118,13 @@ export class MemoryGrantStore extends QueriesAndFeed implements GrantStore {
         budgetBase: 0,
         ageBase: now,
       };
-      agent.tasks.set(grant.taskId, task);
+      agent.tasks.set(taskId, task);
+      agent.latestEnd = Math.max(agent.latestEnd, task.expiresAt);
     }
     // A grant never outlives its task: the task's end is where every token of it stops.
-    const expiresAt = Math.min(grant.expiresAt, Math.floor(task.expiresAt / 1000));
-    if (expiresAt * 1000 <= now) return refuse({ reason: 'task_expired' });
+    const expiresAt = grant && Math.min(grant.expiresAt, Math.floor(task.expiresAt / 1000));
+    if (expiresAt !== undefined && expiresAt * 1000 <= now)
+      return refuse({ reason: 'task_expired' });
     const fp = input.fingerprint ?? '';
     if (input.loops) {
       slideWindow(task, input.loops, now);
@@ -100,29 +132,49 @@ export class MemoryGrantStore extends QueriesAndFeed implements GrantStore {
       if (broken)
         return refuse({
           reason: 'loop_tripped',
-          trip: this.#trip(grant, task, input.loops, broken, now),
+          trip: this.#trip(agentId, task, input.loops, broken, now),
         });
       task.window.push({ at: now, fp });
     }
+    if (!grant || expiresAt === undefined)
+      return { ok: true, task: describeTask(agentId, taskId, agent, task, now) };
     const recorded = { ...grant, expiresAt };
     task.grantsRecorded += 1;
     task.grants.set(grant.jti, recorded);
-    return ok({
-      ok: true,
-      task: describeTask(grant.agentId, grant.taskId, task, now),
-      grant: recorded,
-    });
+    return { ok: true, task: describeTask(agentId, taskId, agent, task, now), grant: recorded };
+  }
+
+  /** The refusal of a new task when the agent holds `max` active tasks already. */
+  #liveTaskBound(
+    agent: MemoryAgent,
+    max: number | undefined,
+    now: number,
+  ): GrantRefusal | undefined {
+    if (max === undefined) return undefined;
+    let count = 0;
+    let firstEnd = Infinity;
+    for (const task of agent.tasks.values()) {
+      if (task.expiresAt <= now || statusOf(agent, task) !== 'active') continue;
+      count += 1;
+      firstEnd = Math.min(firstEnd, task.expiresAt);
+    }
+    if (count < max) return undefined;
+    return {
+      reason: 'too_many_tasks',
+      limit: max,
+      retryAfterSeconds: Math.max(1, Math.ceil((firstEnd - now) / 1000)),
+    };
   }
 
   /** Halts the task, revokes its grants, and blocks the agent past its halted-task limit. */
   #trip(
-    grant: GrantRecord,
+    agentId: string,
     task: MemoryTask,
     loops: LoopLimits,
     broken: BrokenRule,
     now: number,
   ): LoopTrip {
-    const agent = this.#agents.agent(grant.agentId);
+    const agent = this.#agents.agent(agentId);
     const { live } = killTask(task, 'halted', now);
     task.window = [];
     const window = broken.windowSeconds === undefined ? '' : ` in ${broken.windowSeconds}s`;
@@ -130,14 +182,13 @@ export class MemoryGrantStore extends QueriesAndFeed implements GrantStore {
     task.halt = { rule: broken.rule, reason, at: now };
     // One grant entry per revoked token, not a task entry: a task entry would also revoke the
     // tokens the task gets after an operator resumes it, for as long as the entry lasts.
-    for (const g of live)
-      this.#append(now, 'grant', grant.agentId, { jti: g.jti }, g.expiresAt, reason);
+    for (const g of live) this.#append(now, 'grant', agentId, { jti: g.jti }, g.expiresAt, reason);
     agent.halts = [...agent.halts.filter((at) => at > now - loops.agentWindowMs), now];
     const trip: LoopTrip = { ...broken, revoked: live.length, haltedTasks: agent.halts.length };
     if (agent.halts.length <= loops.maxHaltedTasks) return trip;
     agent.blockedUntil = now + loops.blockForMs;
     const rest = this.#revokeAgent(
-      grant.agentId,
+      agentId,
       `blocked: ${agent.halts.length} tasks halted in ${Math.floor(loops.agentWindowMs / 1000)}s`,
       now,
       false,
@@ -147,11 +198,13 @@ export class MemoryGrantStore extends QueriesAndFeed implements GrantStore {
 
   revokeGrant(agentId: string, jti: string, reason: string): Promise<RevokeResult> {
     const now = this.#clock.now();
-    for (const task of this.#agents.get(agentId)?.tasks.values() ?? []) {
+    const agent = this.#agents.get(agentId);
+    for (const task of agent?.tasks.values() ?? []) {
       const grant = task.grants.get(jti);
       if (!grant) continue;
       task.grants.delete(jti);
-      if (grant.expiresAt * 1000 <= now) break;
+      // expired, or already dead with its task or its agent's revocation
+      if (!grantIsLive(agent!, task, grant, now)) break;
       const entry = this.#append(now, 'grant', agentId, { jti }, grant.expiresAt, reason);
       return ok({ revoked: 1, entry });
     }
@@ -167,9 +220,10 @@ export class MemoryGrantStore extends QueriesAndFeed implements GrantStore {
     const now = this.#clock.now();
     const task = this.#agents.task(agentId, taskId, now);
     if (!task) return ok(null);
+    const wasActive = statusOf(this.#agents.agent(agentId), task) === 'active';
     const { live, until } = killTask(task, status, now);
     return ok({
-      revoked: live.length,
+      revoked: wasActive ? live.length : 0,
       entry: this.#append(now, 'task', agentId, { task: taskId }, until, reason),
     });
   }
@@ -200,15 +254,17 @@ export class MemoryGrantStore extends QueriesAndFeed implements GrantStore {
     const now = this.#clock.now();
     const task = this.#agents.task(agentId, taskId, now);
     if (!task) return ok(null);
-    if (task.status === 'halted') {
+    const agent = this.#agents.agent(agentId);
+    if (statusOf(agent, task) === 'halted') {
       // loop budgets start afresh from here, or the next exchange would trip again at once
       task.status = 'active';
+      task.since = now;
       delete task.halt;
       task.window = [];
       task.budgetBase = task.grantsRecorded;
       task.ageBase = now;
     }
-    return ok(describeTask(agentId, taskId, task, now));
+    return ok(describeTask(agentId, taskId, agent, task, now));
   }
 
   ping(): Promise<void> {
@@ -221,7 +277,15 @@ export class MemoryGrantStore extends QueriesAndFeed implements GrantStore {
     return Promise.resolve();
   }
 
+  /**
+   * Revokes the agent's active tasks (and halted ones with `includeHalted`) and marks the time,
+   * as markAgent in lib.lua: no grant is recorded for the agent in this second. The memory
+   * store kills the tasks at once; what anyone observes is the same as the Redis store's mark.
+   */
   #revokeAgent(agentId: string, reason: string, now: number, includeHalted = true): RevokeResult {
+    const agent = this.#agents.agent(agentId);
+    const mark = includeHalted ? 'all' : 'active';
+    agent.marks[mark] = Math.max(agent.marks[mark], now);
     let revoked = 0;
     let until = Math.floor(now / 1000);
     for (const [, , task] of this.#agents.tasks(agentId, now)) {

@@ -18,6 +18,8 @@ export interface MemoryTask {
   /** `grantsRecorded` and time at the last resume: loop budgets count from there. */
   budgetBase: number;
   ageBase: number;
+  /** Creation or last resume, epoch ms: an agent revocation after it revokes the task. */
+  since: number;
 }
 
 /** An agent as the memory store holds it. */
@@ -29,6 +31,37 @@ export interface MemoryAgent {
   halts: number[];
   /** Exchange count of the current rate-limit window. */
   rate?: { slot: number; count: number };
+  /** Epoch ms of the last revocation of everything (`all`) or of active tasks (`active`). */
+  marks: { all: number; active: number };
+  /** Latest end of a task the agent started, epoch ms: its place in listings across agents. */
+  latestEnd: number;
+}
+
+/** The second of the agent's latest revocation: grants issued in or before it are dead. */
+export function markSecond(agent: MemoryAgent): number {
+  return Math.floor(Math.max(agent.marks.all, agent.marks.active) / 1000);
+}
+
+/** The task's status as the agent's revocation marks make it (as loadTask in lib.lua). */
+export function statusOf(agent: MemoryAgent, task: MemoryTask): TaskStatus {
+  if (task.status !== 'active' && task.status !== 'halted') return task.status;
+  if (task.since <= agent.marks.all) return 'revoked';
+  if (task.status === 'active' && task.since <= agent.marks.active) return 'revoked';
+  return task.status;
+}
+
+/** True when the grant's token is live: its task active and it issued after any revocation. */
+export function grantIsLive(
+  agent: MemoryAgent,
+  task: MemoryTask,
+  grant: GrantRecord,
+  now: number,
+): boolean {
+  return (
+    grant.expiresAt * 1000 > now &&
+    statusOf(agent, task) === 'active' &&
+    grant.issuedAt > markSecond(agent)
+  );
 }
 
 /** The task's unexpired grants, by expiry then id (the order Redis keeps them in). */
@@ -75,19 +108,22 @@ export function dropExpiredGrants(task: MemoryTask, now: number): number {
 export function describeTask(
   agentId: string,
   taskId: string,
+  agent: MemoryAgent,
   task: MemoryTask,
   now: number,
 ): TaskState {
+  const status = statusOf(agent, task);
+  const live = dropExpiredGrants(task, now);
   return {
     agentId,
     taskId,
-    status: task.status,
+    status,
     purpose: task.purpose,
     createdAt: task.createdAt,
     expiresAt: task.expiresAt,
     grantsRecorded: task.grantsRecorded,
-    liveGrants: dropExpiredGrants(task, now),
-    ...(task.halt ? { halt: task.halt } : {}),
+    liveGrants: status === 'active' ? live : 0,
+    ...(task.halt && status === 'halted' ? { halt: task.halt } : {}),
   };
 }
 

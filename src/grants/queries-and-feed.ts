@@ -4,6 +4,8 @@ import type {
   GrantFilter,
   GrantLookup,
   GrantRecord,
+  Page,
+  PageRequest,
   TaskFilter,
   TaskState,
 } from './grant-records.js';
@@ -27,12 +29,12 @@ export abstract class QueriesAndFeed implements GrantQueries, RevocationFeed {
     return this.#queries.getGrant(agentId, jti);
   }
 
-  listGrants(filter: GrantFilter, limit: number): Promise<GrantRecord[]> {
-    return this.#queries.listGrants(filter, limit);
+  listGrants(filter: GrantFilter, page: PageRequest): Promise<Page<GrantRecord>> {
+    return this.#queries.listGrants(filter, page);
   }
 
-  listTasks(filter: TaskFilter, limit: number): Promise<TaskState[]> {
-    return this.#queries.listTasks(filter, limit);
+  listTasks(filter: TaskFilter, page: PageRequest): Promise<Page<TaskState>> {
+    return this.#queries.listTasks(filter, page);
   }
 
   revocations(since: string | undefined, limit: number): Promise<RevocationPage> {

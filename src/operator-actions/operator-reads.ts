@@ -4,6 +4,8 @@ import type {
   GrantFilter,
   GrantLookup,
   GrantRecord,
+  Page,
+  PageRequest,
   TaskFilter,
   TaskState,
   TaskStatus,
@@ -13,7 +15,16 @@ import type { GrantQueries } from '../grants/grant-queries.js';
 
 // What operators read is the store's own records; the HTTP layer shows them through these names.
 export { TASK_STATUSES } from '../grants/grant-records.js';
-export type { GrantFilter, GrantLookup, GrantRecord, TaskFilter, TaskState, TaskStatus };
+export type {
+  GrantFilter,
+  GrantLookup,
+  GrantRecord,
+  Page,
+  PageRequest,
+  TaskFilter,
+  TaskState,
+  TaskStatus,
+};
 
 /** What {@link OperatorReads} needs. */
 export interface OperatorReadsOptions {
@@ -27,11 +38,11 @@ export interface TaskDetail {
   readonly grants: GrantRecord[];
 }
 
-/** An agent as operators see it: its block and its tasks. */
+/** An agent as operators see it: its block and a page of its tasks. */
 export interface AgentDetail {
   /** Epoch ms until which the agent is blocked, or null. */
   readonly blockedUntil: number | null;
-  readonly tasks: TaskState[];
+  readonly tasks: Page<TaskState>;
 }
 
 /**
@@ -47,9 +58,12 @@ export class OperatorReads {
     this.#store = options.store;
   }
 
-  /** Live grants matching the filter, newest first, at most `limit`. */
-  listGrants(filter: GrantFilter, limit: number): Promise<GrantRecord[]> {
-    return this.#store.listGrants(filter, limit);
+  /**
+   * A page of live grants matching the filter (agents by latest task end, newest first; a
+   * task's grants by expiry). Each page costs the store a bounded amount of work.
+   */
+  listGrants(filter: GrantFilter, page: PageRequest): Promise<Page<GrantRecord>> {
+    return this.#store.listGrants(filter, page);
   }
 
   /** One grant of the agent and whether its token is live; `not_found` once it is gone. */
@@ -59,24 +73,30 @@ export class OperatorReads {
     return found;
   }
 
-  /** Tasks matching the filter, at most `limit`. */
-  listTasks(filter: TaskFilter, limit: number): Promise<TaskState[]> {
-    return this.#store.listTasks(filter, limit);
+  /** A page of unexpired tasks matching the filter, newest end first. */
+  listTasks(filter: TaskFilter, page: PageRequest): Promise<Page<TaskState>> {
+    return this.#store.listTasks(filter, page);
   }
 
-  /** One task of the agent with its live grants; `not_found` when there is none. */
+  /**
+   * One task of the agent with its live grants (up to the list cap; the loop rules keep a
+   * task's live grants far below it); `not_found` when there is none.
+   */
   async task(agent: string, taskId: string): Promise<TaskDetail> {
     const task = await this.#store.getTask(agent, taskId);
     if (!task) throw new MandateError('not_found', `no task ${taskId}`);
-    const grants = await this.#store.listGrants({ agentId: agent, taskId }, DEFAULTS.maxListItems);
-    return { task, grants };
+    const { items } = await this.#store.listGrants(
+      { agentId: agent, taskId },
+      { limit: DEFAULTS.maxListItems },
+    );
+    return { task, grants: items };
   }
 
-  /** The agent's block and its tasks (up to the list cap). */
-  async agent(agent: string): Promise<AgentDetail> {
+  /** The agent's block and a page of its tasks. */
+  async agent(agent: string, page: PageRequest): Promise<AgentDetail> {
     const [blockedUntil, tasks] = await Promise.all([
       this.#store.blockedUntil(agent),
-      this.#store.listTasks({ agentId: agent }, DEFAULTS.maxListItems),
+      this.#store.listTasks({ agentId: agent }, page),
     ]);
     return { blockedUntil, tasks };
   }

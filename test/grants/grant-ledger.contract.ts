@@ -77,7 +77,9 @@ function contract(make: (clock: TestClock) => Promise<StoreHarness>, start: numb
       live: true,
       taskStatus: 'active',
     });
-    expect(await t.store.listGrants({ taskId: 'T-1' }, 10)).toContainEqual(recorded);
+    expect((await t.store.listGrants({ taskId: 'T-1' }, { limit: 10 })).items).toContainEqual(
+      recorded,
+    );
     t.clock.advance(10_000);
     expect(await t.store.getGrant(AGENT, late.jti)).toBeNull();
   });
@@ -176,7 +178,83 @@ function contract(make: (clock: TestClock) => Promise<StoreHarness>, start: numb
     await t.store.blockAgent(AGENT, t.clock.now() + 60_000, 'again');
     expect(await t.store.unblockAgent(AGENT)).toBe(true);
     expect(await t.store.unblockAgent(AGENT)).toBe(false);
+    t.clock.advance(1000); // out of the second of the block's revocation
     await t.record({ taskId: 'T-10' });
+  });
+
+  it('revokes an agent with a mark: its tasks read revoked, its grants dead, nothing minted in that second', async () => {
+    t.clock.advance(1000 - (t.clock.now() % 1000)); // at the start of a second
+    const active = await t.record({ taskId: 'T-1' });
+    await t.record({ taskId: 'T-2' });
+    await t.store.endTask(AGENT, 'T-2', 'completed', 'done');
+    t.clock.advance(400);
+    expect(await t.store.revokeAgent(AGENT, 'incident')).toMatchObject({ revoked: 1 });
+    expect(await t.peer.getTask(AGENT, 'T-1')).toMatchObject({ status: 'revoked', liveGrants: 0 });
+    expect(await t.peer.getTask(AGENT, 'T-2')).toMatchObject({ status: 'completed' });
+    expect(await t.peer.getGrant(AGENT, active.jti)).toBeNull();
+    expect(await t.peer.revokeGrant(AGENT, active.jti, 'again')).toEqual({
+      revoked: 0,
+      entry: null,
+    });
+    t.clock.advance(500); // still the same second: a token minted now has the mark's `iat`
+    const same = makeGrant(t.clock.now(), { taskId: 'T-3' });
+    expect(await t.store.recordGrant(recordInput(same, t.clock.now()))).toEqual({
+      ok: false,
+      refusal: { reason: 'agent_revoked_now', retryAfterSeconds: 1 },
+    });
+    t.clock.advance(100); // the next second
+    const after = await t.record({ taskId: 'T-3' });
+    expect(await t.peer.getGrant(AGENT, after.jti)).toMatchObject({ live: true });
+    expect(await t.peer.getTask(AGENT, 'T-1')).toMatchObject({ status: 'revoked' });
+  });
+
+  it('bounds the active tasks of an agent; a new task waits for one to end', async () => {
+    const input = (taskId: string) => ({
+      ...recordInput(makeGrant(t.clock.now(), { taskId }), t.clock.now()),
+      maxLiveTasks: 2,
+    });
+    expect((await t.store.recordGrant(input('T-1'))).ok).toBe(true);
+    t.clock.advance(10_000);
+    expect((await t.store.recordGrant(input('T-2'))).ok).toBe(true);
+    expect((await t.store.recordGrant(input('T-1'))).ok).toBe(true); // not a new task
+    expect(await t.store.recordGrant(input('T-3'))).toEqual({
+      ok: false,
+      refusal: {
+        reason: 'too_many_tasks',
+        limit: 2,
+        retryAfterSeconds: MAX_TASK_AGE_S - 10,
+      },
+    });
+    const others = makeGrant(t.clock.now(), { agentId: OTHER, taskId: 'T-3' });
+    expect(await t.store.recordGrant({ ...input('T-3'), grant: others })).toMatchObject({
+      ok: true,
+    });
+    await t.store.endTask(AGENT, 'T-1', 'completed', 'done');
+    expect((await t.store.recordGrant(input('T-3'))).ok).toBe(true);
+  });
+
+  it('counts an approval request as an exchange and grants nothing', async () => {
+    const attempt = {
+      agentId: AGENT,
+      taskId: 'T-1',
+      attemptId: 'attempt-1',
+      purpose: 'triage T-1',
+      now: t.clock.now(),
+      maxTaskAgeSeconds: MAX_TASK_AGE_S,
+      rateLimit: { max: 2, windowMs: 60_000 },
+    };
+    expect(await t.store.recordAttempt(attempt)).toMatchObject({
+      ok: true,
+      task: { taskId: 'T-1', status: 'active', grantsRecorded: 0, liveGrants: 0 },
+    });
+    expect(await t.store.recordAttempt({ ...attempt, attemptId: 'attempt-2' })).toMatchObject({
+      ok: true,
+    });
+    expect(await t.store.recordAttempt({ ...attempt, attemptId: 'attempt-3' })).toMatchObject({
+      ok: false,
+      refusal: { reason: 'rate_limited' },
+    });
+    expect((await t.store.listGrants({ agentId: AGENT }, { limit: 10 })).items).toEqual([]);
   });
 
   it('resumes only halted tasks; an active one is returned unchanged', async () => {

@@ -1,5 +1,13 @@
 import { CONTRACT_STARTS } from '../support/contract-starts.js';
-import { AGENT, OTHER, freshStore, type StoreHarness, type TestClock } from './store-harness.js';
+import type { GrantFilter, GrantRecord } from '../../src/grants/grant-records.js';
+import {
+  AGENT,
+  OTHER,
+  allPages,
+  freshStore,
+  type StoreHarness,
+  type TestClock,
+} from './store-harness.js';
 
 /** The behaviour every `GrantQueries` must show: listings by filter. */
 export function grantQueriesContract(make: (clock: TestClock) => Promise<StoreHarness>): void {
@@ -17,16 +25,50 @@ function contract(make: (clock: TestClock) => Promise<StoreHarness>, start: numb
       audience: 'https://payroll.example',
     });
     await t.record({ agentId: OTHER, taskId: 'T-1' });
-    expect(await t.store.listGrants({}, 100)).toHaveLength(3);
-    expect(await t.store.listGrants({ agentId: AGENT }, 100)).toHaveLength(2);
-    expect(await t.store.listGrants({ agentId: AGENT, taskId: 'T-2' }, 100)).toEqual([payroll]);
-    expect(await t.store.listGrants({ audience: 'https://payroll.example' }, 100)).toEqual([
-      payroll,
-    ]);
-    expect(await t.store.listGrants({}, 1)).toHaveLength(1);
+    const grants = (filter: GrantFilter) => allPages((page) => t.store.listGrants(filter, page));
+    expect(await grants({})).toHaveLength(3);
+    expect(await grants({ agentId: AGENT })).toHaveLength(2);
+    expect(await grants({ agentId: AGENT, taskId: 'T-2' })).toEqual([payroll]);
+    expect(await grants({ audience: 'https://payroll.example' })).toEqual([payroll]);
+    const first = await t.store.listGrants({}, { limit: 1 });
+    expect(first.items).toHaveLength(1);
+    expect(first.next).toEqual(expect.any(String));
     await t.store.endTask(AGENT, 'T-2', 'revoked', 'x');
-    const revoked = await t.store.listTasks({ status: 'revoked' }, 100);
+    const revoked = await allPages((page) => t.store.listTasks({ status: 'revoked' }, page));
     expect(revoked.map((t) => [t.agentId, t.taskId])).toEqual([[AGENT, 'T-2']]);
-    expect(await t.store.listTasks({ agentId: OTHER }, 100)).toHaveLength(1);
+    expect((await t.store.listTasks({ agentId: OTHER }, { limit: 10 })).items).toHaveLength(1);
+  });
+
+  it('pages through tasks, newest end first, and grants by expiry, each item once', async () => {
+    const made: GrantRecord[] = [];
+    for (let i = 0; i < 7; i += 1) {
+      made.push(await t.record({ taskId: `T-${i}` }, 60 + i));
+      made.push(await t.record({ taskId: `T-${i}` }, 30 + i));
+      t.clock.advance(1000);
+    }
+    for (const limit of [1, 2, 3, 100]) {
+      const tasks = await allPages((page) => t.store.listTasks({ agentId: AGENT }, page), limit);
+      expect(tasks.map((task) => task.taskId)).toEqual([
+        'T-6',
+        'T-5',
+        'T-4',
+        'T-3',
+        'T-2',
+        'T-1',
+        'T-0',
+      ]);
+      const grants = await allPages((page) => t.store.listGrants({}, page), limit);
+      expect(grants.map((g) => g.jti)).toEqual(
+        [6, 5, 4, 3, 2, 1, 0].flatMap((i) => [made[2 * i + 1]!.jti, made[2 * i]!.jti]),
+      );
+    }
+  });
+
+  it('refuses a cursor it did not give', async () => {
+    await t.record();
+    for (const cursor of ['nonsense', Buffer.from('{"x":1}').toString('base64url')])
+      await expect(t.store.listTasks({}, { limit: 1, cursor })).rejects.toMatchObject({
+        code: 'invalid_request',
+      });
   });
 }

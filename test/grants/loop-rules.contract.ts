@@ -197,7 +197,9 @@ function contract(make: (clock: TestClock) => Promise<StoreHarness>, start: numb
     const kinds = (await h.peer.revocations(undefined, 10)).revocations.map((e) => e.kind);
     expect(kinds).toEqual(['grant', 'grant', 'agent']);
     expect(
-      (await store.listTasks({ agentId: AGENT, status: 'halted' }, 10)).map((t) => t.taskId).sort(),
+      (await store.listTasks({ agentId: AGENT, status: 'halted' }, { limit: 10 })).items
+        .map((t) => t.taskId)
+        .sort(),
     ).toEqual(['T-a', 'T-b']);
     clock.advance(10 * MINUTE);
     expect((await attempt(limits, { taskId: 'T-new' })).ok).toBe(true);

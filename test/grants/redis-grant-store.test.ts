@@ -56,9 +56,11 @@ describe('RedisGrantStore keys', () => {
       const keys = await keysOf(redis, prefix);
       expect(keys.map((k) => k.replace(/\{[0-9a-f]{16}\}/, '{h}')).sort()).toEqual(
         [
-          `${prefix}:{h}:agent`,
+          `${prefix}:agents`,
+          `${prefix}:{h}:agrants`,
           `${prefix}:{h}:grant:${grant.jti}`,
           `${prefix}:{h}:grants:T-1`,
+          `${prefix}:{h}:live`,
           `${prefix}:{h}:task:T-1`,
           `${prefix}:{h}:tasks`,
         ].sort(),

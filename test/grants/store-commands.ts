@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { GrantRecord, GrantStore } from '../../src/grants/grant-store.js';
 import type { LoopLimits, RateLimit } from '../../src/grants/loop-rules.js';
-import type { TestClock } from './store-harness.js';
+import { allPages, type TestClock } from './store-harness.js';
 
 // The commands of the model-based test (store-equivalence.e2e.test.ts): each runs one operation
 // on the memory store and on the Redis store and fails on any difference in what they answer.
@@ -26,6 +26,8 @@ export const LOOPS: LoopLimits = {
 };
 export const RATE: RateLimit = { max: 5, windowMs: 20_000 };
 export const MAX_TASK_AGE_S = 600;
+/** Two active tasks an agent: a third of the three task ids is refused while two are active. */
+export const MAX_LIVE_TASKS = 2;
 export const RETENTION_MS = 240_000;
 
 /** The two stores on one clock, and what the sequence has handed out so far. */
@@ -59,8 +61,9 @@ const command = (label: string, run: (pair: Pair) => Promise<void>): Command => 
   check: () => true,
   run: async (_model, pair) => {
     await run(pair);
-    const memory = await observe(pair.memory);
-    expect(await observe(pair.redis)).toEqual(memory);
+    const recent = pair.jtis.slice(-3);
+    const memory = await observe(pair.memory, recent);
+    expect(await observe(pair.redis, recent)).toEqual(memory);
   },
   toString: () => label,
 });
@@ -92,6 +95,29 @@ function exchange(e: Exchange): Command {
         fingerprint: e.fp,
         loops: LOOPS,
         rateLimit: RATE,
+        maxLiveTasks: MAX_LIVE_TASKS,
+      }),
+    );
+  });
+}
+
+/** An exchange that asks for approval: counted as one, nothing granted. */
+function attempt(e: Omit<Exchange, 'ttl'>): Command {
+  return command(`attempt(${e.agent.slice(-1)}, ${e.task}, ${e.fp})`, async (pair) => {
+    const attemptId = `a-${pair.jtis.length}`;
+    pair.jtis.push(attemptId);
+    await both(pair, (s) =>
+      s.recordAttempt({
+        agentId: e.agent,
+        taskId: e.task,
+        attemptId,
+        purpose: `work on ${e.task}`,
+        now: pair.clock.now(),
+        maxTaskAgeSeconds: MAX_TASK_AGE_S,
+        fingerprint: e.fp,
+        loops: LOOPS,
+        rateLimit: RATE,
+        maxLiveTasks: MAX_LIVE_TASKS,
       }),
     );
   });
@@ -113,6 +139,7 @@ export const COMMANDS: fc.Arbitrary<Command>[] = [
   fc
     .record({ agent, task, fp: fc.constantFrom(...FINGERPRINTS), ttl: fc.constantFrom(30) })
     .map(exchange),
+  fc.record({ agent, task, fp: fc.constantFrom(...FINGERPRINTS) }).map(attempt),
   fc.constant(
     command('repeat last exchange', async (pair) => {
       if (pair.last) await exchange(pair.last).run({}, pair);
@@ -168,22 +195,23 @@ export const COMMANDS: fc.Arbitrary<Command>[] = [
 ];
 
 /**
- * What anyone can observe of a store: every task, live grant, block and feed entry (with its
- * id: both stores make ids the same way).
+ * What anyone can observe of a store: every task and live grant in listing order, read in
+ * pages of two (so the cursors are compared too), each agent's own listings, the lookups of
+ * the grants `jtis` (under each agent), every block and feed entry (with its id: both stores make ids the same way).
  */
-export async function observe(store: GrantStore) {
-  const byKey =
-    <T>(key: (t: T) => string) =>
-    (a: T, b: T) =>
-      key(a) < key(b) ? -1 : 1;
-  const tasks = await store.listTasks({}, 1000);
-  const grants = await store.listGrants({}, 1000);
+export async function observe(store: GrantStore, jtis: string[] = []) {
+  const tasks = await allPages((page) => store.listTasks({}, page), 2);
+  const grants = await allPages((page) => store.listGrants({}, page), 2);
+  const ofAgents = await Promise.all(
+    AGENTS.map(async (agentId) => ({
+      tasks: await allPages((page) => store.listTasks({ agentId }, page), 2),
+      grants: await allPages((page) => store.listGrants({ agentId }, page), 2),
+    })),
+  );
   const blocks = await Promise.all(AGENTS.map((a) => store.blockedUntil(a)));
+  const lookups = await Promise.all(
+    AGENTS.flatMap((a) => jtis.map((jti) => store.getGrant(a, jti))),
+  );
   const feed = await store.revocations(undefined, 1000);
-  return {
-    tasks: tasks.sort(byKey((t) => `${t.agentId} ${t.taskId}`)),
-    grants: grants.sort(byKey((g) => g.jti)),
-    blocks,
-    feed,
-  };
+  return { tasks, grants, ofAgents, blocks, lookups, feed };
 }

@@ -1,5 +1,6 @@
 // What every store contract builds on: a clock tests move, a fresh store per test, grants.
 import { randomBytes } from 'node:crypto';
+import type { Page, PageRequest } from '../../src/grants/grant-records.js';
 import type { GrantRecord, GrantStore, RecordGrantInput } from '../../src/grants/grant-store.js';
 
 /** A clock tests move by hand. */
@@ -104,4 +105,21 @@ export async function until(condition: () => boolean, ms = 5000): Promise<void> 
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** Every item of a listing, read page by page (`limit` a page) through the cursors. */
+export async function allPages<T>(
+  list: (page: PageRequest) => Promise<Page<T>>,
+  limit = 1000,
+): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  for (let pages = 0; pages < 10_000; pages += 1) {
+    const page = await list({ limit, ...(cursor !== undefined ? { cursor } : {}) });
+    expect(page.items.length).toBeLessThanOrEqual(limit);
+    items.push(...page.items);
+    if (page.next === undefined) return items;
+    cursor = page.next;
+  }
+  throw new Error('a listing that never ends');
 }

@@ -47,7 +47,7 @@ describe('OperatorAgentActions', () => {
     await recordGrant(store, clock);
     await recordGrant(store, clock, { taskId: 'T-2' });
     expect(await agents.revokeAll(by)).toEqual({ revoked: 2 });
-    expect(await store.listGrants({ agentId: AGENT }, 10)).toEqual([]);
+    expect(await store.listGrants({ agentId: AGENT }, { limit: 10 })).toEqual({ items: [] });
     expect(audit.events).toEqual([{ ...action, action: 'revoke_agent', revoked: 2 }]);
   });
 });

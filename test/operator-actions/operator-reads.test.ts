@@ -39,8 +39,8 @@ describe('OperatorReads', () => {
   it("shows an agent's block and its tasks (the block revoked them)", async () => {
     await recordGrant(store, clock);
     await store.blockAgent(AGENT, FIXED_NOW + 60_000, 'test');
-    const detail = await reads.agent(AGENT);
+    const detail = await reads.agent(AGENT, { limit: 10 });
     expect(detail.blockedUntil).toBe(FIXED_NOW + 60_000);
-    expect(detail.tasks.map((t) => [t.taskId, t.status])).toEqual([['T-1', 'revoked']]);
+    expect(detail.tasks.items.map((t) => [t.taskId, t.status])).toEqual([['T-1', 'revoked']]);
   });
 });

@@ -23,8 +23,8 @@ export class KeyLayout {
     return `${this.prefix}:revocations`;
   }
 
-  /** SCAN pattern of every agent's id key, to list across agents. */
-  get agentIdPattern(): string {
-    return `${this.prefix}:{*}:agent`;
+  /** Agents with unexpired tasks, scored by their latest task's end: listings across agents. */
+  get agents(): string {
+    return `${this.prefix}:agents`;
   }
 }

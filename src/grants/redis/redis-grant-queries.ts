@@ -1,21 +1,38 @@
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import type { Clock } from '../../platform/clock.js';
 import { guarded } from '../../platform/store-unavailable.js';
 import type {
   GrantFilter,
   GrantLookup,
   GrantRecord,
+  Page,
+  PageRequest,
   TaskFilter,
   TaskState,
 } from '../grant-records.js';
 import type { GrantQueries } from '../grant-queries.js';
+import { decodeCursor, encodeCursor } from '../page-cursor.js';
 import type { KeyLayout } from './key-layout.js';
-import { toGrant, toTask } from './script-replies.js';
+import type { ListPageArgs, PagePosition } from './script-args.js';
+import { toGrant, toTask, type GrantReply, type TaskReply } from './script-replies.js';
 import type { ScriptRunner } from './script-runner.js';
 import { STORE_SCRIPTS } from './store-scripts.js';
 
-/** Most agents a cross-agent listing visits: the operator API is not a reporting tool. */
-const MAX_AGENTS_SCANNED = 10_000;
+type ListItem = TaskReply | GrantReply;
+
+/** Most tasks one script call visits, and most script calls one page makes. */
+const TASKS_PER_CALL = 256;
+const CALLS_PER_PAGE = 16;
+
+const position = z.strictObject({ score: z.number(), task: z.string(), skip: z.number().int() });
+/** A Redis listing's cursor: the agent reached (across agents) and the position inside it. */
+const cursorSchema = z.strictObject({
+  agent: z.string().optional(),
+  score: z.number().optional(),
+  at: position.optional(),
+});
+type Cursor = z.output<typeof cursorSchema>;
 
 /** Options of {@link RedisGrantQueries}. */
 export interface RedisGrantQueriesOptions {
@@ -25,7 +42,11 @@ export interface RedisGrantQueriesOptions {
   readonly clock: Clock;
 }
 
-/** The {@link GrantQueries} of the Redis store: one read script per agent visited. */
+/**
+ * The {@link GrantQueries} of the Redis store. A page costs Redis a bounded amount of work
+ * whatever the agents' histories: at most {@link CALLS_PER_PAGE} script calls, each visiting at
+ * most {@link TASKS_PER_CALL} tasks (list-page.lua); agents come from the `agents` index.
+ */
 export class RedisGrantQueries implements GrantQueries {
   readonly #o: RedisGrantQueriesOptions;
 
@@ -46,65 +67,105 @@ export class RedisGrantQueries implements GrantQueries {
     });
   }
 
-  listGrants(filter: GrantFilter, limit: number): Promise<GrantRecord[]> {
+  async listGrants(filter: GrantFilter, page: PageRequest): Promise<Page<GrantRecord>> {
+    const found = await this.#page(filter.agentId, page, {
+      what: 'grants',
+      ...(filter.taskId !== undefined ? { task: filter.taskId } : {}),
+      ...(filter.audience !== undefined ? { aud: filter.audience } : {}),
+    });
+    return {
+      items: found.items.flatMap(({ agentId, item }) =>
+        'jti' in item ? [toGrant(agentId, item)] : [],
+      ),
+      ...(found.next !== undefined ? { next: found.next } : {}),
+    };
+  }
+
+  async listTasks(filter: TaskFilter, page: PageRequest): Promise<Page<TaskState>> {
+    const found = await this.#page(filter.agentId, page, {
+      what: 'tasks',
+      ...(filter.status !== undefined ? { status: filter.status } : {}),
+    });
+    return {
+      items: found.items.flatMap(({ item }) => ('jti' in item ? [] : [toTask(item)])),
+      ...(found.next !== undefined ? { next: found.next } : {}),
+    };
+  }
+
+  /** One page: of one agent when `agentId` is set, else across agents from the index. */
+  #page(
+    agentId: string | undefined,
+    page: PageRequest,
+    query: Pick<ListPageArgs, 'what' | 'task' | 'status' | 'aud'>,
+  ): Promise<{ items: { agentId: string; item: ListItem }[]; next?: string }> {
+    const cursor: Cursor = page.cursor === undefined ? {} : decodeCursor(cursorSchema, page.cursor);
     return guarded(async () => {
-      const out: GrantRecord[] = [];
-      for (const agentId of await this.#agentIds(filter.agentId)) {
-        for (const { grants } of await this.#listAgent(agentId, filter.taskId)) {
-          for (const grant of grants) {
-            if (filter.audience === undefined || grant.audience === filter.audience)
-              out.push(grant);
-          }
-        }
+      const items: { agentId: string; item: ListItem }[] = [];
+      const run = async (agent: string, at: PagePosition | undefined) => {
+        const reply = await this.#o.scripts.run(STORE_SCRIPTS.listPage, agent, {
+          now: this.#o.clock.now(),
+          ...query,
+          limit: page.limit - items.length,
+          budget: TASKS_PER_CALL,
+          ...(at ? { after: at } : {}),
+        });
+        for (const item of reply.items) items.push({ agentId: agent, item });
+        return reply.next;
+      };
+      if (agentId !== undefined) {
+        const next = await run(agentId, cursor.at);
+        return { items, ...(next ? { next: encodeCursor({ at: next }) } : {}) };
       }
-      return out.sort((a, b) => b.issuedAt - a.issuedAt).slice(0, limit);
-    });
-  }
-
-  listTasks(filter: TaskFilter, limit: number): Promise<TaskState[]> {
-    return guarded(async () => {
-      const out: TaskState[] = [];
-      for (const agentId of await this.#agentIds(filter.agentId)) {
-        for (const { task } of await this.#listAgent(agentId, undefined)) {
-          if (filter.status === undefined || task.status === filter.status) out.push(task);
-        }
+      let calls = 0;
+      let after =
+        cursor.agent === undefined ? undefined : { agent: cursor.agent, score: cursor.score ?? 0 };
+      let inside = cursor.at;
+      for (const [agent, score] of await this.#agentsFrom(after, inside !== undefined)) {
+        const next = await run(agent, inside);
+        inside = undefined;
+        calls += 1;
+        if (next) return { items, next: encodeCursor({ agent, score, at: next }) };
+        after = { agent, score };
+        if (items.length >= page.limit || calls >= CALLS_PER_PAGE)
+          return { items, next: encodeCursor(after) };
       }
-      return out.sort((a, b) => b.createdAt - a.createdAt).slice(0, limit);
+      return { items };
     });
   }
 
-  async #listAgent(
-    agentId: string,
-    taskId: string | undefined,
-  ): Promise<{ task: TaskState; grants: GrantRecord[] }[]> {
-    const now = this.#o.clock.now();
-    const reply = await this.#o.scripts.run(STORE_SCRIPTS.listAgent, agentId, {
-      now,
-      ...(taskId !== undefined ? { task: taskId } : {}),
-    });
-    return reply.tasks.map((item) => ({
-      task: toTask(item.task),
-      grants: item.grants.map((g) => toGrant(agentId, g)),
-    }));
-  }
-
-  /** The agent asked for, or every agent with state under this prefix. */
-  async #agentIds(agentId: string | undefined): Promise<string[]> {
-    if (agentId !== undefined) return [agentId];
-    const { redis, keys } = this.#o;
-    const found: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', keys.agentIdPattern, 'COUNT', 500);
-      cursor = next;
-      found.push(...batch);
-    } while (cursor !== '0' && found.length < MAX_AGENTS_SCANNED);
-    if (found.length === 0) return [];
-    const pipeline = redis.pipeline();
-    for (const key of found) pipeline.get(key);
-    const ids = (await pipeline.exec()) ?? [];
-    return [
-      ...new Set(ids.map(([, id]) => id).filter((id): id is string => typeof id === 'string')),
-    ];
+  /**
+   * Up to {@link CALLS_PER_PAGE} agents of the index with unexpired tasks, latest first, from
+   * `after` (itself included when the page goes on inside it).
+   */
+  async #agentsFrom(
+    after: { agent: string; score: number } | undefined,
+    including: boolean,
+  ): Promise<[string, number][]> {
+    const { redis, keys, clock } = this.#o;
+    let start = 0;
+    if (after) {
+      const [rank, score] = await Promise.all([
+        redis.zrevrank(keys.agents, after.agent),
+        redis.zscore(keys.agents, after.agent),
+      ]);
+      start =
+        rank !== null && Number(score) === after.score
+          ? rank + (including ? 0 : 1)
+          : await redis.zcount(keys.agents, `(${after.score}`, '+inf');
+    }
+    const flat = await redis.zrevrange(
+      keys.agents,
+      start,
+      start + CALLS_PER_PAGE - 1,
+      'WITHSCORES',
+    );
+    const now = clock.now();
+    const out: [string, number][] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      const score = Number(flat[i + 1]);
+      if (score <= now) break;
+      out.push([flat[i]!, score]);
+    }
+    return out;
   }
 }

@@ -5,6 +5,8 @@ import { guarded } from '../../platform/store-unavailable.js';
 import { RedisRevocationFeed } from '../../revocation/redis-revocation-feed.js';
 import type { RevocationEntry, RevocationKind } from '../../revocation/revocation-entry.js';
 import type {
+  RecordAttemptInput,
+  RecordAttemptResult,
   RecordGrantInput,
   RecordGrantResult,
   RevokeResult,
@@ -14,7 +16,7 @@ import type { GrantStore } from '../grant-store.js';
 import { KeyLayout } from './key-layout.js';
 import type { RevokingArgs } from './script-args.js';
 import { RedisGrantQueries } from './redis-grant-queries.js';
-import { toRecordResult, toTask } from './script-replies.js';
+import { toAttemptResult, toRecordResult, toTask } from './script-replies.js';
 import { ScriptRunner } from './script-runner.js';
 import { QueriesAndFeed } from '../queries-and-feed.js';
 import { STORE_SCRIPTS } from './store-scripts.js';
@@ -94,11 +96,25 @@ export class RedisGrantStore extends QueriesAndFeed implements GrantStore {
           targets: JSON.stringify(grant.targets),
           iat: grant.issuedAt,
         },
-        fp: input.fingerprint ?? '',
-        ...(input.loops ? { loops: input.loops } : {}),
-        ...(input.rateLimit ? { rate: input.rateLimit } : {}),
+        ...countedArgs(input),
       });
       return toRecordResult(reply, grant);
+    });
+  }
+
+  recordAttempt(input: RecordAttemptInput): Promise<RecordAttemptResult> {
+    return guarded(async () => {
+      const reply = await this.#scripts.run(STORE_SCRIPTS.recordGrant, input.agentId, {
+        now: input.now,
+        retention: this.#retention,
+        task: input.taskId,
+        agent: input.agentId,
+        purpose: input.purpose,
+        max_age_ms: input.maxTaskAgeSeconds * 1000,
+        attempt: input.attemptId,
+        ...countedArgs(input),
+      });
+      return toAttemptResult(reply);
     });
   }
 
@@ -185,6 +201,16 @@ export class RedisGrantStore extends QueriesAndFeed implements GrantStore {
   #revoking(agentId: string, reason: string): RevokingArgs {
     return { now: this.#clock.now(), retention: this.#retention, agent: agentId, reason };
   }
+}
+
+/** What record-grant.lua counts an exchange or an attempt against. */
+function countedArgs(input: Omit<RecordGrantInput, 'grant'>) {
+  return {
+    fp: input.fingerprint ?? '',
+    ...(input.loops ? { loops: input.loops } : {}),
+    ...(input.rateLimit ? { rate: input.rateLimit } : {}),
+    ...(input.maxLiveTasks !== undefined ? { max_live_tasks: input.maxLiveTasks } : {}),
+  };
 }
 
 /** A revoking script's reply as the store's result, with the feed entry the script wrote. */

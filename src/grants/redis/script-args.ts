@@ -22,7 +22,8 @@ export interface RecordGrantArgs extends Now {
   readonly agent: string;
   readonly purpose: string;
   readonly max_age_ms: number;
-  readonly grant: {
+  /** Absent for an attempt (recordAttempt), which grants nothing. */
+  readonly grant?: {
     readonly jti: string;
     /** Epoch s. */
     readonly exp: number;
@@ -36,6 +37,9 @@ export interface RecordGrantArgs extends Now {
     /** Epoch s. */
     readonly iat: number;
   };
+  /** An attempt's id, for its loop-window entry; only without `grant`. */
+  readonly attempt?: string;
+  readonly max_live_tasks?: number;
   /** The intent fingerprint, '' without one. */
   readonly fp: string;
   readonly loops?: LoopLimits;
@@ -52,9 +56,23 @@ export interface GrantArgs extends Now {
   readonly jti: string;
 }
 
-/** Arguments of list-agent.lua: one task when `task` is set, else all. */
-export interface ListAgentArgs extends Now {
+/** Where a page of list-page.lua starts: after task `task` (skipping `skip` of its grants). */
+export interface PagePosition {
+  readonly score: number;
+  readonly task: string;
+  readonly skip: number;
+}
+
+/** Arguments of list-page.lua: tasks or grants of the agent (of one task when `task` is set). */
+export interface ListPageArgs extends Now {
+  readonly what: 'tasks' | 'grants';
+  readonly limit: number;
+  /** Most tasks visited in one call. */
+  readonly budget: number;
+  readonly after?: PagePosition;
   readonly task?: string;
+  readonly status?: string;
+  readonly aud?: string;
 }
 
 /** Arguments of revoke-grant.lua. */

@@ -4,6 +4,7 @@ import {
   TASK_STATUSES,
   type GrantRecord,
   type GrantRefusal,
+  type RecordAttemptResult,
   type RecordGrantResult,
   type TaskState,
 } from '../grant-records.js';
@@ -58,9 +59,10 @@ export const grantLookupReply = z.object({
   status: z.enum(TASK_STATUSES).optional(),
 });
 
-/** Reply of list-agent.lua. */
-export const listAgentReply = z.object({
-  tasks: luaList(z.object({ task: taskReply, grants: luaList(grantReply) })),
+/** Reply of list-page.lua: tasks or grants, and where the next page starts. */
+export const listPageReply = z.object({
+  items: luaList(z.union([taskReply, grantReply])),
+  next: z.object({ score: z.number(), task: z.string(), skip: z.number() }).optional(),
 });
 
 /** Reply of a revoking script: live grants killed, and the feed entry's id and `until`. */
@@ -85,6 +87,12 @@ const refusalReply = z.discriminatedUnion('refusal', [
     rule: z.string().optional(),
   }),
   z.object({ refusal: z.literal('rate_limited'), retry_after: z.number() }),
+  z.object({ refusal: z.literal('agent_revoked_now'), retry_after: z.number() }),
+  z.object({
+    refusal: z.literal('too_many_tasks'),
+    limit: z.number(),
+    retry_after: z.number(),
+  }),
   z.object({
     refusal: z.literal('loop_tripped'),
     rule: z.enum(LOOP_RULES),
@@ -144,6 +152,12 @@ export function toRecordResult(
   return { ok: false, refusal: toRefusal(reply) };
 }
 
+/** The record-grant reply to recording an attempt as the store's result. */
+export function toAttemptResult(reply: z.output<typeof recordReply>): RecordAttemptResult {
+  if ('ok' in reply) return { ok: true, task: toTask(reply.task) };
+  return { ok: false, refusal: toRefusal(reply) };
+}
+
 function toRefusal(reply: z.output<typeof refusalReply>): GrantRefusal {
   switch (reply.refusal) {
     case 'task_not_active':
@@ -153,7 +167,10 @@ function toRefusal(reply: z.output<typeof refusalReply>): GrantRefusal {
         ...(reply.rule ? { rule: reply.rule } : {}),
       };
     case 'rate_limited':
-      return { reason: 'rate_limited', retryAfterSeconds: reply.retry_after };
+    case 'agent_revoked_now':
+      return { reason: reply.refusal, retryAfterSeconds: reply.retry_after };
+    case 'too_many_tasks':
+      return { reason: 'too_many_tasks', limit: reply.limit, retryAfterSeconds: reply.retry_after };
     case 'loop_tripped':
       return {
         reason: 'loop_tripped',

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { KeyLayout } from './key-layout.js';
 import { STORE_SCRIPTS, type StoreScript } from './store-scripts.js';
 
-type ScriptCall = (base: string, stream: string, args: string) => Promise<unknown>;
+type ScriptCall = (base: string, stream: string, agents: string, args: string) => Promise<unknown>;
 
 /**
  * The one seam between TypeScript and Lua: defines every store script on a client, and runs
@@ -14,7 +14,7 @@ export class ScriptRunner {
 
   constructor(redis: Redis, keys: KeyLayout) {
     for (const s of Object.values(STORE_SCRIPTS))
-      redis.defineCommand(s.name, { numberOfKeys: 2, lua: s.lua });
+      redis.defineCommand(s.name, { numberOfKeys: 3, lua: s.lua });
     this.#redis = redis;
     this.#keys = keys;
   }
@@ -30,6 +30,7 @@ export class ScriptRunner {
       this.#redis,
       this.#keys.agentBase(agentId),
       this.#keys.revocations,
+      this.#keys.agents,
       JSON.stringify(args),
     );
     if (typeof raw !== 'string') throw new TypeError(`${script.name} replied no JSON`);

@@ -4,7 +4,7 @@ import { LOOP_RULES } from '../loop-rules.js';
 import type {
   EndTaskArgs,
   GrantArgs,
-  ListAgentArgs,
+  ListPageArgs,
   RecordGrantArgs,
   RevokeAgentArgs,
   RevokeGrantArgs,
@@ -13,7 +13,7 @@ import type {
 } from './script-args.js';
 import {
   grantLookupReply,
-  listAgentReply,
+  listPageReply,
   endTaskReply,
   maybeTaskReply,
   recordReply,
@@ -61,7 +61,7 @@ export const STORE_SCRIPTS = {
   recordGrant: script<RecordGrantArgs>()('record-grant', recordReply),
   getTask: script<TaskArgs>()('get-task', maybeTaskReply),
   getGrant: script<GrantArgs>()('get-grant', grantLookupReply),
-  listAgent: script<ListAgentArgs>()('list-agent', listAgentReply),
+  listPage: script<ListPageArgs>()('list-page', listPageReply),
   revokeGrant: script<RevokeGrantArgs>()('revoke-grant', revokeReply),
   endTask: script<EndTaskArgs>()('end-task', endTaskReply),
   revokeAgent: script<RevokeAgentArgs>()('revoke-agent', revokeReply),

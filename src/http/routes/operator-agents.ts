@@ -8,9 +8,10 @@ import type { ApiKeys } from '../../operators/api-keys.js';
 import { noStore } from '../parse-body.js';
 import { operatorOf, requireOperator } from '../require-operator.js';
 import { taskView } from './operator-views.js';
-import { agentParam, parseParams } from './query.js';
+import { agentParam, nextCursor, pageParams, pageRequest, parseParams } from './query.js';
 
 const ofAgent = z.object({ agent: agentParam });
+const showQuery = z.object({ agent: agentParam, ...pageParams });
 const blockQuery = z.object({
   agent: agentParam,
   for: z
@@ -46,12 +47,13 @@ export function operatorAgentRoutes(options: {
   });
 
   const show: RequestHandler = async (req, res) => {
-    const { agent } = parseParams(ofAgent, req.query);
-    const { blockedUntil, tasks } = await reads.agent(agent);
+    const q = parseParams(showQuery, req.query);
+    const { blockedUntil, tasks } = await reads.agent(q.agent, pageRequest(q));
     res.json({
-      agent,
+      agent: q.agent,
       blocked_until: blockedUntil === null ? null : Math.ceil(blockedUntil / 1000),
-      tasks: tasks.map(taskView),
+      tasks: tasks.items.map(taskView),
+      ...nextCursor(tasks),
     });
   };
 

@@ -1,6 +1,5 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { DEFAULTS } from '../../config/defaults.js';
 import { MandateError } from '../../errors.js';
 import { TASK_STATUSES, type OperatorReads } from '../../operator-actions/operator-reads.js';
 import type { OperatorTaskActions } from '../../operator-actions/operator-task-actions.js';
@@ -8,7 +7,15 @@ import type { ApiKeys } from '../../operators/api-keys.js';
 import { noStore } from '../parse-body.js';
 import { operatorOf, requireOperator } from '../require-operator.js';
 import { grantView, taskView } from './operator-views.js';
-import { agentParam, grantParam, limitParam, parseParams, taskParam } from './query.js';
+import {
+  agentParam,
+  grantParam,
+  nextCursor,
+  pageParams,
+  pageRequest,
+  parseParams,
+  taskParam,
+} from './query.js';
 
 /** What the grant and task routes of the operator API need. */
 export interface OperatorRoutesOptions {
@@ -22,12 +29,12 @@ const grantQuery = z.object({
   agent: agentParam.optional(),
   task: taskParam.optional(),
   audience: z.string().min(1).max(2048).optional(),
-  limit: limitParam.default(DEFAULTS.maxListItems),
+  ...pageParams,
 });
 const taskQuery = z.object({
   agent: agentParam.optional(),
   status: z.enum(TASK_STATUSES).optional(),
-  limit: limitParam.default(DEFAULTS.maxListItems),
+  ...pageParams,
 });
 
 /** The operator, the agent (`?agent=`) and the task of the path, of a task route. */
@@ -63,7 +70,8 @@ export function operatorTaskRoutes(options: OperatorRoutesOptions): Router {
     };
     if (filter.taskId !== undefined && filter.agentId === undefined)
       throw new MandateError('invalid_request', 'task: filtering by task needs agent too');
-    res.json({ grants: (await reads.listGrants(filter, q.limit)).map(grantView) });
+    const page = await reads.listGrants(filter, pageRequest(q));
+    res.json({ grants: page.items.map(grantView), ...nextCursor(page) });
   };
 
   const getGrant: RequestHandler = async (req, res) => {
@@ -84,7 +92,8 @@ export function operatorTaskRoutes(options: OperatorRoutesOptions): Router {
       ...(q.agent !== undefined ? { agentId: q.agent } : {}),
       ...(q.status !== undefined ? { status: q.status } : {}),
     };
-    res.json({ tasks: (await reads.listTasks(filter, q.limit)).map(taskView) });
+    const page = await reads.listTasks(filter, pageRequest(q));
+    res.json({ tasks: page.items.map(taskView), ...nextCursor(page) });
   };
 
   const getTask: RequestHandler = async (req, res) => {

@@ -1,7 +1,8 @@
 -- Shared by every script of the Redis grant store; the loader puts it in front of each script
 -- (after the loop rules' order, generated from LOOP_RULES in loop-rules.ts). Conventions:
 -- KEYS[1] is the agent's key base `<prefix>:{<agent-hash>}:` (every key a script touches under
--- it shares one hash slot), KEYS[2] the revocation stream, ARGV[1] the script's arguments as
+-- it shares one hash slot), KEYS[2] the revocation stream, KEYS[3] the index of agents with
+-- unexpired tasks (by their latest task end), ARGV[1] the script's arguments as
 -- one JSON object (typed in script-args.ts), always with `now`, the broker's clock in epoch ms.
 -- Time always comes from there, never from Redis TIME, so tests can move it; logical ends (task
 -- `expires`, grant `exp`, block `until`) are checked against it and key TTLs are computed from
@@ -12,6 +13,7 @@
 
 local base = KEYS[1]
 local stream = KEYS[2]
+local agentsIndex = KEYS[3]
 local args = cjson.decode(ARGV[1])
 local now = args.now
 
@@ -25,16 +27,54 @@ local function toTable(raw)
   return t
 end
 
--- The task as a table, or nil when absent or past its logical end.
+-- Removes the members of a sorted set scored at or below `score`, at most `max` of them, so
+-- no call of a script grows with an agent's history; what is left goes on the next call.
+local function pruneUpTo(key, score, max)
+  local n = redis.call('ZCOUNT', key, '-inf', int(score))
+  if n > 0 then redis.call('ZREMRANGEBYRANK', key, 0, math.min(n, max) - 1) end
+end
+
+-- The agent's revocation marks, epoch ms, read once per script: `all` (an operator revoked or
+-- blocked the agent: every task that was active or halted then is revoked), `active` (a loop
+-- trip blocked it: every task that was active then is revoked; halted ones keep their halt).
+-- A mark revokes in O(1) whatever the agent's history; tasks read it when they are loaded.
+local marks
+local function agentMarks()
+  if not marks then
+    marks = {
+      all = tonumber(redis.call('GET', base .. 'revoked_at') or '0'),
+      active = tonumber(redis.call('GET', base .. 'cut_at') or '0'),
+    }
+  end
+  return marks
+end
+
+-- The second of the latest mark: a grant issued in it or before is revoked, as verifiers
+-- compare a token's `iat` (seconds) with an agent entry's `at`.
+local function markSecond()
+  local m = agentMarks()
+  return math.floor(math.max(m.all, m.active) / 1000)
+end
+
+-- The task as a table, or nil when absent or past its logical end. Its status is as the marks
+-- make it: a task active or halted since before a mark is revoked.
 local function loadTask(tid)
   local raw = redis.call('HGETALL', base .. 'task:' .. tid)
   if #raw == 0 then return nil end
   local t = toTable(raw)
   if tonumber(t.expires) <= now then return nil end
+  if t.status == 'active' or t.status == 'halted' then
+    local since, m = tonumber(t.since or t.created), agentMarks()
+    if since <= m.all or (t.status == 'active' and since <= m.active) then
+      t.status, t.halt_rule, t.halt_reason, t.halt_at = 'revoked', nil, nil, nil
+    end
+  end
   return t
 end
 
-local function liveCount(tid)
+-- Live grants of an active task (a task of any other status has none).
+local function liveCount(tid, t)
+  if t.status ~= 'active' then return 0 end
   return redis.call('ZCOUNT', base .. 'grants:' .. tid, '(' .. int(now), '+inf')
 end
 
@@ -44,7 +84,7 @@ local function taskView(tid, t)
   local view = {
     task = tid, agent = t.agent, status = t.status, purpose = t.purpose,
     created = tonumber(t.created), expires = tonumber(t.expires),
-    grants_recorded = tonumber(t.exchanges), live = liveCount(tid)
+    grants_recorded = tonumber(t.exchanges), live = liveCount(tid, t)
   }
   if t.halt_rule then
     view.halt = { rule = t.halt_rule, reason = t.halt_reason, at = tonumber(t.halt_at) }
@@ -74,27 +114,32 @@ local function killTask(tid, status)
       table.insert(live, { members[i], exp })
     end
     redis.call('DEL', base .. 'grant:' .. members[i])
+    redis.call('ZREM', base .. 'agrants', members[i])
   end
   redis.call('DEL', gkey)
+  redis.call('ZREM', base .. 'live', tid)
   local tkey = base .. 'task:' .. tid
   redis.call('HSET', tkey, 'status', status)
   redis.call('HDEL', tkey, 'halt_rule', 'halt_reason', 'halt_at')
   return n, maxExp, live
 end
 
--- Ends every task of the agent that is active (and halted ones too when asked), killing their
--- grants; returns live grants killed and the latest expiry among them.
-local function killAgent(includeHalted)
-  local total, latest = 0, 0
-  for _, tid in ipairs(redis.call('ZRANGE', base .. 'tasks', 0, -1)) do
-    local t = loadTask(tid)
-    if t and (t.status == 'active' or (includeHalted and t.status == 'halted')) then
-      local n, maxExp = killTask(tid, 'revoked')
-      total = total + n
-      if maxExp > latest then latest = maxExp end
-    end
-  end
-  return total, latest
+-- Revokes everything the agent holds in O(1): sets the mark (`revoked_at`, or `cut_at` for
+-- active tasks only) and drops the indexes of live grants and tasks (UNLINK frees them off the
+-- main thread). Returns live grants revoked and the latest expiry among them (ms, 0 when none).
+-- The mark lasts as long as the agent's newest task could, and never moves back.
+local function markAgent(key)
+  local agrants = base .. 'agrants'
+  local revoked = redis.call('ZCOUNT', agrants, '(' .. int(now), '+inf')
+  local latest = 0
+  local top = redis.call('ZRANGE', agrants, -1, -1, 'WITHSCORES')
+  if #top > 0 and tonumber(top[2]) > now then latest = tonumber(top[2]) end
+  redis.call('UNLINK', agrants, base .. 'live')
+  local at = math.max(now, tonumber(redis.call('GET', base .. key) or '0'))
+  local ttl = math.max(redis.call('PTTL', base .. 'tasks'), 1000)
+  redis.call('SET', base .. key, int(at), 'PX', ttl)
+  marks = nil
+  return revoked, latest
 end
 
 local function untilSeconds(maxExpMs)

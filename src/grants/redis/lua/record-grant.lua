@@ -1,15 +1,19 @@
 -- Records a grant in one atomic step: refuses a blocked agent, counts the agent's exchange rate,
--- refuses a task that is not active, creates a new task, clamps the grant's expiry to the task's
--- end (refusing when nothing of it is left), applies the loop rules and, when one trips, halts
--- the task, revokes its grants, appends their revocations and, past the agent's halted-task
--- limit, blocks the agent and revokes the rest of what it holds. The order of these steps is
--- the order in which refusals win (GrantLedger.recordGrant); the memory store keeps the same.
+-- refuses a task that is not active, refuses in the second of an agent revocation, creates a
+-- new task within the agent's live-task bound, clamps the grant's expiry to the task's end
+-- (refusing when nothing of it is left), applies the loop rules and, when one trips, halts the
+-- task, revokes its grants, appends their revocations and, past the agent's halted-task limit,
+-- blocks the agent and revokes the rest of what it holds. The order of these steps is the order
+-- in which refusals win (GrantLedger.recordGrant); the memory store keeps the same.
+-- Without `grant` it records an attempt (an approval request): the same steps, counted in the
+-- rate and the loop window, and nothing granted.
 -- Arguments: RecordGrantArgs; reply: RecordReply (script-args.ts, script-replies.ts).
 
 local retention = args.retention
 local tid, agent, purpose, maxAge = args.task, args.agent, args.purpose, args.max_age_ms
 local grant = args.grant
-local jti, expS = grant.jti, grant.exp
+local jti = grant and grant.jti or args.attempt
+local expS = grant and grant.exp or 0
 local expMs = expS * 1000
 local loops, rate, fp = args.loops, args.rate, args.fp
 
@@ -34,27 +38,49 @@ local t = loadTask(tid)
 if t and t.status ~= 'active' then
   return cjson.encode({ refusal = 'task_not_active', status = t.status, rule = t.halt_rule })
 end
+-- A token minted in the second of an agent revocation would be refused by verifiers (they
+-- compare `iat` seconds with the revocation's second), so none is minted then.
+if math.floor(now / 1000) <= markSecond() then
+  return cjson.encode({ refusal = 'agent_revoked_now', retry_after = 1 })
+end
+local live = base .. 'live'
 if not t then
+  if args.max_live_tasks then
+    pruneUpTo(live, now, 128)
+    local n = redis.call('ZCOUNT', live, '(' .. int(now), '+inf')
+    if n >= args.max_live_tasks then
+      local first = redis.call('ZRANGE', live, '(' .. int(now), '+inf', 'BYSCORE', 'LIMIT', 0, 1,
+        'WITHSCORES')
+      return cjson.encode({ refusal = 'too_many_tasks', limit = args.max_live_tasks,
+        retry_after = math.max(1, math.ceil((tonumber(first[2]) - now) / 1000)) })
+    end
+  end
   -- gone or past its end: start afresh, dropping what an earlier task of this id left
   killTask(tid, 'revoked')
   redis.call('DEL', tkey, wkey)
   local expires = now + maxAge
   redis.call('HSET', tkey, 'agent', agent, 'status', 'active', 'purpose', purpose,
-    'created', int(now), 'expires', int(expires), 'exchanges', '0')
+    'created', int(now), 'since', int(now), 'expires', int(expires), 'exchanges', '0')
   redis.call('PEXPIRE', tkey, maxAge)
-  redis.call('ZADD', base .. 'tasks', expires, tid)
-  redis.call('ZREMRANGEBYSCORE', base .. 'tasks', '-inf', int(now))
-  redis.call('PEXPIRE', base .. 'tasks', maxAge)
-  redis.call('SET', base .. 'agent', agent, 'PX', maxAge)
+  for _, key in ipairs({ base .. 'tasks', live }) do
+    redis.call('ZADD', key, expires, tid)
+    pruneUpTo(key, now, 128)
+    redis.call('PEXPIRE', key, maxAge)
+  end
+  redis.call('ZADD', agentsIndex, 'GT', expires, agent)
+  pruneUpTo(agentsIndex, now, 128)
+  redis.call('PEXPIRE', agentsIndex, maxAge)
   t = { agent = agent, status = 'active', purpose = purpose, created = int(now),
-    expires = int(expires), exchanges = '0' }
+    since = int(now), expires = int(expires), exchanges = '0' }
 end
 -- A grant never outlives its task: the task's end is where every token of it stops.
-if expMs > tonumber(t.expires) then
-  expS = math.floor(tonumber(t.expires) / 1000)
-  expMs = expS * 1000
+if grant then
+  if expMs > tonumber(t.expires) then
+    expS = math.floor(tonumber(t.expires) / 1000)
+    expMs = expS * 1000
+  end
+  if expMs <= now then return cjson.encode({ refusal = 'task_expired' }) end
 end
-if expMs <= now then return cjson.encode({ refusal = 'task_expired' }) end
 redis.call('ZREMRANGEBYSCORE', gkey, '-inf', int(now))
 
 if loops then
@@ -95,14 +121,14 @@ if loops then
     end
   end
   if rule then
-    local n, _, live = killTask(tid, 'halted')
+    local n, _, killed = killTask(tid, 'halted')
     redis.call('DEL', wkey)
     local reason = 'loop rule ' .. rule .. ': ' .. int(m.count) .. ' > ' .. int(m.limit)
     if m.window then reason = reason .. ' in ' .. int(m.window) .. 's' end
     redis.call('HSET', tkey, 'halt_rule', rule, 'halt_reason', reason, 'halt_at', int(now))
     -- One grant entry per revoked token, not a task entry: a task entry would also revoke the
     -- tokens the task gets after an operator resumes it, for as long as the entry lasts.
-    for _, g in ipairs(live) do
+    for _, g in ipairs(killed) do
       append(retention, { 'kind', 'grant', 'agent', agent, 'jti', g[1], 'at', int(now),
         'until', int(g[2] / 1000), 'reason', reason })
     end
@@ -118,7 +144,7 @@ if loops then
     if halts > loops.maxHaltedTasks then
       local untilMs = now + loops.blockForMs
       redis.call('SET', base .. 'blocked', int(untilMs), 'PX', loops.blockForMs)
-      local total, latest = killAgent(false)
+      local total, latest = markAgent('cut_at')
       append(retention, { 'kind', 'agent', 'agent', agent, 'at', int(now),
         'until', int(untilSeconds(latest)), 'reason', 'blocked: ' .. halts ..
         ' tasks halted in ' .. int(loops.agentWindowMs / 1000) .. 's' })
@@ -129,6 +155,14 @@ if loops then
   end
 end
 
+if not grant then
+  -- an attempt: counted in the loop window, nothing granted
+  if loops then
+    redis.call('ZADD', wkey, now, fp .. ':' .. jti)
+    redis.call('PEXPIRE', wkey, loops.windowMs)
+  end
+  return cjson.encode({ ok = true, task = taskView(tid, t), exp = 0 })
+end
 t.exchanges = redis.call('HINCRBY', tkey, 'exchanges', 1)
 local grantKey = base .. 'grant:' .. jti
 redis.call('HSET', grantKey, 'task', tid, 'res', grant.res, 'aud', grant.aud,
@@ -137,6 +171,11 @@ redis.call('HSET', grantKey, 'task', tid, 'res', grant.res, 'aud', grant.aud,
 redis.call('PEXPIRE', grantKey, math.max(1, expMs - now))
 redis.call('ZADD', gkey, expMs, jti)
 redis.call('PEXPIRE', gkey, math.max(1, tonumber(t.expires) - now))
+-- the agent's live grants by expiry: what an agent revocation counts and outlasts
+local agrants = base .. 'agrants'
+redis.call('ZADD', agrants, expMs, jti)
+pruneUpTo(agrants, now, 128)
+redis.call('PEXPIRE', agrants, maxAge)
 if loops then
   redis.call('ZADD', wkey, now, fp .. ':' .. jti)
   redis.call('PEXPIRE', wkey, loops.windowMs)

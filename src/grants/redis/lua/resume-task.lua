@@ -6,7 +6,10 @@ if not t then return cjson.encode({}) end
 if t.status == 'halted' then
   -- loop budgets start afresh from here, or the next exchange would trip again at once
   redis.call('HSET', base .. 'task:' .. tid, 'status', 'active', 'budget_base', t.exchanges,
-    'age_base', int(now))
+    'age_base', int(now), 'since', int(now))
+  redis.call('ZADD', base .. 'live', t.expires, tid)
+  local ttl = math.max(1, tonumber(t.expires) - now)
+  if redis.call('PTTL', base .. 'live') < ttl then redis.call('PEXPIRE', base .. 'live', ttl) end
   redis.call('HDEL', base .. 'task:' .. tid, 'halt_rule', 'halt_reason', 'halt_at')
   redis.call('DEL', base .. 'win:' .. tid)
   t.status, t.halt_rule, t.halt_reason, t.halt_at = 'active', nil, nil, nil

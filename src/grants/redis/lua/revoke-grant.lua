@@ -6,7 +6,13 @@ if #raw == 0 then return cjson.encode({ revoked = 0 }) end
 local g = toTable(raw)
 redis.call('DEL', grantKey)
 redis.call('ZREM', base .. 'grants:' .. g.task, jti)
+redis.call('ZREM', base .. 'agrants', jti)
 if tonumber(g.exp) * 1000 <= now then return cjson.encode({ revoked = 0 }) end
+-- already dead with its task (ended, halted, or its agent revoked)
+local t = loadTask(g.task)
+if not t or t.status ~= 'active' or tonumber(g.iat) <= markSecond() then
+  return cjson.encode({ revoked = 0 })
+end
 local id = append(args.retention, { 'kind', 'grant', 'agent', args.agent, 'jti', jti,
   'at', int(now), 'until', g.exp, 'reason', args.reason })
 return cjson.encode({ revoked = 1, id = id, ['until'] = tonumber(g.exp) })
