@@ -102,9 +102,5 @@ function pageOf<T>(all: T[], page: PageRequest): Page<T> {
 
 /** `f`'s value, or its throw as a rejection, as a store call answers. */
 function settled<T>(f: () => T): Promise<T> {
-  try {
-    return Promise.resolve(f());
-  } catch (err) {
-    return Promise.reject(err);
-  }
+  return new Promise((resolve) => resolve(f()));
 }

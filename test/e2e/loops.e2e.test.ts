@@ -3,10 +3,16 @@ import type { Redis } from 'ioredis';
 import { testClock, type TestClock } from '../grants/grant-store.contract.js';
 import { connectRedis, deleteKeys, uniquePrefix } from '../grants/redis-support.js';
 import { postExchange } from '../support/post-exchange.js';
-import type { TestBroker } from '../support/test-broker.js';
+import { TEST_RESOURCES, type TestBroker } from '../support/test-broker.js';
 import { OPERATOR_KEYS, call, introspect, startRedisBroker } from './redis-broker.js';
 
 const MINUTE = 60_000;
+/** A resource whose destructive scope the example policies allow only once approved. */
+const DEPLOY = {
+  audience: 'https://deploy.example',
+  sensitivity: 'confidential',
+  scopes: { 'deploy:read': 'read', 'deploy:destroy-env': 'destructive' },
+};
 
 describe('a looping agent against the real Redis', () => {
   let t: TestBroker;
@@ -19,6 +25,7 @@ describe('a looping agent against the real Redis', () => {
     t = await startRedisBroker(prefix, {
       deps: { clock },
       config: {
+        resources: { ...TEST_RESOURCES, deploy: DEPLOY },
         loops: {
           window: '1m',
           max_exchanges: 6,
@@ -187,5 +194,19 @@ describe('a looping agent against the real Redis', () => {
     expect(limited.headers.get('retry-after')).toBe('6');
     clock.advance(6000);
     expect((await exchange('chatty')).status).toBe(200);
+  });
+
+  it('counts requests for approval as exchanges: a flood of them halts the task', async () => {
+    const ask = () =>
+      exchange('deploy/flood', {
+        audience: 'deploy',
+        scope: 'deploy:destroy-env',
+        task_id: 'A-1',
+        intent: { purpose: 'remove preview env', targets: ['preview-42'] },
+      });
+    for (let i = 0; i < 3; i += 1)
+      expect((await ask()).body).toMatchObject({ error: 'approval_required', task_id: 'A-1' });
+    const halted = await ask();
+    expect(halted.body).toMatchObject({ error: 'task_halted', rule: 'max_identical' });
   });
 });

@@ -11,9 +11,13 @@ describe('revocation and introspection, end to end on Redis', () => {
   let t: TestBroker;
   let redis: Redis;
   const prefix = uniquePrefix();
+  // The broker's clock: the wall clock moved on by `offsetMs`, or held at `frozenAt`.
+  let offsetMs = 0;
+  let frozenAt: number | undefined;
+  const clock = { now: () => frozenAt ?? Date.now() + offsetMs };
   beforeAll(async () => {
     redis = await connectRedis();
-    t = await startRedisBroker(prefix);
+    t = await startRedisBroker(prefix, { deps: { clock } });
   });
   afterAll(async () => {
     await t.close();
@@ -158,6 +162,7 @@ describe('revocation and introspection, end to end on Redis', () => {
   });
 
   it('blocks an agent (admin): its tokens die and exchanges are refused until unblocked', async () => {
+    frozenAt = Date.now() + offsetMs;
     const a = await exchange();
     const asRevoker = await call(t.url, 'POST', `/v1/agent/block?${Q}`, OPERATOR_KEYS.revoker.key);
     expect(asRevoker.status).toBe(403);
@@ -174,11 +179,19 @@ describe('revocation and introspection, end to end on Redis', () => {
     const shown = await call(t.url, 'GET', `/v1/agent?${Q}`, OPERATOR_KEYS.viewer.key);
     expect(shown.body.blocked_until).toEqual(expect.any(Number));
     await call(t.url, 'POST', `/v1/agent/unblock?${Q}`, OPERATOR_KEYS.admin.key);
+    // Verifiers compare a token's `iat` second with the revocation's: no token of the agent is
+    // minted in the second its grants were revoked; the agent is told to retry in one.
+    const sameSecond = await t.exchange();
+    expect(sameSecond).toMatchObject({ status: 503, body: { error: 'temporarily_unavailable' } });
+    expect(sameSecond.headers.get('retry-after')).toBe('1');
+    frozenAt += 1000;
     const back = await exchange();
     expect(await introspect(t.url, back.access_token)).toMatchObject({ active: true });
     const all = await call(t.url, 'POST', `/v1/agent/revoke?${Q}`, OPERATOR_KEYS.admin.key);
     expect(all.body).toEqual({ agent: AGENT, revoked: 1 });
     expect(await introspect(t.url, back.access_token)).toEqual({ active: false });
+    offsetMs = frozenAt + 1000 - Date.now();
+    frozenAt = undefined;
   });
 
   it('refuses the operator API without a key, with a wrong role, or with an agent token', async () => {

@@ -79,6 +79,7 @@ describe('/metrics when Redis does not answer', () => {
       audience: 'deploy',
       scope: 'deploy:destroy-env',
       intent: { purpose: 'remove preview env', targets: ['preview-42'] },
+      approval_id: 'apr_presented', // read from the approval store first
     });
     expect(asked.status).toBe(503);
     const m = await scrape(t.url);
