@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ApprovalGate } from '../../approvals/approval-gate.js';
 import { effectiveState, type Approval } from '../../approvals/approval.js';
 import { MandateError } from '../../errors.js';
+import { textProblem } from '../../intent/intent-text.js';
 import type { ApiKeys } from '../../operators/api-keys.js';
 import { noStore, parseBody } from '../parse-body.js';
 import { operatorOf, requireOperator } from '../require-operator.js';
@@ -11,7 +12,15 @@ const STATES = ['pending', 'approved', 'denied', 'consumed', 'expired'] as const
 
 const verdictSchema = z.strictObject({
   decision: z.enum(['approve', 'deny'], { error: 'decision is approve or deny' }),
-  reason: z.string().trim().min(1, 'reason is required: say why').max(512, 'reason is too long'),
+  reason: z
+    .string()
+    .trim()
+    .min(1, 'reason is required: say why')
+    .max(512, 'reason is too long')
+    .superRefine((text, ctx) => {
+      const problem = textProblem(text);
+      if (problem) ctx.addIssue({ code: 'custom', message: `reason ${problem}` });
+    }),
 });
 
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
