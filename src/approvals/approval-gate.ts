@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../platform/clock.js';
 import type { Decision } from '../policy/decision.js';
 import {
+  differingField,
   effectiveState,
   type Approval,
   type ApprovalState,
@@ -39,10 +40,10 @@ export interface OperatorVerdict {
 /**
  * The approval gate for risky exchanges. The exchange asks it whether a request must wait,
  * records the wait, and later checks and uses up the approval an agent presents; operators
- * decide through it. Approvals are bound to the agent, task, resource and scopes asked for.
+ * decide through it. Approvals are bound to everything the approver is shown.
  *
  * @example
- * if (gate.needsApproval({ tier, partial, decision, asApproved })) {
+ * if (gate.needsApproval({ tier, decision, asApproved })) {
  *   throw approvalRequired(await gate.ask(subject));
  * }
  */
@@ -52,23 +53,22 @@ export class ApprovalGate {
     this.#o = options;
   }
 
+  /** True when exchanges at this tier always wait for an operator. */
+  requiresApproval(tier: ScopeClass): boolean {
+    return this.#o.requiredTiers.has(tier);
+  }
+
   /**
-   * True when the exchange must wait for an operator: its tier requires approval, or policy
-   * refuses scopes only because nothing is approved yet (`unless { context.approved }`). Never
-   * when even an approved request would be refused: an operator cannot help, policy says no.
+   * True when the exchange must wait for an operator, given what an operator would approve (its
+   * tier) and policy's decisions without and with approval: the tier requires approval, or
+   * approval would allow scopes policy refuses now (`unless { context.approved }`). The caller
+   * has already found something an operator could approve: never ask when policy says no anyway.
    */
-  needsApproval(args: {
-    tier: ScopeClass;
-    partial: boolean;
-    decision: Decision;
-    asApproved: () => Decision;
-  }): boolean {
-    const gated = this.#o.requiredTiers.has(args.tier);
-    if (!gated && args.decision.denied.length === 0) return false;
-    const approved = args.asApproved();
-    const grantable = args.partial ? approved.allowed.length > 0 : approved.denied.length === 0;
-    if (!grantable) return false;
-    return gated || approved.allowed.length > args.decision.allowed.length;
+  needsApproval(args: { tier: ScopeClass; decision: Decision; asApproved: Decision }): boolean {
+    return (
+      this.requiresApproval(args.tier) ||
+      args.asApproved.allowed.length > args.decision.allowed.length
+    );
   }
 
   /**
@@ -113,24 +113,17 @@ export class ApprovalGate {
     }
   }
 
-  /** Refuses unless the approval was asked for exactly this task, resource and scope set. */
-  assertBound(
-    approval: Approval,
-    request: Pick<ApprovalSubject, 'taskId' | 'resource' | 'scopes'>,
-  ): void {
-    const sameScopes =
-      new Set(request.scopes).size === new Set(approval.scopes).size &&
-      request.scopes.every((s) => approval.scopes.includes(s));
-    if (
-      approval.taskId !== request.taskId ||
-      approval.resource !== request.resource ||
-      !sameScopes
-    ) {
+  /**
+   * Refuses with `invalid_grant` naming the field unless the request is, in every field the
+   * approver was shown, the one approved.
+   */
+  assertBound(approval: Approval, request: Omit<ApprovalSubject, 'agentId' | 'ttlSeconds'>): void {
+    const field = differingField(approval, request);
+    if (field !== null)
       throw new MandateError(
         'invalid_grant',
-        `approval ${approval.id} was given for task ${approval.taskId}, ${approval.resource}, scope "${approval.scopes.join(' ')}"; repeat that exact request`,
+        `approval ${approval.id} was given for a different ${field}; repeat the exact request that was approved`,
       );
-    }
   }
 
   /** Uses the approval up; of concurrent exchanges presenting it, exactly one gets through. */

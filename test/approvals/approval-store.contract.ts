@@ -21,6 +21,8 @@ function approvalAt(start: number, id: string, overrides: Partial<Approval> = {}
     audience: 'https://deploy.example',
     scopes: ['deploy:destroy-env'],
     tier: 'destructive',
+    sensitivity: 'confidential',
+    ttlSeconds: 60,
     purpose: 'remove preview env',
     targets: [],
     state: 'pending',

@@ -55,6 +55,8 @@ describe('RedisApprovalStore keys', () => {
         audience: 'https://r',
         scopes: ['s'],
         tier: 'destructive',
+        sensitivity: 'internal',
+        ttlSeconds: 60,
         purpose: 'p',
         targets: ['x'],
         state: 'pending',
