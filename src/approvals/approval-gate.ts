@@ -7,13 +7,14 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../platform/clock.js';
 import type { Decision } from '../policy/decision.js';
 import {
+  approvalFingerprint,
   differingField,
   effectiveState,
   type Approval,
   type ApprovalState,
   type ApprovalSubject,
 } from './approval.js';
-import type { ApprovalStore } from './approval-store.js';
+import type { ApprovalPosition, ApprovalStore } from './approval-store.js';
 
 /** What the gate needs; all of it built by the composition root. */
 export interface ApprovalGateOptions {
@@ -24,6 +25,8 @@ export interface ApprovalGateOptions {
   readonly ttlSeconds: number;
   /** Tiers whose exchanges always wait for an operator. */
   readonly requiredTiers: ReadonlySet<ScopeClass>;
+  /** Approvals one agent may have pending at once. */
+  readonly maxPendingPerAgent: number;
   readonly metrics: Pick<Metrics, 'approvals'>;
   /** Where approval events are audited. */
   readonly audit: AuditLog;
@@ -73,7 +76,9 @@ export class ApprovalGate {
 
   /**
    * Records a pending approval for this exchange and returns it; the exchange then refuses
-   * with `approval_required`, naming it.
+   * with `approval_required`, naming it. The same request asked again while its approval is
+   * pending gets that approval back; an agent with `maxPendingPerAgent` pending is refused with
+   * `rate_limited` until the oldest expires.
    */
   async ask(subject: ApprovalSubject): Promise<Approval> {
     const now = this.#o.clock.now();
@@ -84,9 +89,24 @@ export class ApprovalGate {
       createdAt: now,
       expiresAt: now + this.#o.ttlSeconds * 1000,
     };
-    await this.#o.store.create(approval);
-    this.#event('approval_requested', approval);
-    return approval;
+    const max = this.#o.maxPendingPerAgent;
+    const asked = await this.#o.store.ask(approval, {
+      fingerprint: approvalFingerprint(subject),
+      maxPending: max,
+    });
+    switch (asked.outcome) {
+      case 'created':
+        this.#event('approval_requested', asked.approval);
+        return asked.approval;
+      case 'pending':
+        return asked.approval;
+      case 'limited':
+        throw new MandateError(
+          'rate_limited',
+          `this agent has ${max} approvals pending, its limit (approvals.max_pending_per_agent); wait for an operator to decide one or for the oldest to expire`,
+          { retryAfter: Math.max(1, Math.ceil((asked.oldestExpiresAt - now) / 1000)) },
+        );
+    }
   }
 
   /**
@@ -163,11 +183,28 @@ export class ApprovalGate {
     return approval;
   }
 
-  /** Retained approvals, optionally only those in `state` as seen now (oldest first). */
-  async list(state?: ApprovalState): Promise<Approval[]> {
-    const now = this.#o.clock.now();
-    const all = await this.#o.store.list();
-    return state === undefined ? all : all.filter((a) => effectiveState(a, now) === state);
+  /**
+   * One page of retained approvals, in the order they expire (oldest first), optionally only
+   * those in `state` as seen now; `cursor` is a page's `next`, opaque to the caller.
+   */
+  async page(query: {
+    state?: ApprovalState;
+    limit: number;
+    cursor?: string;
+  }): Promise<{ approvals: readonly Approval[]; next?: string }> {
+    const page = await this.#o.store.page({
+      limit: query.limit,
+      ...(query.state !== undefined ? { state: query.state } : {}),
+      ...(query.cursor !== undefined ? { after: decodeCursor(query.cursor) } : {}),
+    });
+    return page.next
+      ? { approvals: page.approvals, next: encodeCursor(page.next) }
+      : { approvals: page.approvals };
+  }
+
+  /** How many approvals wait for an operator now (the pending-approvals gauge). */
+  countPending(): Promise<number> {
+    return this.#o.store.countPending();
   }
 
   /** The current time, so views can show the effective state. */
@@ -189,4 +226,18 @@ export class ApprovalGate {
       ...(approval.reason !== undefined ? { reason: approval.reason } : {}),
     });
   }
+}
+
+/** A page position as the opaque `cursor` operators pass back. */
+function encodeCursor(position: ApprovalPosition): string {
+  return Buffer.from(`${position.expiresAt}.${position.id}`).toString('base64url');
+}
+
+/** The position a `cursor` names; `invalid_request` when it is not one this broker made. */
+function decodeCursor(cursor: string): ApprovalPosition {
+  const match = /^(\d{1,15})\.([A-Za-z0-9_-]{1,128})$/.exec(
+    Buffer.from(cursor, 'base64url').toString(),
+  );
+  if (!match) throw new MandateError('invalid_request', 'cursor: not a cursor this broker gave');
+  return { expiresAt: Number(match[1]), id: match[2]! };
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { ScopeClass, Sensitivity } from '../intent/tiers.js';
 
 /** Where an approval is in its life. `expired` is never stored: it is read off the clock. */
@@ -94,4 +94,17 @@ export function effectiveState(approval: Approval, now: number): ApprovalState {
 /** A new random approval id (`apr_` + 128 bits), unguessable like a grant id. */
 export function newApprovalId(): string {
   return `apr_${randomBytes(16).toString('base64url')}`;
+}
+
+/**
+ * The same request asked again (same agent, task and every bound field) has the same
+ * fingerprint, so an identical re-ask finds the approval still pending instead of adding one.
+ */
+export function approvalFingerprint(subject: ApprovalSubject): string {
+  const bound = BOUND_FIELDS.map(([field]) =>
+    field === 'scopes' ? [...new Set(subject.scopes)].sort() : (subject[field] ?? null),
+  );
+  return createHash('sha256')
+    .update(JSON.stringify([subject.agentId, ...bound]))
+    .digest('base64url');
 }
