@@ -139,7 +139,8 @@ export class TokenExchange {
     if (toApprove) {
       // An operator is never asked to approve work on a task that cannot go on.
       if (!readFirst) await this.#readTask(principal, task);
-      throw approvalRequired(await this.#askForApproval(toApprove), at.ms);
+      const pending = await this.#askForApproval(toApprove);
+      throw approvalRequired(pending, at.ms);
     }
     const intent = capToApproval(
       this.#grantedIntent(request, principal, at, asked, decision),
