@@ -96,7 +96,8 @@ describe.each(STORES)(
     it("refuses one more than an agent's pending bound with 429, until the oldest expires", async () => {
       // deploy has two pending from the test above (created at +0 s and +60 s).
       offsetMs = 120_000;
-      expect((await destroy('preview-3')).body.error).toBe('approval_required');
+      const third = await destroy('preview-3');
+      expect(third.body.error).toBe('approval_required');
       const over = await destroy('preview-4');
       expect(over.status).toBe(429);
       expect(over.body.error).toBe('rate_limited');
@@ -105,6 +106,9 @@ describe.each(STORES)(
       // The oldest was asked at +0 s and expires at +900 s.
       expect(over.headers.get('retry-after')).toBe('780');
       // An identical re-ask still names its approval; another agent is not held up.
+      const reAsk = await destroy('preview-3', { task_id: third.body.task_id });
+      expect(reAsk.status).toBe(403);
+      expect(reAsk.body.approval_id).toBe(third.body.approval_id);
       const pending = await list('?state=pending&limit=200');
       const ids = (pending.body.approvals as { approval_id: string }[]).map((a) => a.approval_id);
       expect(ids).toHaveLength(3);
