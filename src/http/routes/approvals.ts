@@ -27,7 +27,7 @@ const verdictSchema = z.strictObject({
 
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
 
-const listQuery = z.strictObject({
+const listQuery = z.object({
   state: z.enum(STATES, { error: `state is one of ${STATES.join(', ')}` }).optional(),
   limit: z.coerce
     .number({ error: 'limit is a whole number' })
