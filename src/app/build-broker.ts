@@ -139,12 +139,13 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     {
       prefix: config.store.prefix,
       ttlSeconds: config.approvals.ttl,
+      maxPendingPerAgent: config.approvals.max_pending_per_agent,
       requiredTiers: new Set(SCOPE_CLASSES.filter((t) => config.tiers[t].require_approval)),
     },
     { redis, clock, metrics, audit },
   );
   registerPendingApprovalsGauge(metrics.registry, {
-    countPending: async () => (await approvals.list('pending')).length,
+    countPending: () => approvals.countPending(),
     clock,
   });
   const rules = issuanceRules(config);

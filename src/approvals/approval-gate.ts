@@ -7,12 +7,14 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../platform/clock.js';
 import type { Decision } from '../policy/decision.js';
 import {
+  approvalFingerprint,
+  differingField,
   effectiveState,
   type Approval,
   type ApprovalState,
   type ApprovalSubject,
 } from './approval.js';
-import type { ApprovalStore } from './approval-store.js';
+import type { ApprovalPosition, ApprovalStore } from './approval-store.js';
 
 /** What the gate needs; all of it built by the composition root. */
 export interface ApprovalGateOptions {
@@ -23,6 +25,8 @@ export interface ApprovalGateOptions {
   readonly ttlSeconds: number;
   /** Tiers whose exchanges always wait for an operator. */
   readonly requiredTiers: ReadonlySet<ScopeClass>;
+  /** Approvals one agent may have pending at once. */
+  readonly maxPendingPerAgent: number;
   readonly metrics: Pick<Metrics, 'approvals'>;
   /** Where approval events are audited. */
   readonly audit: AuditLog;
@@ -39,10 +43,10 @@ export interface OperatorVerdict {
 /**
  * The approval gate for risky exchanges. The exchange asks it whether a request must wait,
  * records the wait, and later checks and uses up the approval an agent presents; operators
- * decide through it. Approvals are bound to the agent, task, resource and scopes asked for.
+ * decide through it. Approvals are bound to everything the approver is shown.
  *
  * @example
- * if (gate.needsApproval({ tier, partial, decision, asApproved })) {
+ * if (gate.needsApproval({ tier, decision, asApproved })) {
  *   throw approvalRequired(await gate.ask(subject));
  * }
  */
@@ -52,28 +56,29 @@ export class ApprovalGate {
     this.#o = options;
   }
 
+  /** True when exchanges at this tier always wait for an operator. */
+  requiresApproval(tier: ScopeClass): boolean {
+    return this.#o.requiredTiers.has(tier);
+  }
+
   /**
-   * True when the exchange must wait for an operator: its tier requires approval, or policy
-   * refuses scopes only because nothing is approved yet (`unless { context.approved }`). Never
-   * when even an approved request would be refused: an operator cannot help, policy says no.
+   * True when the exchange must wait for an operator, given what an operator would approve (its
+   * tier) and policy's decisions without and with approval: the tier requires approval, or
+   * approval would allow scopes policy refuses now (`unless { context.approved }`). The caller
+   * has already found something an operator could approve: never ask when policy says no anyway.
    */
-  needsApproval(args: {
-    tier: ScopeClass;
-    partial: boolean;
-    decision: Decision;
-    asApproved: () => Decision;
-  }): boolean {
-    const gated = this.#o.requiredTiers.has(args.tier);
-    if (!gated && args.decision.denied.length === 0) return false;
-    const approved = args.asApproved();
-    const grantable = args.partial ? approved.allowed.length > 0 : approved.denied.length === 0;
-    if (!grantable) return false;
-    return gated || approved.allowed.length > args.decision.allowed.length;
+  needsApproval(args: { tier: ScopeClass; decision: Decision; asApproved: Decision }): boolean {
+    return (
+      this.requiresApproval(args.tier) ||
+      args.asApproved.allowed.length > args.decision.allowed.length
+    );
   }
 
   /**
    * Records a pending approval for this exchange and returns it; the exchange then refuses
-   * with `approval_required`, naming it.
+   * with `approval_required`, naming it. The same request asked again while its approval is
+   * pending gets that approval back; an agent with `maxPendingPerAgent` pending is refused with
+   * `rate_limited` until the oldest expires.
    */
   async ask(subject: ApprovalSubject): Promise<Approval> {
     const now = this.#o.clock.now();
@@ -84,9 +89,24 @@ export class ApprovalGate {
       createdAt: now,
       expiresAt: now + this.#o.ttlSeconds * 1000,
     };
-    await this.#o.store.create(approval);
-    this.#event('approval_requested', approval);
-    return approval;
+    const max = this.#o.maxPendingPerAgent;
+    const asked = await this.#o.store.ask(approval, {
+      fingerprint: approvalFingerprint(subject),
+      maxPending: max,
+    });
+    switch (asked.outcome) {
+      case 'created':
+        this.#event('approval_requested', asked.approval);
+        return asked.approval;
+      case 'pending':
+        return asked.approval;
+      case 'limited':
+        throw new MandateError(
+          'rate_limited',
+          `this agent has ${max} approvals pending, its limit (approvals.max_pending_per_agent); wait for an operator to decide one or for the oldest to expire`,
+          { retryAfter: Math.max(1, Math.ceil((asked.oldestExpiresAt - now) / 1000)) },
+        );
+    }
   }
 
   /**
@@ -113,24 +133,17 @@ export class ApprovalGate {
     }
   }
 
-  /** Refuses unless the approval was asked for exactly this task, resource and scope set. */
-  assertBound(
-    approval: Approval,
-    request: Pick<ApprovalSubject, 'taskId' | 'resource' | 'scopes'>,
-  ): void {
-    const sameScopes =
-      new Set(request.scopes).size === new Set(approval.scopes).size &&
-      request.scopes.every((s) => approval.scopes.includes(s));
-    if (
-      approval.taskId !== request.taskId ||
-      approval.resource !== request.resource ||
-      !sameScopes
-    ) {
+  /**
+   * Refuses with `invalid_grant` naming the field unless the request is, in every field the
+   * approver was shown, the one approved.
+   */
+  assertBound(approval: Approval, request: Omit<ApprovalSubject, 'agentId' | 'ttlSeconds'>): void {
+    const field = differingField(approval, request);
+    if (field !== null)
       throw new MandateError(
         'invalid_grant',
-        `approval ${approval.id} was given for task ${approval.taskId}, ${approval.resource}, scope "${approval.scopes.join(' ')}"; repeat that exact request`,
+        `approval ${approval.id} was given for a different ${field}; repeat the exact request that was approved`,
       );
-    }
   }
 
   /** Uses the approval up; of concurrent exchanges presenting it, exactly one gets through. */
@@ -170,11 +183,28 @@ export class ApprovalGate {
     return approval;
   }
 
-  /** Retained approvals, optionally only those in `state` as seen now (oldest first). */
-  async list(state?: ApprovalState): Promise<Approval[]> {
-    const now = this.#o.clock.now();
-    const all = await this.#o.store.list();
-    return state === undefined ? all : all.filter((a) => effectiveState(a, now) === state);
+  /**
+   * One page of retained approvals, in the order they expire (oldest first), optionally only
+   * those in `state` as seen now; `cursor` is a page's `next`, opaque to the caller.
+   */
+  async page(query: {
+    state?: ApprovalState;
+    limit: number;
+    cursor?: string;
+  }): Promise<{ approvals: readonly Approval[]; next?: string }> {
+    const page = await this.#o.store.page({
+      limit: query.limit,
+      ...(query.state !== undefined ? { state: query.state } : {}),
+      ...(query.cursor !== undefined ? { after: decodeCursor(query.cursor) } : {}),
+    });
+    return page.next
+      ? { approvals: page.approvals, next: encodeCursor(page.next) }
+      : { approvals: page.approvals };
+  }
+
+  /** How many approvals wait for an operator now (the pending-approvals gauge). */
+  countPending(): Promise<number> {
+    return this.#o.store.countPending();
   }
 
   /** The current time, so views can show the effective state. */
@@ -196,4 +226,18 @@ export class ApprovalGate {
       ...(approval.reason !== undefined ? { reason: approval.reason } : {}),
     });
   }
+}
+
+/** A page position as the opaque `cursor` operators pass back. */
+function encodeCursor(position: ApprovalPosition): string {
+  return Buffer.from(`${position.expiresAt}.${position.id}`).toString('base64url');
+}
+
+/** The position a `cursor` names; `invalid_request` when it is not one this broker made. */
+function decodeCursor(cursor: string): ApprovalPosition {
+  const match = /^(\d{1,15})\.([A-Za-z0-9_-]{1,128})$/.exec(
+    Buffer.from(cursor, 'base64url').toString(),
+  );
+  if (!match) throw new MandateError('invalid_request', 'cursor: not a cursor this broker gave');
+  return { expiresAt: Number(match[1]), id: match[2]! };
 }

@@ -18,6 +18,8 @@ export interface ApprovalGateSettings {
   readonly ttlSeconds: number;
   /** Tiers whose exchanges always wait for an operator. */
   readonly requiredTiers: ReadonlySet<ScopeClass>;
+  /** Approvals one agent may have pending at once. */
+  readonly maxPendingPerAgent: number;
 }
 
 /**
@@ -43,6 +45,7 @@ export function createApprovalGate(
     newId: newApprovalId,
     ttlSeconds: settings.ttlSeconds,
     requiredTiers: settings.requiredTiers,
+    maxPendingPerAgent: settings.maxPendingPerAgent,
     metrics: deps.metrics,
     audit: deps.audit,
   });

@@ -1,6 +1,14 @@
 import type { Clock } from '../platform/clock.js';
-import type { Approval, StoredApprovalState } from './approval.js';
-import type { ApprovalStore, TransitionResult, Verdict } from './approval-store.js';
+import { effectiveState, type Approval, type StoredApprovalState } from './approval.js';
+import type {
+  ApprovalPage,
+  ApprovalStore,
+  AskOptions,
+  AskResult,
+  PageQuery,
+  TransitionResult,
+  Verdict,
+} from './approval-store.js';
 
 /**
  * Approvals in process memory: one broker process only (dev, tests). Records are dropped
@@ -11,6 +19,8 @@ import type { ApprovalStore, TransitionResult, Verdict } from './approval-store.
  */
 export class MemoryApprovalStore implements ApprovalStore {
   readonly #approvals = new Map<string, Approval>();
+  /** Fingerprint -> id of the approval last asked with it. */
+  readonly #asked = new Map<string, string>();
   readonly #clock: Clock;
   readonly #retentionMs: number;
 
@@ -19,10 +29,23 @@ export class MemoryApprovalStore implements ApprovalStore {
     this.#retentionMs = options.retentionMs;
   }
 
-  create(approval: Approval): Promise<void> {
+  ask(approval: Approval, options: AskOptions): Promise<AskResult> {
     this.#purge();
+    const now = this.#clock.now();
+    const same = this.#approvals.get(this.#asked.get(options.fingerprint) ?? '');
+    if (same && effectiveState(same, now) === 'pending')
+      return Promise.resolve({ outcome: 'pending', approval: same });
+    const pending = [...this.#approvals.values()].filter(
+      (a) => a.agentId === approval.agentId && effectiveState(a, now) === 'pending',
+    );
+    if (pending.length >= options.maxPending)
+      return Promise.resolve({
+        outcome: 'limited',
+        oldestExpiresAt: Math.min(...pending.map((a) => a.expiresAt)),
+      });
     this.#approvals.set(approval.id, approval);
-    return Promise.resolve();
+    this.#asked.set(options.fingerprint, approval.id);
+    return Promise.resolve({ outcome: 'created', approval });
   }
 
   get(id: string): Promise<Approval | null> {
@@ -47,12 +70,33 @@ export class MemoryApprovalStore implements ApprovalStore {
     );
   }
 
-  list(filter: { state?: StoredApprovalState } = {}): Promise<Approval[]> {
+  page(query: PageQuery): Promise<ApprovalPage> {
     this.#purge();
-    const all = [...this.#approvals.values()].sort((a, b) => a.createdAt - b.createdAt);
+    const now = this.#clock.now();
+    const after = query.after;
+    const matching = [...this.#approvals.values()]
+      .filter((a) => query.state === undefined || effectiveState(a, now) === query.state)
+      .filter(
+        (a) =>
+          !after ||
+          a.expiresAt > after.expiresAt ||
+          (a.expiresAt === after.expiresAt && a.id > after.id),
+      )
+      .sort((a, b) => a.expiresAt - b.expiresAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const approvals = matching.slice(0, query.limit);
+    const last = approvals.at(-1);
     return Promise.resolve(
-      filter.state === undefined ? all : all.filter((a) => a.state === filter.state),
+      matching.length > query.limit && last
+        ? { approvals, next: { expiresAt: last.expiresAt, id: last.id } }
+        : { approvals },
     );
+  }
+
+  countPending(): Promise<number> {
+    const now = this.#clock.now();
+    let count = 0;
+    for (const a of this.#approvals.values()) if (effectiveState(a, now) === 'pending') count++;
+    return Promise.resolve(count);
   }
 
   #transition(
@@ -74,5 +118,7 @@ export class MemoryApprovalStore implements ApprovalStore {
   #purge(): void {
     const horizon = this.#clock.now() - this.#retentionMs;
     for (const [id, a] of this.#approvals) if (a.expiresAt <= horizon) this.#approvals.delete(id);
+    for (const [fingerprint, id] of this.#asked)
+      if (!this.#approvals.has(id)) this.#asked.delete(fingerprint);
   }
 }

@@ -1,45 +1,45 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../platform/clock.js';
 import { guarded } from '../platform/store-unavailable.js';
 import type { Approval, ApprovalSubject, StoredApprovalState } from './approval.js';
-import type { ApprovalStore, TransitionResult, Verdict } from './approval-store.js';
+import {
+  storedStatesOf,
+  type ApprovalPage,
+  type ApprovalStore,
+  type AskOptions,
+  type AskResult,
+  type PageQuery,
+  type TransitionResult,
+  type Verdict,
+} from './approval-store.js';
+import { ASK, PAGE, TRANSITION } from './redis-approval-scripts.js';
 
 // One approval is one hash: the request it was asked for (immutable JSON) beside the fields a
-// transition changes, so the Lua script compares and sets plain strings, never re-encodes JSON.
-//   <prefix>:approvals:<id>     hash  data, state, expiresAt, decidedBy, decidedAt, reason, consumedAt
-//   <prefix>:approvals:~index   zset  approval ids by expiresAt, for listing
-// The two keys are not in one hash slot: approvals are few, and only create touches both.
-// Every TTL is relative, computed from the broker's clock: Redis measures an absolute expiry on
-// its own clock, which would make an approval vanish early (or linger) when the two disagree.
+// transition changes, so the scripts compare and set plain strings, never re-encode JSON. Sorted
+// indexes (every approval, each stored state, each agent's pending ones) keep every call's work
+// bounded by a page or by the pending bound, never by how many approvals are retained; the
+// layout is in redis-approval-scripts.ts. Every TTL is relative, computed from the broker's
+// clock: Redis measures an absolute expiry on its own clock, which would make an approval vanish
+// early (or linger) when the two disagree.
 
-/** KEYS[1] approval; ARGV: from-state, now, then field/value pairs to set. */
-const TRANSITION = `
-local current = redis.call('HMGET', KEYS[1], 'state', 'expiresAt')
-if not current[1] then return {'not_found'} end
-local result = 'ok'
-if current[1] ~= ARGV[1] then
-  result = 'wrong_state'
-elseif tonumber(ARGV[2]) >= tonumber(current[2]) then
-  result = 'expired'
-else
-  redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-end
-return {result, redis.call('HGETALL', KEYS[1])}
-`;
-
-type ScriptReply = [string, string[]?];
+type TransitionReply = [string, string[]?];
+type PageReply = [number, ...[string, string, string[]][]];
 
 /** How refusals name this store. */
 const APPROVAL_STORE = 'approval store';
 
-/** The client with the transition script registered (ioredis `defineCommand`: EVALSHA). */
+/** The client with the scripts registered (ioredis `defineCommand`: EVALSHA). */
 type ScriptedRedis = Redis & {
-  mandateApprovalTransition(key: string, ...args: string[]): Promise<ScriptReply>;
+  mandateApprovalAsk(...keysAndArgs: string[]): Promise<[string, (string | string[])?]>;
+  mandateApprovalTransition(...keysAndArgs: string[]): Promise<TransitionReply>;
+  mandateApprovalPage(keyCount: number, ...keysAndArgs: string[]): Promise<PageReply>;
 };
 
 /**
- * Approvals in Redis, shared by broker replicas. Decide and consume are one Lua script each,
- * so two replicas never both consume an approval. Keys expire `retentionMs` after the approval.
+ * Approvals in Redis, shared by broker replicas. Ask, decide and consume are one Lua script
+ * each, so two replicas never both consume an approval nor push an agent past its bound. Keys
+ * expire `retentionMs` after the approval.
  *
  * @example
  * const store = new RedisApprovalStore({ client, prefix: 'mandate', clock, retentionMs: 3_600_000 });
@@ -47,58 +47,30 @@ type ScriptedRedis = Redis & {
 export class RedisApprovalStore implements ApprovalStore {
   readonly #client: ScriptedRedis;
   readonly #keyPrefix: string;
-  readonly #index: string;
   readonly #clock: Clock;
   readonly #retentionMs: number;
 
   /** `prefix` is the deployment's `store.prefix`; approvals live under `<prefix>:approvals:`. */
   constructor(options: { client: Redis; prefix: string; clock: Clock; retentionMs: number }) {
-    options.client.defineCommand('mandateApprovalTransition', {
-      numberOfKeys: 1,
-      lua: TRANSITION,
-    });
+    options.client.defineCommand('mandateApprovalAsk', { numberOfKeys: 5, lua: ASK });
+    options.client.defineCommand('mandateApprovalTransition', { numberOfKeys: 3, lua: TRANSITION });
+    options.client.defineCommand('mandateApprovalPage', { lua: PAGE });
     this.#client = options.client as ScriptedRedis;
     this.#keyPrefix = `${options.prefix}:approvals:`;
-    this.#index = `${this.#keyPrefix}~index`;
     this.#clock = options.clock;
     this.#retentionMs = options.retentionMs;
   }
 
-  create(approval: Approval): Promise<void> {
-    return guarded(() => this.#create(approval), APPROVAL_STORE);
+  ask(approval: Approval, options: AskOptions): Promise<AskResult> {
+    return guarded(() => this.#ask(approval, options), APPROVAL_STORE);
   }
 
   get(id: string): Promise<Approval | null> {
     return guarded(async () => fromHash(await this.#client.hgetall(this.#key(id))), APPROVAL_STORE);
   }
 
-  list(filter: { state?: StoredApprovalState } = {}): Promise<Approval[]> {
-    return guarded(() => this.#list(filter), APPROVAL_STORE);
-  }
-
-  async #create(approval: Approval): Promise<void> {
-    const key = this.#key(approval.id);
-    const { id, state, createdAt, expiresAt, ...subject } = approval;
-    const data = JSON.stringify({ id, createdAt, ...subject });
-    const now = this.#clock.now();
-    const ttlMs = Math.max(1, expiresAt + this.#retentionMs - now);
-    // MULTI reports a failed command in its replies rather than by rejecting.
-    const replies = await this.#client
-      .multi()
-      .hset(key, { data, state, expiresAt: String(expiresAt) })
-      .pexpire(key, ttlMs)
-      .zadd(this.#index, expiresAt, id)
-      .zremrangebyscore(this.#index, '-inf', now - this.#retentionMs)
-      // The index lives as long as its longest-lived approval: NX sets a first TTL, GT extends it.
-      .pexpire(this.#index, ttlMs, 'NX')
-      .pexpire(this.#index, ttlMs, 'GT')
-      .exec();
-    const failed = replies?.find(([err]) => err !== null)?.[0];
-    if (replies === null || failed) throw failed ?? new Error('approval transaction discarded');
-  }
-
   decide(id: string, verdict: Verdict): Promise<TransitionResult> {
-    return this.#transition(id, 'pending', verdict.at, [
+    return this.#transition(id, 'pending', verdict.state, verdict.at, [
       'state',
       verdict.state,
       'decidedBy',
@@ -111,56 +83,116 @@ export class RedisApprovalStore implements ApprovalStore {
   }
 
   consume(id: string, at: number): Promise<TransitionResult> {
-    return this.#transition(id, 'approved', at, ['state', 'consumed', 'consumedAt', String(at)]);
+    return this.#transition(id, 'approved', 'consumed', at, [
+      'state',
+      'consumed',
+      'consumedAt',
+      String(at),
+    ]);
   }
 
-  async #list(filter: { state?: StoredApprovalState }): Promise<Approval[]> {
-    const ids = await this.#client.zrangebyscore(
-      this.#index,
-      this.#clock.now() - this.#retentionMs,
-      '+inf',
+  page(query: PageQuery): Promise<ApprovalPage> {
+    return guarded(() => this.#page(query), APPROVAL_STORE);
+  }
+
+  countPending(): Promise<number> {
+    return guarded(
+      () => this.#client.zcount(this.#stateIndex('pending'), `(${this.#clock.now()}`, '+inf'),
+      APPROVAL_STORE,
     );
-    if (ids.length === 0) return [];
-    const pipeline = this.#client.pipeline();
-    for (const id of ids) pipeline.hgetall(this.#key(id));
-    const replies = (await pipeline.exec()) ?? [];
-    return replies
-      .map(([err, hash]) => (err ? null : fromHash(hash as Record<string, string>)))
-      .filter((a): a is Approval => a !== null)
-      .filter((a) => filter.state === undefined || a.state === filter.state)
-      .sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async #ask(approval: Approval, options: AskOptions): Promise<AskResult> {
+    const { id, state, createdAt, expiresAt, ...subject } = approval;
+    if (state !== 'pending') throw new Error(`approval ${id} is asked for ${state}, not pending`);
+    const now = this.#clock.now();
+    const [outcome, value] = await this.#client.mandateApprovalAsk(
+      this.#key(id),
+      this.#key('~index'),
+      this.#stateIndex('pending'),
+      this.#key(`~agent:${createHash('sha256').update(approval.agentId).digest('base64url')}`),
+      this.#key(`~ask:${options.fingerprint}`),
+      String(now),
+      String(options.maxPending),
+      id,
+      JSON.stringify({ id, createdAt, ...subject }),
+      String(expiresAt),
+      String(Math.max(1, expiresAt + this.#retentionMs - now)),
+      String(now - this.#retentionMs),
+      this.#keyPrefix,
+    );
+    if (outcome === 'limited') return { outcome, oldestExpiresAt: Number(value) };
+    if (outcome === 'pending') {
+      const same = fromHash(pairs(value as string[]));
+      if (same) return { outcome, approval: same };
+    }
+    return { outcome: 'created', approval };
+  }
+
+  async #page(query: PageQuery): Promise<ApprovalPage> {
+    const now = this.#clock.now();
+    const horizon = now - this.#retentionMs;
+    const { state, after } = query;
+    const keys =
+      state === undefined
+        ? [this.#key('~index')]
+        : storedStatesOf(state).map((s) => this.#stateIndex(s));
+    // Pending and approved ones are in their state only until they expire; then in `expired`.
+    const open = state === 'pending' || state === 'approved';
+    const floor = open ? now : horizon;
+    const min = after && after.expiresAt > floor ? String(after.expiresAt) : `(${floor}`;
+    const max = state === 'expired' ? String(now) : '+inf';
+    const [more, ...entries] = await this.#client.mandateApprovalPage(
+      keys.length,
+      ...keys,
+      min,
+      max,
+      after ? String(after.expiresAt) : '',
+      after?.id ?? '',
+      String(query.limit),
+      this.#keyPrefix,
+    );
+    const approvals = entries
+      .map(([, , hash]) => fromHash(pairs(hash)))
+      .filter((a): a is Approval => a !== null);
+    const last = entries.at(-1);
+    return more === 1 && last
+      ? { approvals, next: { id: last[0], expiresAt: Number(last[1]) } }
+      : { approvals };
   }
 
   #transition(
     id: string,
     from: StoredApprovalState,
+    to: StoredApprovalState,
     at: number,
     fields: string[],
   ): Promise<TransitionResult> {
-    return guarded(() => this.#transitionOnce(id, from, at, fields), APPROVAL_STORE);
-  }
-
-  async #transitionOnce(
-    id: string,
-    from: StoredApprovalState,
-    at: number,
-    fields: string[],
-  ): Promise<TransitionResult> {
-    const [result, flat] = await this.#client.mandateApprovalTransition(
-      this.#key(id),
-      from,
-      String(at),
-      ...fields,
-    );
-    if (result === 'not_found') return { ok: false, reason: 'not_found' };
-    const approval = fromHash(pairs(flat ?? []));
-    if (!approval) return { ok: false, reason: 'not_found' };
-    if (result === 'ok') return { ok: true, approval };
-    return { ok: false, reason: result === 'expired' ? 'expired' : 'wrong_state', approval };
+    return guarded(async () => {
+      const [result, flat] = await this.#client.mandateApprovalTransition(
+        this.#key(id),
+        this.#stateIndex(from),
+        this.#stateIndex(to),
+        from,
+        String(at),
+        String(this.#clock.now() - this.#retentionMs),
+        id,
+        ...fields,
+      );
+      if (result === 'not_found') return { ok: false, reason: 'not_found' };
+      const approval = fromHash(pairs(flat ?? []));
+      if (!approval) return { ok: false, reason: 'not_found' };
+      if (result === 'ok') return { ok: true, approval };
+      return { ok: false, reason: result === 'expired' ? 'expired' : 'wrong_state', approval };
+    }, APPROVAL_STORE);
   }
 
   #key(id: string): string {
     return `${this.#keyPrefix}${id}`;
+  }
+
+  #stateIndex(state: StoredApprovalState): string {
+    return this.#key(`~state:${state}`);
   }
 }
 

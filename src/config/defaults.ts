@@ -64,6 +64,16 @@ export const DEFAULTS = {
   approvalTtlSeconds: 15 * 60,
   /** Decided and expired approvals stay readable this long, so an agent learns why it failed. */
   approvalRetentionSeconds: 3600,
+  /**
+   * Approvals one agent may have pending at once. An agent waits on one approval per risky step
+   * and a human decides each: twenty waiting is already more than an approver will read, while
+   * an unbounded queue lets one agent bury every other agent's requests (and the store).
+   */
+  approvalMaxPendingPerAgent: 20,
+  /** Approvals on one page of `GET /v1/approvals` unless `limit` says otherwise. */
+  approvalPageSize: 50,
+  /** The largest `limit` of `GET /v1/approvals`: a page stays small to read and to serve. */
+  approvalMaxPageSize: 200,
   /** Burst of file events (editors write in several steps) folded into one policy reload. */
   policyReloadDebounceMs: 200,
   /** No token, whatever the tier says, outlives this. */

@@ -282,8 +282,20 @@ export const configSchema = z.strictObject({
     watch: z.boolean().default(true),
   }),
   approvals: z
-    .strictObject({ ttl: duration.default(DEFAULTS.approvalTtlSeconds) })
-    .default({ ttl: DEFAULTS.approvalTtlSeconds }),
+    .strictObject({
+      ttl: duration.default(DEFAULTS.approvalTtlSeconds),
+      /** Approvals one agent may have waiting at once; one more is refused (429). */
+      max_pending_per_agent: z
+        .number()
+        .int()
+        .min(1)
+        .max(10_000)
+        .default(DEFAULTS.approvalMaxPendingPerAgent),
+    })
+    .default({
+      ttl: DEFAULTS.approvalTtlSeconds,
+      max_pending_per_agent: DEFAULTS.approvalMaxPendingPerAgent,
+    }),
   operators: z
     .strictObject({
       api_keys: z

@@ -15,16 +15,20 @@ export function assertIssuable(requestedTokenType: string | undefined): void {
     );
 }
 
-/** The refusal that tells the agent which approval to wait for and repeat the exchange with. */
-export function approvalRequired(pending: Approval): MandateError {
+/**
+ * The refusal that tells the agent which approval to wait for (its scopes: on a partial resource
+ * only those an operator can approve) and repeat the exchange with.
+ */
+export function approvalRequired(pending: Approval, nowMs: number): MandateError {
   return new MandateError(
     'approval_required',
-    `${pending.tier} access to ${pending.resource} needs an operator's approval; repeat the exchange with approval_id once approved`,
+    `${pending.tier} access to ${pending.resource} (scope "${pending.scopes.join(' ')}") needs an operator's approval; repeat the exchange with approval_id once approved`,
     {
       details: {
         approval_id: pending.id,
         task_id: pending.taskId,
-        expires_in: Math.round((pending.expiresAt - pending.createdAt) / 1000),
+        // An identical re-ask gets the approval already pending: what is left of its lifetime.
+        expires_in: Math.max(1, Math.round((pending.expiresAt - nowMs) / 1000)),
       },
     },
   );

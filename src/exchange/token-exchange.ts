@@ -1,5 +1,5 @@
 import type { ApprovalGate } from '../approvals/approval-gate.js';
-import type { Approval } from '../approvals/approval.js';
+import type { Approval, ApprovalSubject } from '../approvals/approval.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { isMandateError } from '../errors.js';
 import type { GrantLedger } from '../grants/grant-ledger.js';
@@ -58,6 +58,9 @@ export interface TokenExchangeOptions {
   /** Told of every loop trip (audit line and metric). */
   readonly onLoopTrip?: (trip: LoopTrip, where: { agent: string; task: string }) => void;
 }
+
+/** What policy decides on, before approval is known. */
+type AskedInput = Omit<DecisionInput, 'approved'>;
 
 /** What the audit line of a refused exchange can name, filled in as the steps learn it. */
 type Trail = Partial<Record<'agent' | 'task' | 'subject_token_sha256', string>>;
@@ -131,14 +134,21 @@ export class TokenExchange {
     const state = readFirst ? await this.#readTask(principal, task) : null;
     const asked = this.#resolveIntent(request, principal, at);
     const input = decisionInput(principal, asked, task, state, at);
-    const decision = this.#decide(policy, input, approval);
-    if (!approval && this.#needsApproval(policy, input, decision)) {
+    const decision = this.#decide(policy, request, principal, at, input, approval);
+    const toApprove = approval
+      ? undefined
+      : this.#approvalToAsk(policy, request, principal, at, input, decision);
+    if (toApprove) {
       // Counted as an exchange (block, rate, task state, live tasks, loop rules): an operator
       // is never asked to approve work on a task that cannot go on, nor flooded by a loop.
       await this.#countAttempt(principal, task, asked, at);
-      throw approvalRequired(await this.#askForApproval(input));
+      const pending = await this.#askForApproval(toApprove);
+      throw approvalRequired(pending, at.ms);
     }
-    const intent = this.#grantedIntent(request, principal, at, asked, decision);
+    const intent = capToApproval(
+      this.#grantedIntent(request, principal, at, asked, decision),
+      approval,
+    );
     const grant = await this.#record(principal, task, intent, at);
     if (approval) await this.#consumeApproval(approval, grant);
     const accessToken = await this.#mint(grant);
@@ -202,22 +212,95 @@ export class TokenExchange {
   }
 
   /**
-   * Decides every scope with the exchange's policy snapshot; with an approval presented, first
-   * checks it was given for exactly this request, then decides as approved.
+   * Decides every scope with the exchange's policy snapshot; with an approval presented, decides
+   * as approved and checks the approval was given for exactly what an operator would approve now.
    */
-  #decide(policy: PolicySnapshot, input: DecisionInput, approval: Approval | undefined): Decision {
-    if (approval) this.#o.approvals.assertBound(approval, approvalSubject(input));
-    return policy.decide({ ...input, approved: approval !== undefined });
+  #decide(
+    policy: PolicySnapshot,
+    request: ExchangeRequest,
+    principal: Principal,
+    at: At,
+    input: AskedInput,
+    approval: Approval | undefined,
+  ): Decision {
+    const decision = policy.decide({ ...input, approved: approval !== undefined });
+    if (!approval) return decision;
+    // Nothing approvable (policy refuses even as approved): bound to the request as asked, then
+    // #grantedIntent refuses with invalid_scope.
+    const approvable = this.#approvable(request, principal, at, input, decision) ?? input;
+    this.#o.approvals.assertBound(approval, this.#approvalSubject(request, approvable));
+    return decision;
   }
 
-  /** Whether an operator must approve first: the tier says so, or only `context.approved` is missing. */
-  #needsApproval(policy: PolicySnapshot, input: DecisionInput, decision: Decision): boolean {
-    return this.#o.approvals.needsApproval({
-      tier: input.intent.tier,
-      partial: input.intent.resource.partial === true,
-      decision,
-      asApproved: () => policy.decide({ ...input, approved: true }),
-    });
+  /**
+   * What an operator must approve before this exchange goes on, or undefined when nothing: the
+   * tier of what would be approved requires approval, or only `context.approved` stands in the
+   * way. Never asked when policy refuses even as approved.
+   */
+  #approvalToAsk(
+    policy: PolicySnapshot,
+    request: ExchangeRequest,
+    principal: Principal,
+    at: At,
+    input: AskedInput,
+    decision: Decision,
+  ): ApprovalSubject | undefined {
+    const gate = this.#o.approvals;
+    // The common case, decided without a second policy evaluation.
+    if (!gate.requiresApproval(input.intent.tier) && decision.denied.length === 0) return undefined;
+    const asApproved = policy.decide({ ...input, approved: true });
+    const approvable = this.#approvable(request, principal, at, input, asApproved);
+    if (!approvable) return undefined;
+    return gate.needsApproval({ tier: approvable.intent.tier, decision, asApproved })
+      ? this.#approvalSubject(request, approvable)
+      : undefined;
+  }
+
+  /**
+   * The request an operator could approve, given policy's decision as approved: all of it; on a
+   * partial resource, only the scopes that decision allows (their tier and lifetime re-resolved),
+   * so no operator approves what policy refuses anyway; undefined when nothing is left.
+   */
+  #approvable(
+    request: ExchangeRequest,
+    principal: Principal,
+    at: At,
+    input: AskedInput,
+    asApproved: Decision,
+  ): AskedInput | undefined {
+    if (asApproved.denied.length === 0) return input;
+    if (input.intent.resource.partial !== true || asApproved.allowed.length === 0) return undefined;
+    const scopes = asApproved.allowed;
+    return { ...input, intent: this.#resolveIntent({ ...request, scopes }, principal, at) };
+  }
+
+  /**
+   * The exchange an approval is asked for, or must have been given for: everything the approver
+   * is shown, and the lifetime approved (the one asked, capped by the tier and the global max).
+   */
+  #approvalSubject(
+    request: ExchangeRequest,
+    { principal, intent, task }: AskedInput,
+  ): ApprovalSubject {
+    const { rules } = this.#o;
+    const asked = request.requestedTtlSeconds;
+    return {
+      agentId: principal.agentId,
+      taskId: task.id,
+      resource: intent.resource.name,
+      audience: intent.resource.audience,
+      scopes: intent.scopes,
+      tier: intent.tier,
+      sensitivity: intent.sensitivity,
+      purpose: intent.purpose,
+      targets: intent.targets,
+      ...(asked !== undefined ? { requestedTtlSeconds: asked } : {}),
+      ttlSeconds: Math.min(
+        asked ?? Infinity,
+        rules.tierTtlSeconds[intent.tier],
+        rules.maxTokenTtlSeconds,
+      ),
+    };
   }
 
   /** Counts an exchange that asks for approval as the store counts a grant; refuses as it does. */
@@ -232,8 +315,8 @@ export class TokenExchange {
   }
 
   /** Records a pending approval for exactly this request and returns it. */
-  async #askForApproval(input: DecisionInput): Promise<Approval> {
-    return this.#o.approvals.ask(approvalSubject(input));
+  async #askForApproval(subject: ApprovalSubject): Promise<Approval> {
+    return this.#o.approvals.ask(subject);
   }
 
   /**
@@ -351,7 +434,7 @@ function decisionInput(
   task: TaskRef,
   state: TaskState | null,
   at: At,
-): Omit<DecisionInput, 'approved'> {
+): AskedInput {
   return {
     principal,
     intent,
@@ -367,18 +450,10 @@ function decisionInput(
   };
 }
 
-/** The exchange an approval is asked for, or must have been given for. */
-function approvalSubject({ principal, intent, task }: Omit<DecisionInput, 'approved'>) {
-  return {
-    agentId: principal.agentId,
-    taskId: task.id,
-    resource: intent.resource.name,
-    audience: intent.resource.audience,
-    scopes: intent.scopes,
-    tier: intent.tier,
-    purpose: intent.purpose,
-    targets: intent.targets,
-  } satisfies Omit<Approval, 'id' | 'state' | 'createdAt' | 'expiresAt'>;
+/** The intent to grant, its lifetime never longer than the approval presented allows. */
+function capToApproval(intent: Intent, approval: Approval | undefined): Intent {
+  if (!approval || intent.ttlSeconds <= approval.ttlSeconds) return intent;
+  return { ...intent, ttlSeconds: approval.ttlSeconds };
 }
 
 /** The RFC 8693 answer, plus the task and grant ids. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULTS } from '../config/defaults.js';
+import { textProblem } from '../intent/intent-text.js';
 import { SENSITIVITIES } from '../intent/tiers.js';
 import { MandateError } from '../errors.js';
 import type { ExchangeRequest } from '../exchange/exchange-request.js';
@@ -113,5 +114,18 @@ function parseIntent(raw: unknown): ExchangeRequest['intent'] {
       issue.message.startsWith('intent') ? issue.message : `${where}: ${issue.message}`,
     );
   }
+  assertShowable(parsed.data);
   return parsed.data;
+}
+
+/** Refuses a purpose or target an approver's or operator's screen would show as something else. */
+function assertShowable(intent: ExchangeRequest['intent']): void {
+  const texts: [string, string][] = [
+    ['intent.purpose', intent.purpose],
+    ...intent.targets.map((t, i): [string, string] => [`intent.targets[${i}]`, t]),
+  ];
+  for (const [field, text] of texts) {
+    const problem = textProblem(text);
+    if (problem) throw new MandateError('invalid_request', `${field} ${problem}`);
+  }
 }

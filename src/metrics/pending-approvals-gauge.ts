@@ -2,9 +2,9 @@ import { Gauge, type Registry } from 'prom-client';
 import type { Clock } from '../platform/clock.js';
 
 /**
- * How long one reading of the pending approvals serves scrapes, ms. Reading them lists the
- * retained approvals (one Redis round trip with a pipelined read per approval), so however
- * many Prometheus servers scrape however often, each replica reads at most this often.
+ * How long one reading of the pending approvals serves scrapes, ms. A reading is one count of
+ * the store's pending index (one Redis round trip), and however many Prometheus servers scrape
+ * however often, each replica reads at most this often.
  */
 export const PENDING_APPROVALS_REFRESH_MS = 15_000;
 
@@ -15,7 +15,7 @@ export const PENDING_APPROVALS_REFRESH_MS = 15_000;
  * report the same number: aggregate it with `max`, not `sum`.
  *
  * @example
- * registerPendingApprovalsGauge(registry, { countPending: async () => (await gate.list('pending')).length, clock });
+ * registerPendingApprovalsGauge(registry, { countPending: () => gate.countPending(), clock });
  */
 export function registerPendingApprovalsGauge(
   registry: Registry,

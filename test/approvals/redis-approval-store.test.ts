@@ -47,29 +47,45 @@ describe('RedisApprovalStore keys', () => {
     const store = new RedisApprovalStore({ client, prefix, clock, retentionMs: 60_000 });
     try {
       const now = Date.now();
-      await store.create({
-        id: 'apr_k',
-        agentId: 'a',
-        taskId: 't',
-        resource: 'r',
-        audience: 'https://r',
-        scopes: ['s'],
-        tier: 'destructive',
-        purpose: 'p',
-        targets: ['x'],
-        state: 'pending',
-        createdAt: now,
-        expiresAt: now + 30_000,
-      });
+      await store.ask(
+        {
+          id: 'apr_k',
+          agentId: 'a',
+          taskId: 't',
+          resource: 'r',
+          audience: 'https://r',
+          scopes: ['s'],
+          tier: 'destructive',
+          sensitivity: 'internal',
+          ttlSeconds: 60,
+          purpose: 'p',
+          targets: ['x'],
+          state: 'pending',
+          createdAt: now,
+          expiresAt: now + 30_000,
+        },
+        { fingerprint: 'f', maxPending: 20 },
+      );
       const keys = (await client.keys(`${prefix}:*`)).sort();
-      expect(keys).toEqual([`${prefix}:approvals:apr_k`, `${prefix}:approvals:~index`]);
+      expect(keys.filter((k) => !k.includes('~agent:'))).toEqual([
+        `${prefix}:approvals:apr_k`,
+        `${prefix}:approvals:~ask:f`,
+        `${prefix}:approvals:~index`,
+        `${prefix}:approvals:~state:pending`,
+      ]);
+      expect(keys.filter((k) => k.includes('~agent:'))).toEqual([
+        expect.stringMatching(new RegExp(`^${prefix}:approvals:~agent:[A-Za-z0-9_-]{43}$`)),
+      ]);
       const ttl = await client.pttl(`${prefix}:approvals:apr_k`);
       expect(ttl).toBeGreaterThan(60_000);
       expect(ttl).toBeLessThanOrEqual(90_000);
-      // The index expires with its longest-lived approval, never lingers without a TTL.
-      const indexTtl = await client.pttl(`${prefix}:approvals:~index`);
-      expect(indexTtl).toBeGreaterThan(60_000);
-      expect(indexTtl).toBeLessThanOrEqual(90_000);
+      // Every index expires with its longest-lived approval, never lingers without a TTL; the
+      // re-ask key when the approval stops being pending.
+      for (const key of keys) {
+        const left = await client.pttl(key);
+        expect({ key, expires: left > 0 && left <= 90_000 }).toEqual({ key, expires: true });
+      }
+      expect(await client.pttl(`${prefix}:approvals:~ask:f`)).toBeLessThanOrEqual(30_000);
     } finally {
       await dropPrefix(client, prefix);
       await client.quit();
@@ -98,8 +114,9 @@ describe('RedisApprovalStore with Redis unreachable', () => {
       retryAfter: 1,
     }) as unknown;
     await expect(store.get('apr_x')).rejects.toEqual(unavailable);
-    await expect(store.list()).rejects.toEqual(unavailable);
+    await expect(store.page({ limit: 10 })).rejects.toEqual(unavailable);
     await expect(store.consume('apr_x', 0)).rejects.toEqual(unavailable);
+    await expect(store.countPending()).rejects.toEqual(unavailable);
     client.disconnect();
   });
 });

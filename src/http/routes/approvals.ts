@@ -2,19 +2,41 @@ import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { ApprovalGate } from '../../approvals/approval-gate.js';
 import { effectiveState, type Approval } from '../../approvals/approval.js';
+import { DEFAULTS } from '../../config/defaults.js';
 import { MandateError } from '../../errors.js';
+import { textProblem } from '../../intent/intent-text.js';
 import type { ApiKeys } from '../../operators/api-keys.js';
 import { noStore, parseBody } from '../parse-body.js';
 import { operatorOf, requireOperator } from '../require-operator.js';
+import { parseParams } from './query.js';
 
 const STATES = ['pending', 'approved', 'denied', 'consumed', 'expired'] as const;
 
 const verdictSchema = z.strictObject({
   decision: z.enum(['approve', 'deny'], { error: 'decision is approve or deny' }),
-  reason: z.string().trim().min(1, 'reason is required: say why').max(512, 'reason is too long'),
+  reason: z
+    .string()
+    .trim()
+    .min(1, 'reason is required: say why')
+    .max(512, 'reason is too long')
+    .superRefine((text, ctx) => {
+      const problem = textProblem(text);
+      if (problem) ctx.addIssue({ code: 'custom', message: `reason ${problem}` });
+    }),
 });
 
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+const listQuery = z.object({
+  state: z.enum(STATES, { error: `state is one of ${STATES.join(', ')}` }).optional(),
+  limit: z.coerce
+    .number({ error: 'limit is a whole number' })
+    .int('limit is a whole number')
+    .min(1, 'limit is at least 1')
+    .max(DEFAULTS.approvalMaxPageSize, `limit is at most ${DEFAULTS.approvalMaxPageSize}`)
+    .default(DEFAULTS.approvalPageSize),
+  cursor: z.string().min(1).max(512, 'cursor is too long').optional(),
+});
 
 /** An approval as operators see it on the wire. */
 export function approvalView(a: Approval, now: number): Record<string, unknown> {
@@ -29,8 +51,11 @@ export function approvalView(a: Approval, now: number): Record<string, unknown> 
     audience: a.audience,
     scope: a.scopes.join(' '),
     tier: a.tier,
+    sensitivity: a.sensitivity,
     purpose: a.purpose,
     targets: a.targets,
+    requested_ttl: a.requestedTtlSeconds,
+    ttl: a.ttlSeconds,
     created_at: iso(a.createdAt),
     expires_at: iso(a.expiresAt),
     decided_by: a.decidedBy,
@@ -41,7 +66,7 @@ export function approvalView(a: Approval, now: number): Record<string, unknown> 
 }
 
 /**
- * `GET /v1/approvals[?state=]`, `GET /v1/approvals/{id}` (viewer) and
+ * `GET /v1/approvals[?state=&limit=&cursor=]` (paged), `GET /v1/approvals/{id}` (viewer) and
  * `POST /v1/approvals/{id}` (approver: `{decision: approve|deny, reason}`).
  */
 export function approvalRoutes(options: {
@@ -51,12 +76,17 @@ export function approvalRoutes(options: {
 }): Router {
   const gate = options.approvals;
   const list: RequestHandler = async (req, res) => {
-    const state = req.query.state;
-    if (state !== undefined && !(STATES as readonly unknown[]).includes(state))
-      throw new MandateError('invalid_request', `state is one of ${STATES.join(', ')}`);
-    const approvals = await gate.list(state as (typeof STATES)[number] | undefined);
+    const { state, limit, cursor } = parseParams(listQuery, req.query);
+    const page = await gate.page({
+      limit,
+      ...(state !== undefined ? { state } : {}),
+      ...(cursor !== undefined ? { cursor } : {}),
+    });
     const now = gate.now();
-    res.json({ approvals: approvals.map((a) => approvalView(a, now)) });
+    res.json({
+      approvals: page.approvals.map((a) => approvalView(a, now)),
+      ...(page.next !== undefined ? { next_cursor: page.next } : {}),
+    });
   };
   const show: RequestHandler = async (req, res) => {
     res.json(approvalView(await gate.get(approvalId(req.params.id)), gate.now()));
