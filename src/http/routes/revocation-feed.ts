@@ -1,10 +1,11 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { DEFAULTS } from '../../config/defaults.js';
-import { isMandateError } from '../../errors.js';
+import { MandateError, isMandateError } from '../../errors.js';
 import type { ApiKeys } from '../../operators/api-keys.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
+import type { ShutdownSignal } from '../../platform/shutdown-signal.js';
 import {
   compareFeedIds,
   isFeedId,
@@ -30,6 +31,7 @@ export function revocationFeedRoutes(options: {
   revocationFeed: RevocationFeedReader;
   clock: Clock;
   logger: Logger;
+  shutdown: Pick<ShutdownSignal, 'begun' | 'onBegin'>;
 }): Router {
   const { revocationFeed: feed, clock } = options;
   const asViewer = requireOperator(options.operatorKeys, 'viewer');
@@ -52,6 +54,18 @@ export function revocationFeedRoutes(options: {
   const stream: RequestHandler = async (req, res) => {
     const header = req.get('last-event-id');
     const resumeFrom = header === undefined ? undefined : parseParams(feedId, header.trim());
+    if (options.shutdown.begun) {
+      throw new MandateError('temporarily_unavailable', 'the broker is shutting down', {
+        retryAfter: 1,
+      });
+    }
+    // Watched from the start: a client may hang up while the watch is being set up, and
+    // nothing it left behind (listener, heartbeat) may outlive it.
+    let gone = false;
+    let stop = () => {
+      gone = true;
+    };
+    res.on('close', () => stop());
     let cursor = resumeFrom;
     let replaying = true;
     const held: RevocationEntry[] = [];
@@ -65,14 +79,21 @@ export function revocationFeedRoutes(options: {
       if (replaying) held.push(entry);
       else send(entry);
     });
+    if (gone) {
+      unwatch();
+      return;
+    }
     const heartbeat = setInterval(() => {
       res.write(`: heartbeat ${clock.now()}\n\n`);
     }, HEARTBEAT_MS);
-    const stop = () => {
+    // On shutdown the stream ends cleanly; the client reconnects to another replica.
+    const forget = options.shutdown.onBegin(() => res.end());
+    stop = () => {
+      gone = true;
       clearInterval(heartbeat);
       unwatch();
+      forget();
     };
-    req.on('close', stop);
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-store',
@@ -84,6 +105,7 @@ export function revocationFeedRoutes(options: {
       if (resumeFrom !== undefined) {
         for (;;) {
           const page = await feed.revocations(cursor, DEFAULTS.maxListItems);
+          if (gone) return;
           page.revocations.forEach(send);
           if (page.revocations.length < DEFAULTS.maxListItems) break;
         }
