@@ -27,7 +27,10 @@ export class ConnectionDrain {
       this.#inFlight.set(socket, new Set());
       socket.once('close', () => this.#inFlight.delete(socket));
     });
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#track(req, res));
+    // Before the app's own listener, which may answer at once (`/readyz`).
+    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) =>
+      this.#track(req, res),
+    );
   }
 
   /**
