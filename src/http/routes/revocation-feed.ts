@@ -46,6 +46,15 @@ export function revocationFeedRoutes(options: {
     });
   };
 
+  /** A new stream while draining would only be cut: the client goes to another replica. */
+  const refuseWhileShuttingDown = () => {
+    if (options.shutdown.begun) {
+      throw new MandateError('temporarily_unavailable', 'the broker is shutting down', {
+        retryAfter: 1,
+      });
+    }
+  };
+
   const poll: RequestHandler = async (req, res) => {
     const { since } = parseParams(pollQuery, req.query);
     res.json(await feed.revocations(since, DEFAULTS.maxListItems));
@@ -54,11 +63,7 @@ export function revocationFeedRoutes(options: {
   const stream: RequestHandler = async (req, res) => {
     const header = req.get('last-event-id');
     const resumeFrom = header === undefined ? undefined : parseParams(feedId, header.trim());
-    if (options.shutdown.begun) {
-      throw new MandateError('temporarily_unavailable', 'the broker is shutting down', {
-        retryAfter: 1,
-      });
-    }
+    refuseWhileShuttingDown();
     // Watched from the start: a client may hang up while the watch is being set up, and
     // nothing it left behind (listener, heartbeat) may outlive it.
     let gone = false;
@@ -82,6 +87,10 @@ export function revocationFeedRoutes(options: {
     if (gone) {
       unwatch();
       return;
+    }
+    if (options.shutdown.begun) {
+      unwatch();
+      refuseWhileShuttingDown();
     }
     const heartbeat = setInterval(() => {
       res.write(`: heartbeat ${clock.now()}\n\n`);
