@@ -25,16 +25,11 @@ export class ShutdownSignal {
     for (const listener of listeners) listener();
   }
 
-  /** Calls `listener` when the shutdown begins; resolves to the function that forgets it. */
+  /** Calls `listener` when the shutdown begins; returns the function that forgets it. */
   onBegin(listener: () => void): () => void {
     this.#listeners.add(listener);
     return () => {
       this.#listeners.delete(listener);
     };
-  }
-
-  /** Listeners waiting, e.g. open SSE streams. */
-  get waiting(): number {
-    return this.#listeners.size;
   }
 }
