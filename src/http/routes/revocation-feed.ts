@@ -1,4 +1,4 @@
-import { Router, type RequestHandler } from 'express';
+import { Router, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { DEFAULTS } from '../../config/defaults.js';
 import { MandateError, isMandateError } from '../../errors.js';
@@ -92,24 +92,12 @@ export function revocationFeedRoutes(options: {
       unwatch();
       refuseWhileShuttingDown();
     }
-    const heartbeat = setInterval(() => {
-      res.write(`: heartbeat ${clock.now()}\n\n`);
-    }, HEARTBEAT_MS);
-    // On shutdown the stream ends cleanly; the client reconnects to another replica.
-    const forget = options.shutdown.onBegin(() => res.end());
+    const closeStream = openEventStream(res, { clock, shutdown: options.shutdown });
     stop = () => {
       gone = true;
-      clearInterval(heartbeat);
+      closeStream();
       unwatch();
-      forget();
     };
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-store',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-    });
-    res.flushHeaders();
     try {
       if (resumeFrom !== undefined) {
         for (;;) {
@@ -132,4 +120,29 @@ export function revocationFeedRoutes(options: {
   return Router()
     .get('/v1/revocations', noStore, reader, poll)
     .get('/v1/revocations/stream', reader, stream);
+}
+
+/**
+ * Answers 200 `text/event-stream` and keeps the stream alive with heartbeats; on shutdown the
+ * stream ends cleanly and the client reconnects to another replica. Returns what stops both.
+ */
+function openEventStream(
+  res: Response,
+  options: { clock: Clock; shutdown: Pick<ShutdownSignal, 'onBegin'> },
+): () => void {
+  const heartbeat = setInterval(() => {
+    res.write(`: heartbeat ${options.clock.now()}\n\n`);
+  }, HEARTBEAT_MS);
+  const forget = options.shutdown.onBegin(() => res.end());
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-store',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+  });
+  res.flushHeaders();
+  return () => {
+    clearInterval(heartbeat);
+    forget();
+  };
 }
