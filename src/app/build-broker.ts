@@ -25,6 +25,7 @@ import { OperatorReads } from '../operator-actions/operator-reads.js';
 import { OperatorTaskActions } from '../operator-actions/operator-task-actions.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { randomIds, type IdGenerator } from '../platform/ids.js';
+import { ShutdownSignal } from '../platform/shutdown-signal.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { issuanceRules } from './issuance-rules.js';
 import { ApiKeys } from '../operators/api-keys.js';
@@ -58,6 +59,11 @@ export interface Broker {
   /** The serving policy set; `reload()` on SIGHUP. */
   readonly policy: LivePolicy;
   readonly approvals: ApprovalGate;
+  /**
+   * The shutdown began (SIGTERM): `/readyz` answers 503 from now on and SSE streams end. The
+   * listeners drain themselves (app/start-server.ts).
+   */
+  beginShutdown(): void;
   /** Releases the store, policy watchers and timers. */
   close(): Promise<void>;
 }
@@ -169,6 +175,8 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
   });
 
   const verifier = new OwnTokenVerifier({ issuer: config.issuer, keyRing, clock });
+  const shutdown = new ShutdownSignal();
+  const adminListener = config.admin?.listen !== undefined;
   const httpOptions = {
     issuer: config.issuer,
     operatorKeys: new ApiKeys(config.operators.api_keys),
@@ -194,7 +202,15 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     operatorAgents: new OperatorAgentActions({ store, audit, clock }),
     revocationFeed: store,
     clock,
-    withOperatorApi: config.admin === undefined,
+    shutdown,
+    withOperatorApi: !adminListener,
+    // `/metrics` follows the operator API to its listener, unless turned off.
+    metricsOn:
+      config.admin?.metrics === false
+        ? ('nowhere' as const)
+        : adminListener
+          ? ('admin' as const)
+          : ('public' as const),
   };
   const close = async () => {
     policy.close();
@@ -203,7 +219,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
   };
   return {
     app: createHttpApp(httpOptions),
-    ...(config.admin ? { adminApp: createAdminApp(httpOptions) } : {}),
+    ...(adminListener ? { adminApp: createAdminApp(httpOptions) } : {}),
     ...(redis ? { redis } : {}),
     config,
     keyRing,
@@ -212,6 +228,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     logger,
     policy,
     approvals,
+    beginShutdown: () => shutdown.begin(),
     close,
   };
 }

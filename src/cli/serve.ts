@@ -22,7 +22,10 @@ Environment:
 Logs are JSON lines on stdout (docs/operations.md, "Logs"); in dev mode with stdout on a
 terminal they are pretty-printed instead.`;
 
-/** `mandate serve`: builds the broker from the config, listens, and stops on SIGINT/SIGTERM. */
+/**
+ * `mandate serve`: builds the broker from the config, listens, and on SIGTERM or SIGINT drains
+ * (docs/operations.md, "Stopping"): a second signal stops at once.
+ */
 export async function serve(
   readConfig: (file: string | undefined) => Config,
   options: { config?: string },
@@ -42,18 +45,33 @@ export async function serve(
     { url: running.url, issuer: config.issuer, store: config.store.redis_url ? 'redis' : 'memory' },
     'mandate listening',
   );
+  let draining = false;
   const stop = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    running.close().then(
-      () => process.exit(0),
+    if (draining) {
+      // A second signal: the operator will not wait for the grace period.
+      logger.warn({ signal }, 'stopping now: open connections are cut');
+      void running.close();
+      return;
+    }
+    draining = true;
+    logger.info(
+      { signal, grace_seconds: config.server.shutdown_grace },
+      'shutting down: not accepting, answering requests in flight',
+    );
+    running.shutdown().then(
+      ({ cut }) => {
+        if (cut > 0) logger.warn({ cut }, 'grace period over: open connections were cut');
+        logger.info('stopped');
+        process.exit(0);
+      },
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   // SIGHUP re-reads the policy folder; a broken set is logged and the serving one kept.
   process.on('SIGHUP', () => broker.policy.reload());
 }

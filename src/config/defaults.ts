@@ -5,6 +5,29 @@ export const DEFAULTS = {
   /** Loopback only: a broker reachable from the network is a decision the operator makes. */
   host: '127.0.0.1',
   port: 8080,
+  /**
+   * Connections and shutdown of both listeners (`server:`). A client that has not sent its
+   * request line and headers within 10 s is not a slow client but a held socket: closed, so
+   * silent or byte-by-byte connections cannot hold descriptors (every request here is a few
+   * KiB). 30 s for a whole request bounds a slow body without cutting a real one (16 KiB).
+   * An idle keep-alive connection is kept 5 s, Node's own default, enough for a client's next
+   * request. 1024 open connections per listener stay well under the usual 4096-descriptor
+   * limit with room for Redis and key fetches; beyond it new connections are closed at once.
+   * On SIGTERM in-flight requests get 10 s to be answered, within Kubernetes' 30 s grace.
+   */
+  server: {
+    headersTimeoutSeconds: 10,
+    requestTimeoutSeconds: 30,
+    keepAliveTimeoutSeconds: 5,
+    maxConnections: 1024,
+    shutdownGraceSeconds: 10,
+  },
+  /**
+   * How often the listeners look for connections past the headers or request timeout. Node's
+   * default (30 s) would let a silent socket live three times the headers timeout; 1 s is a
+   * short walk over at most `max_connections` entries.
+   */
+  connectionsCheckIntervalMs: 1000,
   /** ES256: compact, fast to sign and verify; RS256 halves throughput on the exchange path. */
   signingAlgorithm: 'ES256',
   /** Key prefix in Redis, so several deployments can share one server. */

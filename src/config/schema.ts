@@ -161,14 +161,39 @@ const loops = z
   })
   .default(loopsDefault);
 
+const S = DEFAULTS.server;
+const serverDefault = {
+  host: DEFAULTS.host,
+  port: DEFAULTS.port,
+  headers_timeout: S.headersTimeoutSeconds,
+  request_timeout: S.requestTimeoutSeconds,
+  keep_alive_timeout: S.keepAliveTimeoutSeconds,
+  max_connections: S.maxConnections,
+  shutdown_grace: S.shutdownGraceSeconds,
+};
+
 /** The whole configuration file, as validated at start. */
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
       host: z.string().min(1).default(DEFAULTS.host),
       port: z.number().int().min(0).max(65535).default(DEFAULTS.port),
+      /** A connection whose request headers are not complete after this is closed. */
+      headers_timeout: duration.default(S.headersTimeoutSeconds),
+      /** A request (headers and body) not received whole after this is answered 408. */
+      request_timeout: duration.default(S.requestTimeoutSeconds),
+      /** An idle keep-alive connection is closed after this. */
+      keep_alive_timeout: duration.default(S.keepAliveTimeoutSeconds),
+      /** Open connections per listener; new ones beyond it are closed at once. */
+      max_connections: count.default(S.maxConnections),
+      /** On SIGTERM, how long in-flight requests have before their connections are cut. */
+      shutdown_grace: duration.default(S.shutdownGraceSeconds),
     })
-    .default({ host: DEFAULTS.host, port: DEFAULTS.port }),
+    .refine(
+      (s) => s.headers_timeout <= s.request_timeout,
+      'headers_timeout cannot be longer than request_timeout',
+    )
+    .default(serverDefault),
   issuer: z.url(),
   signing: z
     .strictObject({
@@ -208,10 +233,14 @@ export const configSchema = z.strictObject({
     }),
   admin: z
     .strictObject({
-      listen: z.strictObject({
-        host: z.string().min(1).default(DEFAULTS.host),
-        port: z.number().int().min(0).max(65535),
-      }),
+      listen: z
+        .strictObject({
+          host: z.string().min(1).default(DEFAULTS.host),
+          port: z.number().int().min(0).max(65535),
+        })
+        .optional(),
+      /** `/metrics` on the operator listener when there is one, else the public one; false: off. */
+      metrics: z.boolean().default(true),
     })
     .optional(),
   trust: z

@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { AgentActions } from '../agent-actions/agent-actions.js';
 import type { ApprovalGate } from '../approvals/approval-gate.js';
 import { MandateError } from '../errors.js';
@@ -12,6 +12,7 @@ import type { OperatorTaskActions } from '../operator-actions/operator-task-acti
 import type { ApiKeys } from '../operators/api-keys.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
+import type { ShutdownSignal } from '../platform/shutdown-signal.js';
 import type { EvaluationContext } from '../policy/evaluation-case.js';
 import type { RevocationFeedReader } from '../revocation/revocation-feed-reader.js';
 import type { KeyRing } from '../tokens/key-ring.js';
@@ -19,6 +20,7 @@ import { errorHandler } from './error-handler.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { healthRoutes } from './routes/health.js';
 import { introspectRoutes } from './routes/introspect.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { operatorAgentRoutes } from './routes/operator-agents.js';
 import { operatorTaskRoutes } from './routes/operator-tasks.js';
 import { policyEvaluateRoutes } from './routes/policy-evaluate.js';
@@ -65,15 +67,26 @@ export interface HttpAppOptions {
   readonly revocationFeed: RevocationFeedReader;
   /** Heartbeats of the feed's stream. */
   readonly clock: Clock;
+  /** Begun on SIGTERM: `/readyz` answers 503 and SSE streams end. */
+  readonly shutdown: Pick<ShutdownSignal, 'begun' | 'onBegin'>;
   /** False when the operator API has a listener of its own (`admin.listen`). */
   readonly withOperatorApi: boolean;
+  /** The listener `/metrics` is served on (`admin.metrics`, `admin.listen`). */
+  readonly metricsOn: 'public' | 'admin' | 'nowhere';
 }
+
+/** Every answer, refusals included: a browser must never guess a type the broker did not send. */
+const noSniff: RequestHandler = (_req, res, next) => {
+  res.set('X-Content-Type-Options', 'nosniff');
+  next();
+};
 
 function newApp(): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  app.use(noSniff);
   return app;
 }
 
@@ -103,14 +116,19 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use(taskCompleteRoutes(options));
   app.use(wellKnownRoutes(options));
   app.use(healthRoutes(options));
+  if (options.metricsOn === 'public') app.use(metricsRoutes(options));
   if (options.withOperatorApi) mountOperatorApi(app, options);
   return finish(app, options);
 }
 
-/** Builds the app of the separate operator listener: the operator API and health checks. */
+/**
+ * Builds the app of the separate operator listener: the operator API, health checks and (by
+ * default) `/metrics`.
+ */
 export function createAdminApp(options: HttpAppOptions): Express {
   const app = newApp();
   app.use(healthRoutes(options));
+  if (options.metricsOn === 'admin') app.use(metricsRoutes(options));
   mountOperatorApi(app, options);
   return finish(app, options);
 }

@@ -14,8 +14,17 @@ export function sendError(res: Response, err: MandateError, context: RefusalCont
   send(res, wireError(err, context));
 }
 
+/** What body-parser (and zlib under it) says of a body it could not read. */
+interface BodyParserError {
+  type?: unknown;
+  limit?: unknown;
+  status?: unknown;
+  expose?: unknown;
+  code?: unknown;
+}
+
 /** Body-parser failures, turned into the refusal a client can act on. */
-function fromBodyParser(err: { type?: unknown; limit?: unknown }): MandateError | undefined {
+function fromBodyParser(err: BodyParserError): MandateError | undefined {
   switch (err.type) {
     case 'entity.too.large':
       return new MandateError(
@@ -29,9 +38,24 @@ function fromBodyParser(err: { type?: unknown; limit?: unknown }): MandateError 
       return new MandateError('unsupported_media_type', 'request body encoding is not supported');
     case 'parameters.too.many':
       return new MandateError('invalid_request', 'request has too many parameters');
+    case 'request.size.invalid':
+      return new MandateError('invalid_request', 'request body does not match its Content-Length');
     default:
+      // A body its Content-Encoding cannot decode (corrupt gzip, deflate or br): body-parser
+      // passes zlib's error on as a 400 it would show the client.
+      if (err.status === 400 && typeof err.code === 'string' && /^(Z_|ERR_)/.test(err.code)) {
+        return new MandateError(
+          'invalid_request',
+          'request body could not be decoded as its Content-Encoding says',
+        );
+      }
       return undefined;
   }
+}
+
+/** The client went away before its body was read: nobody to answer, nothing went wrong. */
+function clientGone(err: BodyParserError, req: Request): boolean {
+  return err.type === 'request.aborted' || (err.expose === true && req.socket.destroyed);
 }
 
 /** The role an operator key lacked on this request, for the challenge of its refusal. */
@@ -65,7 +89,15 @@ function requestFields(req: Request): Record<string, string> {
  */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const known = isMandateError(err) ? err : fromBodyParser(err ?? {});
+    const raw = (err ?? {}) as BodyParserError;
+    if (!isMandateError(err) && clientGone(raw, req)) {
+      logger.debug(
+        { ...requestFields(req) },
+        'client closed the connection before its request was read',
+      );
+      return;
+    }
+    const known = isMandateError(err) ? err : fromBodyParser(raw);
     if (known) {
       const answer = wireError(known, refusedRole(req));
       const { status, body } = answer;

@@ -3,7 +3,8 @@ import { MandateError } from '../errors.js';
 
 /**
  * Parses `application/x-www-form-urlencoded` or `application/json` bodies up to `limit` bytes;
- * anything else is refused with 415 before it is read.
+ * anything else is refused with 415, and a declared `Content-Length` over the limit with 413,
+ * before the body is read.
  */
 export function parseBody(limit: number): RequestHandler[] {
   const form = express.urlencoded({ extended: false, limit, parameterLimit: 64 });
@@ -20,7 +21,17 @@ export function parseBody(limit: number): RequestHandler[] {
     }
     next();
   };
-  return [requireType, form, json];
+  const refuseDeclaredOversize: RequestHandler = (req, res, next) => {
+    const declared = req.get('content-length');
+    if (declared !== undefined && Number(declared) > limit) {
+      // The body stays unread: the connection ends with the answer instead of draining it.
+      res.set('Connection', 'close');
+      next(new MandateError('payload_too_large', `request body is larger than ${limit} bytes`));
+      return;
+    }
+    next();
+  };
+  return [requireType, refuseDeclaredOversize, form, json];
 }
 
 /** Marks a response as never to be cached (RFC 6749 section 5.1). */

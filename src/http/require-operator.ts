@@ -1,7 +1,11 @@
 import type { Request, RequestHandler } from 'express';
 import { MandateError } from '../errors.js';
 import type { ApiKeys } from '../operators/api-keys.js';
+import { bearerCredential } from './bearer-credential.js';
 import { hasRole, type Operator, type OperatorRole } from '../operators/operator.js';
+
+/** Longer than any key `mandate operator key` makes; a longer credential is not looked up. */
+const MAX_API_KEY_LENGTH = 512;
 
 const authenticated = new WeakMap<Request, Operator>();
 const refused = new WeakMap<Request, OperatorRole>();
@@ -19,7 +23,7 @@ export function refusedOperatorRole(req: Request): OperatorRole | undefined {
 }
 
 /**
- * Authenticates `Authorization: Bearer <api key>` and checks the role. A missing or unknown
+ * Authenticates `Authorization: Bearer <api key>` (any case of the scheme) and checks the role. A missing or unknown
  * key is 401 `invalid_token`; a known key without the role is 403 `insufficient_scope`
  * (RFC 6750), both answered with a `WWW-Authenticate` challenge, the 403's naming the role
  * (http/error-responses.ts).
@@ -27,8 +31,8 @@ export function refusedOperatorRole(req: Request): OperatorRole | undefined {
 export function requireOperator(keys: ApiKeys, role: OperatorRole): RequestHandler {
   return (req, _res, next) => {
     const header = req.get('authorization');
-    const match = header === undefined ? null : /^Bearer ([\x21-\x7E]{1,512})$/.exec(header);
-    const operator = match ? keys.authenticate(match[1]!) : undefined;
+    const key = bearerCredential(header, MAX_API_KEY_LENGTH);
+    const operator = key === undefined ? undefined : keys.authenticate(key);
     if (!operator) {
       refused.set(req, role);
       next(

@@ -23,7 +23,15 @@ describe('loadConfig', () => {
   it('fills every default and resolves paths against the file', () => {
     const file = writeConfig(MINIMAL);
     const config = loadConfig(file);
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(config.server).toEqual({
+      host: '127.0.0.1',
+      port: 8080,
+      headers_timeout: 10,
+      request_timeout: 30,
+      keep_alive_timeout: 5,
+      max_connections: 1024,
+      shutdown_grace: 10,
+    });
     expect(config.signing).toEqual({ algorithm: 'ES256', keys: [] });
     expect(config.store).toEqual({
       prefix: 'mandate',
@@ -103,6 +111,37 @@ surprise: true
         ),
       ),
     ).toThrow(/operators\.api_keys\.0\.sha256: sha256 is the hex sha256/);
+  });
+
+  it('takes connection limits as durations and counts, and refuses ones that cannot hold', () => {
+    const server = loadConfig(
+      writeConfig(
+        `${MINIMAL}\nserver: { headers_timeout: 5s, request_timeout: 1m, keep_alive_timeout: 2, max_connections: 64, shutdown_grace: 20s }\n`,
+      ),
+    ).server;
+    expect(server).toMatchObject({
+      headers_timeout: 5,
+      request_timeout: 60,
+      keep_alive_timeout: 2,
+      max_connections: 64,
+      shutdown_grace: 20,
+    });
+    expect(() =>
+      loadConfig(
+        writeConfig(`${MINIMAL}\nserver: { headers_timeout: 1m, request_timeout: 30s }\n`),
+      ),
+    ).toThrow(/server: headers_timeout cannot be longer than request_timeout/);
+    expect(() => loadConfig(writeConfig(`${MINIMAL}\nserver: { max_connections: 0 }\n`))).toThrow(
+      /server\.max_connections: /,
+    );
+  });
+
+  it('serves /metrics on the operator listener unless admin.metrics is false', () => {
+    expect(loadConfig(writeConfig(MINIMAL)).admin).toBeUndefined();
+    const off = loadConfig(writeConfig(`${MINIMAL}\nadmin: { metrics: false }\n`));
+    expect(off.admin).toEqual({ metrics: false });
+    const listener = loadConfig(writeConfig(`${MINIMAL}\nadmin: { listen: { port: 8081 } }\n`));
+    expect(listener.admin).toEqual({ listen: { host: '127.0.0.1', port: 8081 }, metrics: true });
   });
 
   it('loads the shipped dev and example configs', () => {

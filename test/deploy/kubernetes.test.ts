@@ -163,7 +163,10 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
     expect(config.store.redis_url).toBe(redisUrl);
     // Dev mode writes its key to disk; the root filesystem is read-only and nothing else writes.
     expect(config.dev).toBeUndefined();
-    expect(config.server).toEqual({ host: '0.0.0.0', port: broker.ports![0]!.containerPort });
+    expect(config.server).toMatchObject({
+      host: '0.0.0.0',
+      port: broker.ports![0]!.containerPort,
+    });
     const documented = documentedUserProvided();
     const files = [
       configFile,

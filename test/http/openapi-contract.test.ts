@@ -1,7 +1,10 @@
 import { loadApiContract } from '../support/openapi-contract.js';
 
 const contract = loadApiContract();
-const json = new Headers({ 'content-type': 'application/json; charset=utf-8' });
+const json = new Headers({
+  'content-type': 'application/json; charset=utf-8',
+  'x-content-type-options': 'nosniff',
+});
 const refusal = (fields: Record<string, unknown>) =>
   JSON.stringify({ error: 'not_found', error_description: 'no task T-1', ...fields });
 
@@ -20,7 +23,7 @@ describe('the openapi.yaml contract checker', () => {
   it('refuses an undocumented route, status or content type', () => {
     expect(check('DELETE', '/v1/tasks/T-1', 404, refusal({}))).toThrow(/no operation/);
     expect(check('GET', '/healthz', 404, refusal({}))).toThrow(/status not documented/);
-    const text = new Headers({ 'content-type': 'text/html' });
+    const text = new Headers({ 'content-type': 'text/html', 'x-content-type-options': 'nosniff' });
     expect(check('GET', '/v1/tasks/T-1', 404, '<p>no</p>', text)).toThrow(/content type/);
   });
 
@@ -39,5 +42,9 @@ describe('the openapi.yaml contract checker', () => {
     expect(check('POST', '/revoke', 200, '{}')).toThrow(/without a body/);
     const down = JSON.stringify({ error: 'temporarily_unavailable', error_description: 'retry' });
     expect(check('POST', '/token-exchange', 503, down)).toThrow(/Retry-After/);
+    const sniffable = new Headers({ 'content-type': 'application/json' });
+    expect(check('GET', '/v1/tasks/T-1', 404, refusal({}), sniffable)).toThrow(
+      /X-Content-Type-Options is missing/,
+    );
   });
 });

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
 import { buildBroker, type Broker, type BrokerDeps } from '../../src/app/build-broker.js';
-import { startServer } from '../../src/app/start-server.js';
+import { startServer, type RunningServer } from '../../src/app/start-server.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { postExchange, type ExchangeAnswer } from './post-exchange.js';
 import { createTestTrustDomain, type TestTrustDomain } from './trust-domain.js';
@@ -16,6 +16,8 @@ export const EXAMPLE_POLICY_DIR = resolve(import.meta.dirname, '../../config/pol
 export interface TestBroker {
   readonly url: string;
   readonly broker: Broker;
+  /** The listeners, for tests of connections and shutdown. */
+  readonly running: RunningServer;
   readonly td: TestTrustDomain;
   /** The temp folder holding the config, bundle and policies. */
   readonly dir: string;
@@ -83,6 +85,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   return {
     url: running.url,
     broker,
+    running,
     td,
     dir,
     exchange: async (fields = {}) =>

@@ -1,17 +1,17 @@
 import { Router, type Response } from 'express';
-import type { Metrics } from '../../metrics/metrics.js';
 import type { Logger } from '../../platform/logger.js';
+import type { ShutdownSignal } from '../../platform/shutdown-signal.js';
 
 /**
- * `/healthz` (process up), `/readyz` (store reachable, every trust domain's keys loaded) and
- * `/metrics`.
+ * `/healthz` (process up) and `/readyz` (not shutting down, store reachable, every trust
+ * domain's keys loaded).
  */
 export function healthRoutes(options: {
   /** Resolves when the store can serve requests; rejects otherwise. */
   pingStore: () => Promise<void>;
-  metrics: Metrics;
   logger: Logger;
   pendingTrustDomains: () => readonly string[];
+  shutdown: Pick<ShutdownSignal, 'begun'>;
 }): Router {
   const unavailable = (res: Response, reason: string) =>
     res.status(503).set('Retry-After', '1').json({ status: 'unavailable', reason });
@@ -20,6 +20,11 @@ export function healthRoutes(options: {
       res.json({ status: 'ok' });
     })
     .get('/readyz', async (_req, res) => {
+      // First: a draining broker leaves the load balancer at once, whatever else holds.
+      if (options.shutdown.begun) {
+        unavailable(res, 'shutting down');
+        return;
+      }
       const pending = options.pendingTrustDomains();
       if (pending.length > 0) {
         unavailable(res, `no trust bundle yet for ${pending.join(', ')}`);
@@ -32,10 +37,5 @@ export function healthRoutes(options: {
         options.logger.warn({ err }, 'readiness check failed: store unreachable');
         unavailable(res, 'store unreachable');
       }
-    })
-    .get('/metrics', async (_req, res) => {
-      res
-        .set('Content-Type', options.metrics.registry.contentType)
-        .send(await options.metrics.registry.metrics());
     });
 }

@@ -1,10 +1,11 @@
-import { Router, type RequestHandler } from 'express';
+import { Router, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { DEFAULTS } from '../../config/defaults.js';
-import { isMandateError } from '../../errors.js';
+import { MandateError, isMandateError } from '../../errors.js';
 import type { ApiKeys } from '../../operators/api-keys.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
+import type { ShutdownSignal } from '../../platform/shutdown-signal.js';
 import {
   compareFeedIds,
   isFeedId,
@@ -30,6 +31,7 @@ export function revocationFeedRoutes(options: {
   revocationFeed: RevocationFeedReader;
   clock: Clock;
   logger: Logger;
+  shutdown: Pick<ShutdownSignal, 'begun' | 'onBegin'>;
 }): Router {
   const { revocationFeed: feed, clock } = options;
   const asViewer = requireOperator(options.operatorKeys, 'viewer');
@@ -44,6 +46,15 @@ export function revocationFeedRoutes(options: {
     });
   };
 
+  /** A new stream while draining would only be cut: the client goes to another replica. */
+  const refuseWhileShuttingDown = () => {
+    if (options.shutdown.begun) {
+      throw new MandateError('temporarily_unavailable', 'the broker is shutting down', {
+        retryAfter: 1,
+      });
+    }
+  };
+
   const poll: RequestHandler = async (req, res) => {
     const { since } = parseParams(pollQuery, req.query);
     res.json(await feed.revocations(since, DEFAULTS.maxListItems));
@@ -52,6 +63,14 @@ export function revocationFeedRoutes(options: {
   const stream: RequestHandler = async (req, res) => {
     const header = req.get('last-event-id');
     const resumeFrom = header === undefined ? undefined : parseParams(feedId, header.trim());
+    refuseWhileShuttingDown();
+    // Watched from the start: a client may hang up while the watch is being set up, and
+    // nothing it left behind (listener, heartbeat) may outlive it.
+    let gone = false;
+    let stop = () => {
+      gone = true;
+    };
+    res.on('close', () => stop());
     let cursor = resumeFrom;
     let replaying = true;
     const held: RevocationEntry[] = [];
@@ -65,25 +84,25 @@ export function revocationFeedRoutes(options: {
       if (replaying) held.push(entry);
       else send(entry);
     });
-    const heartbeat = setInterval(() => {
-      res.write(`: heartbeat ${clock.now()}\n\n`);
-    }, HEARTBEAT_MS);
-    const stop = () => {
-      clearInterval(heartbeat);
+    if (gone) {
+      unwatch();
+      return;
+    }
+    if (options.shutdown.begun) {
+      unwatch();
+      refuseWhileShuttingDown();
+    }
+    const closeStream = openEventStream(res, { clock, shutdown: options.shutdown });
+    stop = () => {
+      gone = true;
+      closeStream();
       unwatch();
     };
-    req.on('close', stop);
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-store',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-    });
-    res.flushHeaders();
     try {
       if (resumeFrom !== undefined) {
         for (;;) {
           const page = await feed.revocations(cursor, DEFAULTS.maxListItems);
+          if (gone) return;
           page.revocations.forEach(send);
           if (page.revocations.length < DEFAULTS.maxListItems) break;
         }
@@ -101,4 +120,29 @@ export function revocationFeedRoutes(options: {
   return Router()
     .get('/v1/revocations', noStore, reader, poll)
     .get('/v1/revocations/stream', reader, stream);
+}
+
+/**
+ * Answers 200 `text/event-stream` and keeps the stream alive with heartbeats; on shutdown the
+ * stream ends cleanly and the client reconnects to another replica. Returns what stops both.
+ */
+function openEventStream(
+  res: Response,
+  options: { clock: Clock; shutdown: Pick<ShutdownSignal, 'onBegin'> },
+): () => void {
+  const heartbeat = setInterval(() => {
+    res.write(`: heartbeat ${options.clock.now()}\n\n`);
+  }, HEARTBEAT_MS);
+  const forget = options.shutdown.onBegin(() => res.end());
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-store',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+  });
+  res.flushHeaders();
+  return () => {
+    clearInterval(heartbeat);
+    forget();
+  };
 }

@@ -1,6 +1,7 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import type { AgentActions } from '../../agent-actions/agent-actions.js';
 import { MandateError } from '../../errors.js';
+import { bearerCredential } from '../bearer-credential.js';
 import { noStore } from '../parse-body.js';
 import { parseParams, taskParam } from './query.js';
 
@@ -22,8 +23,7 @@ export function taskCompleteRoutes(options: {
 
 /** The bearer token of the request, or `invalid_token` when there is none. */
 function bearerOf(req: Request): string {
-  const header = req.get('authorization');
-  const token = header === undefined ? undefined : /^Bearer ([\x21-\x7E]+)$/.exec(header)?.[1];
+  const token = bearerCredential(req.get('authorization'));
   if (token === undefined) {
     throw new MandateError(
       'invalid_token',
