@@ -3,10 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { OPERATORS_CONFIG, OPERATOR_KEYS } from '../e2e/redis-broker.js';
-import { REDIS_URL, connectRedis, deleteKeys, uniquePrefix } from '../grants/redis-support.js';
+import { OPERATOR_KEYS, redisBrokerConfig } from '../e2e/redis-broker.js';
+import { connectRedis, deleteKeys, uniquePrefix } from '../grants/redis-support.js';
 import { openRaw, rawRequest } from '../support/raw-http.js';
-import { EXAMPLE_POLICY_DIR, TEST_RESOURCES } from '../support/test-broker.js';
 import { createTestTrustDomain } from '../support/trust-domain.js';
 import { MANDATE, ROOT } from './run-cli.js';
 
@@ -29,15 +28,7 @@ describe('mandate serve on SIGTERM', () => {
       stringify({
         server: { host: '127.0.0.1', port: 0 },
         issuer: 'http://mandate.test',
-        trust: {
-          spiffe: [
-            { trust_domain: td.trustDomain, bundle_file: td.bundleFile, audiences: ['mandate'] },
-          ],
-        },
-        resources: TEST_RESOURCES,
-        policy: { dir: EXAMPLE_POLICY_DIR },
-        store: { redis_url: REDIS_URL, prefix },
-        operators: OPERATORS_CONFIG,
+        ...redisBrokerConfig(td, prefix),
       }),
     );
     const child = spawn(process.execPath, [...MANDATE, 'serve', '--config', file], {
