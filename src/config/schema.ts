@@ -74,6 +74,17 @@ const claimValue = z.union([
   z.strictObject({ glob: z.string().min(1).max(256) }),
 ]);
 
+/**
+ * An OIDC `agent_id` template starts with `{iss}` (an https URL) or a literal URI scheme that is
+ * not `spiffe`, compared after NFKC normalisation and in lower case, so no claim value can make
+ * an OIDC agent's id the SPIFFE id of another agent (identity checks the rendered id as well).
+ */
+function isOidcAgentIdTemplate(template: string): boolean {
+  if (template.startsWith('{iss}')) return true;
+  const scheme = /^([a-z][a-z0-9+.-]*):/.exec(template.normalize('NFKC').toLowerCase());
+  return scheme !== null && scheme[1] !== 'spiffe';
+}
+
 const oidcTrust = z.strictObject({
   issuer: httpsUrl,
   jwks_uri: httpsUrl.optional(),
@@ -91,6 +102,10 @@ const oidcTrust = z.strictObject({
     .min(1)
     .max(256)
     .regex(/^([^{}]|\{[A-Za-z0-9_.:/-]{1,128}\})+$/, 'placeholders are {claim} or {a/b}')
+    .refine(
+      isOidcAgentIdTemplate,
+      'must start with {iss} or a literal URI scheme other than spiffe (such as "oidc:" or "https://"): an OIDC agent can never take a SPIFFE id',
+    )
     .default('{iss}#{sub}'),
 });
 
