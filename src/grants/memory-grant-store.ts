@@ -131,7 +131,14 @@ export class MemoryGrantStore extends QueriesAndFeed implements GrantStore {
     // One grant entry per revoked token, not a task entry: a task entry would also revoke the
     // tokens the task gets after an operator resumes it, for as long as the entry lasts.
     for (const g of live)
-      this.#append(now, 'grant', grant.agentId, { jti: g.jti }, g.expiresAt, reason);
+      this.#append(
+        now,
+        'grant',
+        grant.agentId,
+        { jti: g.jti, aud: g.audience },
+        g.expiresAt,
+        reason,
+      );
     agent.halts = [...agent.halts.filter((at) => at > now - loops.agentWindowMs), now];
     const trip: LoopTrip = { ...broken, revoked: live.length, haltedTasks: agent.halts.length };
     if (agent.halts.length <= loops.maxHaltedTasks) return trip;
@@ -152,7 +159,8 @@ export class MemoryGrantStore extends QueriesAndFeed implements GrantStore {
       if (!grant) continue;
       task.grants.delete(jti);
       if (grant.expiresAt * 1000 <= now) break;
-      const entry = this.#append(now, 'grant', agentId, { jti }, grant.expiresAt, reason);
+      const target = { jti, aud: grant.audience };
+      const entry = this.#append(now, 'grant', agentId, target, grant.expiresAt, reason);
       return ok({ revoked: 1, entry });
     }
     return ok({ revoked: 0, entry: null });
@@ -237,7 +245,7 @@ export class MemoryGrantStore extends QueriesAndFeed implements GrantStore {
     now: number,
     kind: RevocationKind,
     agent: string,
-    target: { task?: string; jti?: string },
+    target: { task?: string; jti?: string; aud?: string },
     until: number,
     reason: string,
   ) {

@@ -105,6 +105,26 @@ surprise: true
     ).toThrow(/operators\.api_keys\.0\.sha256: sha256 is the hex sha256/);
   });
 
+  it('limits a resource_server key to audiences of the catalogue, and no other key', () => {
+    const key = (extra: string) =>
+      `${MINIMAL}\noperators: { api_keys: [ { name: a, sha256: '${'a'.repeat(64)}', ${extra} } ] }\n`;
+    const limited = loadConfig(
+      writeConfig(key(`roles: [resource_server], audiences: ['https://tickets.example']`)),
+    );
+    expect(limited.operators.api_keys[0]!.audiences).toEqual(['https://tickets.example']);
+    expect(() =>
+      loadConfig(writeConfig(key(`roles: [resource_server], audiences: ['https://nope.example']`))),
+    ).toThrow(
+      /operators\.api_keys\.0\.audiences\.0: no resource has the audience https:\/\/nope\.example/,
+    );
+    for (const roles of ['[viewer]', '[admin]', '[resource_server, viewer]'])
+      expect(() =>
+        loadConfig(writeConfig(key(`roles: ${roles}, audiences: ['https://tickets.example']`))),
+      ).toThrow(
+        /operators\.api_keys\.0\.audiences: audiences limit a key whose only role is resource_server/,
+      );
+  });
+
   it('loads the shipped dev and example configs', () => {
     expect(loadConfig('config/mandate.yaml').dev?.trust_domain).toBe('dev.mandate.local');
     const example = loadConfig('config/mandate.example.yaml');

@@ -7,6 +7,8 @@ local g = toTable(raw)
 redis.call('DEL', grantKey)
 redis.call('ZREM', base .. 'grants:' .. g.task, jti)
 if tonumber(g.exp) * 1000 <= now then return cjson.encode({ revoked = 0 }) end
-local id = append(args.retention, { 'kind', 'grant', 'agent', args.agent, 'jti', jti,
-  'at', int(now), 'until', g.exp, 'reason', args.reason })
-return cjson.encode({ revoked = 1, id = id, ['until'] = tonumber(g.exp) })
+local fields = { 'kind', 'grant', 'agent', args.agent, 'jti', jti,
+  'at', int(now), 'until', g.exp, 'reason', args.reason }
+if g.aud then table.insert(fields, 'aud'); table.insert(fields, g.aud) end
+local id = append(args.retention, fields)
+return cjson.encode({ revoked = 1, id = id, ['until'] = tonumber(g.exp), aud = g.aud })
