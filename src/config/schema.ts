@@ -177,182 +177,173 @@ const loops = z
   .default(loopsDefault);
 
 /** The whole configuration file, as validated at start. */
-export const configSchema = z
-  .strictObject({
-    server: z
-      .strictObject({
-        host: z.string().min(1).default(DEFAULTS.host),
-        port: z.number().int().min(0).max(65535).default(DEFAULTS.port),
-      })
-      .default({ host: DEFAULTS.host, port: DEFAULTS.port }),
-    issuer: z.url(),
-    signing: z
-      .strictObject({
-        algorithm: z.enum(['ES256', 'ES384', 'EdDSA']).default(DEFAULTS.signingAlgorithm),
-        keys: z
-          .array(z.strictObject({ file: z.string().min(1), kid: z.string().min(1).optional() }))
-          .default([]),
-      })
-      .default({ algorithm: DEFAULTS.signingAlgorithm, keys: [] }),
-    store: z
-      .strictObject({
-        redis_url: z
-          .string()
-          .regex(/^rediss?:\/\//, 'redis_url is redis:// or rediss://')
-          .optional(),
-        prefix: z
-          .string()
-          .regex(/^[A-Za-z0-9_-]{1,64}$/)
-          .default(DEFAULTS.storePrefix),
-        command_timeout_ms: z
-          .number()
-          .int()
-          .min(10)
-          .max(60_000)
-          .default(DEFAULTS.redisCommandTimeoutMs),
-        connect_timeout_ms: z
-          .number()
-          .int()
-          .min(10)
-          .max(60_000)
-          .default(DEFAULTS.redisConnectTimeoutMs),
-      })
-      .default({
-        prefix: DEFAULTS.storePrefix,
-        command_timeout_ms: DEFAULTS.redisCommandTimeoutMs,
-        connect_timeout_ms: DEFAULTS.redisConnectTimeoutMs,
-      }),
-    admin: z
-      .strictObject({
-        listen: z.strictObject({
-          host: z.string().min(1).default(DEFAULTS.host),
-          port: z.number().int().min(0).max(65535),
-        }),
-      })
-      .optional(),
-    trust: z
-      .strictObject({
-        spiffe: z
-          .array(spiffeTrust)
-          .refine((l) => unique(l.map((t) => t.trust_domain)), 'a trust domain is listed twice')
-          .default([]),
-        oidc: z
-          .array(oidcTrust)
-          .refine((l) => unique(l.map((t) => t.issuer)), 'an issuer is listed twice')
-          .default([]),
-      })
-      .default({ spiffe: [], oidc: [] }),
-    resources: z
-      .record(
-        z
-          .string()
-          .regex(
-            /^[a-z0-9][a-z0-9_-]{0,63}$/,
-            'a resource name is lower-case letters, digits, "_" and "-"',
-          ),
-        resource,
-      )
-      .refine((r) => Object.keys(r).length > 0, 'at least one resource is needed'),
-    tiers: z
-      .strictObject({
-        read: tier,
-        write: tier,
-        destructive: tier,
-        /** Sensitivity -> lowest tier for data that sensitive (default in DEFAULTS). */
-        sensitivity_floor: z.partialRecord(z.enum(SENSITIVITIES), z.enum(SCOPE_CLASSES)).optional(),
-      })
-      .default({
-        read: { ttl: DEFAULTS.tierTtlSeconds.read },
-        write: { ttl: DEFAULTS.tierTtlSeconds.write },
-        destructive: { ttl: DEFAULTS.tierTtlSeconds.destructive },
-      }),
-    limits: z
-      .strictObject({
-        max_token_ttl: duration.default(DEFAULTS.maxTokenTtlSeconds),
-        max_task_age: duration.default(DEFAULTS.maxTaskAgeSeconds),
-        clock_tolerance: duration
-          .refine(
-            (s) => s <= DEFAULTS.maxClockToleranceSeconds,
-            `clock_tolerance is at most ${DEFAULTS.maxClockToleranceSeconds}s`,
-          )
-          .default(DEFAULTS.clockToleranceSeconds),
-      })
-      .default({
-        max_token_ttl: DEFAULTS.maxTokenTtlSeconds,
-        max_task_age: DEFAULTS.maxTaskAgeSeconds,
-        clock_tolerance: DEFAULTS.clockToleranceSeconds,
-      }),
-    loops,
-    policy: z.strictObject({
-      dir: z.string().min(1),
-      /** Subject-token claims visible to policy; anything else stays out of the decision. */
-      claims: z
-        .array(policyClaim)
-        .default([])
-        .transform((list) =>
-          list.map((c) => (typeof c === 'string' ? { name: c, type: 'string' as const } : c)),
-        ),
-      /** Reload the policy folder when a file in it changes (SIGHUP always reloads). */
-      watch: z.boolean().default(true),
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().min(1).default(DEFAULTS.host),
+      port: z.number().int().min(0).max(65535).default(DEFAULTS.port),
+    })
+    .default({ host: DEFAULTS.host, port: DEFAULTS.port }),
+  issuer: z.url(),
+  signing: z
+    .strictObject({
+      algorithm: z.enum(['ES256', 'ES384', 'EdDSA']).default(DEFAULTS.signingAlgorithm),
+      keys: z
+        .array(z.strictObject({ file: z.string().min(1), kid: z.string().min(1).optional() }))
+        .default([]),
+    })
+    .default({ algorithm: DEFAULTS.signingAlgorithm, keys: [] }),
+  store: z
+    .strictObject({
+      redis_url: z
+        .string()
+        .regex(/^rediss?:\/\//, 'redis_url is redis:// or rediss://')
+        .optional(),
+      prefix: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}$/)
+        .default(DEFAULTS.storePrefix),
+      command_timeout_ms: z
+        .number()
+        .int()
+        .min(10)
+        .max(60_000)
+        .default(DEFAULTS.redisCommandTimeoutMs),
+      connect_timeout_ms: z
+        .number()
+        .int()
+        .min(10)
+        .max(60_000)
+        .default(DEFAULTS.redisConnectTimeoutMs),
+      /** How often the broker checks Redis still holds its epoch (lost data fails closed). */
+      epoch_check_interval: duration
+        .refine((s) => s >= 1 && s <= 3600, 'epoch_check_interval is between 1s and 1h')
+        .default(DEFAULTS.storeEpochCheckSeconds),
+    })
+    .default({
+      prefix: DEFAULTS.storePrefix,
+      command_timeout_ms: DEFAULTS.redisCommandTimeoutMs,
+      connect_timeout_ms: DEFAULTS.redisConnectTimeoutMs,
+      epoch_check_interval: DEFAULTS.storeEpochCheckSeconds,
     }),
-    approvals: z
-      .strictObject({ ttl: duration.default(DEFAULTS.approvalTtlSeconds) })
-      .default({ ttl: DEFAULTS.approvalTtlSeconds }),
-    operators: z
-      .strictObject({
-        api_keys: z
-          .array(
-            z
-              .strictObject({
-                name: z.string().min(1).max(64),
-                sha256: z
-                  .string()
-                  .regex(
-                    /^[0-9a-f]{64}$/,
-                    'sha256 is the hex sha256 of the key, 64 lower-case hex digits',
-                  ),
-                roles: z.array(z.enum(OPERATOR_ROLES)).min(1),
-                /** Token audiences a resource_server key introspects and reads the feed of. */
-                audiences: z
-                  .array(z.string().min(1))
-                  .min(1)
-                  .refine(unique, 'an audience is listed twice')
-                  .optional(),
-              })
-              .refine(
-                (k) =>
-                  k.audiences === undefined ||
-                  (k.roles.length === 1 && k.roles[0] === 'resource_server'),
-                {
-                  message:
-                    'audiences limit a key whose only role is resource_server (any other role reads every audience)',
-                  path: ['audiences'],
-                },
-              ),
-          )
-          .default([]),
-      })
-      .default({ api_keys: [] }),
-    dev: z
-      .strictObject({
-        trust_domain: trustDomain.default(DEFAULTS.devTrustDomain),
-        dir: z.string().min(1).default(DEFAULTS.devDir),
-      })
-      .optional(),
-  })
-  .superRefine((config, ctx) => {
-    const known = new Set(Object.values(config.resources).map((r) => r.audience));
-    config.operators.api_keys.forEach((key, k) =>
-      key.audiences?.forEach((audience, a) => {
-        if (!known.has(audience))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['operators', 'api_keys', k, 'audiences', a],
-            message: `no resource has the audience ${audience}`,
-          });
+  admin: z
+    .strictObject({
+      listen: z.strictObject({
+        host: z.string().min(1).default(DEFAULTS.host),
+        port: z.number().int().min(0).max(65535),
       }),
-    );
-  });
+    })
+    .optional(),
+  trust: z
+    .strictObject({
+      spiffe: z
+        .array(spiffeTrust)
+        .refine((l) => unique(l.map((t) => t.trust_domain)), 'a trust domain is listed twice')
+        .default([]),
+      oidc: z
+        .array(oidcTrust)
+        .refine((l) => unique(l.map((t) => t.issuer)), 'an issuer is listed twice')
+        .default([]),
+    })
+    .default({ spiffe: [], oidc: [] }),
+  resources: z
+    .record(
+      z
+        .string()
+        .regex(
+          /^[a-z0-9][a-z0-9_-]{0,63}$/,
+          'a resource name is lower-case letters, digits, "_" and "-"',
+        ),
+      resource,
+    )
+    .refine((r) => Object.keys(r).length > 0, 'at least one resource is needed'),
+  tiers: z
+    .strictObject({
+      read: tier,
+      write: tier,
+      destructive: tier,
+      /** Sensitivity -> lowest tier for data that sensitive (default in DEFAULTS). */
+      sensitivity_floor: z.partialRecord(z.enum(SENSITIVITIES), z.enum(SCOPE_CLASSES)).optional(),
+    })
+    .default({
+      read: { ttl: DEFAULTS.tierTtlSeconds.read },
+      write: { ttl: DEFAULTS.tierTtlSeconds.write },
+      destructive: { ttl: DEFAULTS.tierTtlSeconds.destructive },
+    }),
+  limits: z
+    .strictObject({
+      max_token_ttl: duration.default(DEFAULTS.maxTokenTtlSeconds),
+      max_task_age: duration.default(DEFAULTS.maxTaskAgeSeconds),
+      clock_tolerance: duration
+        .refine(
+          (s) => s <= DEFAULTS.maxClockToleranceSeconds,
+          `clock_tolerance is at most ${DEFAULTS.maxClockToleranceSeconds}s`,
+        )
+        .default(DEFAULTS.clockToleranceSeconds),
+    })
+    .default({
+      max_token_ttl: DEFAULTS.maxTokenTtlSeconds,
+      max_task_age: DEFAULTS.maxTaskAgeSeconds,
+      clock_tolerance: DEFAULTS.clockToleranceSeconds,
+    }),
+  loops,
+  policy: z.strictObject({
+    dir: z.string().min(1),
+    /** Subject-token claims visible to policy; anything else stays out of the decision. */
+    claims: z
+      .array(policyClaim)
+      .default([])
+      .transform((list) =>
+        list.map((c) => (typeof c === 'string' ? { name: c, type: 'string' as const } : c)),
+      ),
+    /** Reload the policy folder when a file in it changes (SIGHUP always reloads). */
+    watch: z.boolean().default(true),
+  }),
+  approvals: z
+    .strictObject({ ttl: duration.default(DEFAULTS.approvalTtlSeconds) })
+    .default({ ttl: DEFAULTS.approvalTtlSeconds }),
+  operators: z
+    .strictObject({
+      api_keys: z
+        .array(
+          z
+            .strictObject({
+              name: z.string().min(1).max(64),
+              sha256: z
+                .string()
+                .regex(
+                  /^[0-9a-f]{64}$/,
+                  'sha256 is the hex sha256 of the key, 64 lower-case hex digits',
+                ),
+              roles: z.array(z.enum(OPERATOR_ROLES)).min(1),
+              /** Token audiences a resource_server key introspects and reads the feed of. */
+              audiences: z
+                .array(z.string().min(1))
+                .min(1)
+                .refine(unique, 'an audience is listed twice')
+                .optional(),
+            })
+            .refine(
+              (k) =>
+                k.audiences === undefined ||
+                (k.roles.length === 1 && k.roles[0] === 'resource_server'),
+              {
+                message:
+                  'audiences limit a key whose only role is resource_server (any other role reads every audience)',
+                path: ['audiences'],
+              },
+            ),
+        )
+        .default([]),
+    })
+    .default({ api_keys: [] }),
+  dev: z
+    .strictObject({
+      trust_domain: trustDomain.default(DEFAULTS.devTrustDomain),
+      dir: z.string().min(1).default(DEFAULTS.devDir),
+    })
+    .optional(),
+});
 
 /** The configuration as written in the file (before defaults). */
 export type RawConfig = z.input<typeof configSchema>;

@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       prefix: 'mandate',
       command_timeout_ms: 1000,
       connect_timeout_ms: 2000,
+      epoch_check_interval: 5,
     });
     expect(config.tiers).toEqual({
       read: { ttl: 300 },
