@@ -144,6 +144,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
           clockToleranceSeconds: config.limits.clock_tolerance,
         }),
         maxTokenLifeSeconds: config.limits.max_token_ttl,
+        ttlMs: DEFAULTS.storeEpochTtlSeconds * 1000,
         onLost: () => metrics.storeEpochs.inc({}),
       })
     : undefined;

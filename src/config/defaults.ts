@@ -23,6 +23,12 @@ export const DEFAULTS = {
    * one GET per interval per broker.
    */
   storeEpochCheckSeconds: 5,
+  /**
+   * The epoch key's TTL, renewed by every check: every key of the store has one. A day outlasts
+   * any outage a broker rides out; a key that expires while no broker runs is written afresh
+   * at the next start, as on a new Redis.
+   */
+  storeEpochTtlSeconds: 24 * 3600,
   /** An operator block without a duration lasts a day: long enough to investigate. */
   operatorBlockSeconds: 24 * 3600,
   /** No block outlives this: every Redis key carries a TTL, blocks included. */

@@ -27,6 +27,8 @@ export interface RedisStoreEpochOptions {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly logger: Logger;
+  /** TTL of the epoch key, ms, renewed by every check (`DEFAULTS.storeEpochTtlSeconds`). */
+  readonly ttlMs: number;
   /** How long feed entries are kept, ms (the stream's trim). */
   readonly retentionMs: number;
   /** The longest life of a token: after it every token issued before the loss has expired. */
@@ -71,6 +73,7 @@ export class RedisStoreEpoch implements StoreEpoch {
       // a JSON null would reach Lua as a truthy value: an unknown epoch is left out
       ...(known === undefined ? {} : { known }),
       candidate: `${this.#o.ids.grantId()}@${known === undefined ? 0 : now}`,
+      ttl: this.#o.ttlMs,
       retention: this.#o.retentionMs,
       until: Math.ceil(now / 1000) + this.#o.maxTokenLifeSeconds,
     };

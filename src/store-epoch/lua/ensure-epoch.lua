@@ -2,8 +2,9 @@
 -- data (restarted without persistence, flushed) from one that kept it. An epoch is
 -- `<random id>@<ms>`: `ms` is the loss it follows, 0 for the first written at a start.
 -- KEYS[1] `<prefix>:epoch`, KEYS[2] the revocation stream `<prefix>:revocations`; ARGV[1] one
--- JSON object {now, candidate, known?, retention, until}: `now` the broker's clock (epoch ms),
--- `candidate` the value to write, `known` the epoch this broker saw last (absent at its start),
+-- JSON object {now, candidate, known?, ttl, retention, until}: `now` the broker's clock (epoch
+-- ms), `candidate` the value to write, `known` the epoch this broker saw last (absent at its
+-- start), `ttl` the key's TTL (ms, renewed by every check, as every key of the store has one),
 -- `until` the feed entry's `until` (epoch s). Reply: {epoch, created, id?}.
 -- The key only ever changes by going away, so a broker that knew an epoch and finds none, or
 -- finds one a starting broker wrote meanwhile (`@0`, announcing nothing), knows the data was
@@ -12,9 +13,10 @@
 local args = cjson.decode(ARGV[1])
 local current = redis.call('GET', KEYS[1])
 if current and (not args.known or current == args.known or not string.find(current, '@0$')) then
+  redis.call('PEXPIRE', KEYS[1], args.ttl)
   return cjson.encode({ epoch = current, created = false })
 end
-redis.call('SET', KEYS[1], args.candidate)
+redis.call('SET', KEYS[1], args.candidate, 'PX', args.ttl)
 if not args.known then return cjson.encode({ epoch = args.candidate, created = true }) end
 
 local function int(n)
