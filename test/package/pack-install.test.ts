@@ -137,6 +137,8 @@ describe('the packed packages', () => {
       expect.arrayContaining([
         'dist/grants/redis/store-scripts.js',
         ...lua.map((f) => `dist/grants/redis/lua/${f}`),
+        'dist/store-epoch/redis-store-epoch.js',
+        'dist/store-epoch/lua/ensure-epoch.lua',
       ]),
     );
   });
