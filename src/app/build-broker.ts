@@ -33,6 +33,10 @@ import { LivePolicy } from '../policy/live-policy.js';
 import { SCOPE_CLASSES } from '../intent/tiers.js';
 import { OwnTokenVerifier } from '../revocation/verify-own-token.js';
 import { KeyRing } from '../tokens/key-ring.js';
+import { KeyLayout } from '../grants/redis/key-layout.js';
+import { guardEpoch } from '../store-epoch/epoch-guard.js';
+import { RedisStoreEpoch } from '../store-epoch/redis-store-epoch.js';
+import { NO_EPOCH } from '../store-epoch/store-epoch.js';
 
 /** Outside things a broker can be given instead of the real ones (tests, embedding). */
 export interface BrokerDeps {
@@ -64,6 +68,8 @@ export interface Broker {
    * listeners drain themselves (app/start-server.ts).
    */
   beginShutdown(): void;
+  /** The Redis store's epoch, checked every `store.epoch_check_interval`; absent with memory. */
+  readonly storeEpoch?: RedisStoreEpoch;
   /** Releases the store, policy watchers and timers. */
   close(): Promise<void>;
 }
@@ -130,8 +136,35 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
         },
         { clock, logger },
       );
-  const store = countStoreErrors(grants.store, () => metrics.storeErrors.inc({ store: 'grants' }));
   const redis = 'redis' in grants ? grants.redis : undefined;
+  const storeEpoch = redis
+    ? new RedisStoreEpoch({
+        redis,
+        key: `${config.store.prefix}:epoch`,
+        stream: new KeyLayout(config.store.prefix).revocations,
+        clock,
+        ids: deps.ids ?? randomIds,
+        logger,
+        retentionMs: revocationRetentionMs({
+          maxTokenTtlSeconds: config.limits.max_token_ttl,
+          clockToleranceSeconds: config.limits.clock_tolerance,
+        }),
+        maxTokenLifeSeconds: config.limits.max_token_ttl,
+        ttlMs: DEFAULTS.storeEpochTtlSeconds * 1000,
+        onLost: () => metrics.storeEpochs.inc({}),
+      })
+    : undefined;
+  if (storeEpoch) {
+    // Redis down at start: the first check that reaches it writes the epoch.
+    await storeEpoch.check().catch((err: unknown) => {
+      logger.warn({ err: (err as Error).message }, 'store epoch not written at start; retrying');
+    });
+    storeEpoch.watch(config.store.epoch_check_interval * 1000);
+  }
+  const store = guardEpoch(
+    countStoreErrors(grants.store, () => metrics.storeErrors.inc({ store: 'grants' })),
+    storeEpoch ?? NO_EPOCH,
+  );
   const policy = LivePolicy.start({
     dir: config.policy.dir,
     catalogue,
@@ -213,6 +246,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
           : ('public' as const),
   };
   const close = async () => {
+    storeEpoch?.close();
     policy.close();
     identity.close();
     await grants.close();
@@ -221,6 +255,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     app: createHttpApp(httpOptions),
     ...(adminListener ? { adminApp: createAdminApp(httpOptions) } : {}),
     ...(redis ? { redis } : {}),
+    ...(storeEpoch ? { storeEpoch } : {}),
     config,
     keyRing,
     store,

@@ -40,6 +40,18 @@ export const DEFAULTS = {
   redisCommandTimeoutMs: 1000,
   /** Connecting to Redis gives up after this; the client keeps retrying in the background. */
   redisConnectTimeoutMs: 2000,
+  /**
+   * How often a broker checks Redis still holds its epoch key: a Redis that lost its data is
+   * noticed (and every token issued before revoked on the feed) within this, at the cost of
+   * one GET per interval per broker.
+   */
+  storeEpochCheckSeconds: 5,
+  /**
+   * The epoch key's TTL, renewed by every check: every key of the store has one. A day outlasts
+   * any outage a broker rides out; a key that expires while no broker runs is written afresh
+   * at the next start, as on a new Redis.
+   */
+  storeEpochTtlSeconds: 24 * 3600,
   /** An operator block without a duration lasts a day: long enough to investigate. */
   operatorBlockSeconds: 24 * 3600,
   /** No block outlives this: every Redis key carries a TTL, blocks included. */

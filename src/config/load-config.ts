@@ -60,6 +60,8 @@ export function parseConfig(raw: unknown, file: string, env: ConfigEnv = {}): Co
   if (!result.success) throw new ConfigError(file, formatIssues(result.error.issues));
   const configDir = dirname(file);
   const config = result.data;
+  const unknownAudiences = keyAudienceProblems(config);
+  if (unknownAudiences.length > 0) throw new ConfigError(file, unknownAudiences);
   const at = (p: string): string => (isAbsolute(p) ? p : resolve(configDir, p));
   return {
     ...config,
@@ -100,6 +102,18 @@ function applyEnv(raw: unknown, env: ConfigEnv): unknown {
   if (env.MANDATE_ISSUER !== undefined && env.MANDATE_ISSUER !== '')
     out.issuer = env.MANDATE_ISSUER;
   return out;
+}
+
+/** An API key limited to an audience no resource has would see nothing: a typo, refused. */
+function keyAudienceProblems(config: ParsedConfig): string[] {
+  const known = new Set(Object.values(config.resources).map((r) => r.audience));
+  return config.operators.api_keys.flatMap((key, k) =>
+    (key.audiences ?? []).flatMap((audience, a) =>
+      known.has(audience)
+        ? []
+        : [`operators.api_keys.${k}.audiences.${a}: no resource has the audience ${audience}`],
+    ),
+  );
 }
 
 function formatIssues(issues: z.core.$ZodIssue[]): string[] {

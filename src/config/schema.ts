@@ -74,6 +74,17 @@ const claimValue = z.union([
   z.strictObject({ glob: z.string().min(1).max(256) }),
 ]);
 
+/**
+ * An OIDC `agent_id` template starts with `{iss}` (an https URL) or a literal URI scheme that is
+ * not `spiffe`, compared after NFKC normalisation and in lower case, so no claim value can make
+ * an OIDC agent's id the SPIFFE id of another agent (identity checks the rendered id as well).
+ */
+function isOidcAgentIdTemplate(template: string): boolean {
+  if (template.startsWith('{iss}')) return true;
+  const scheme = /^([a-z][a-z0-9+.-]*):/.exec(template.normalize('NFKC').toLowerCase());
+  return scheme !== null && scheme[1] !== 'spiffe';
+}
+
 const oidcTrust = z.strictObject({
   issuer: httpsUrl,
   jwks_uri: httpsUrl.optional(),
@@ -91,6 +102,10 @@ const oidcTrust = z.strictObject({
     .min(1)
     .max(256)
     .regex(/^([^{}]|\{[A-Za-z0-9_.:/-]{1,128}\})+$/, 'placeholders are {claim} or {a/b}')
+    .refine(
+      isOidcAgentIdTemplate,
+      'must start with {iss} or a literal URI scheme other than spiffe (such as "oidc:" or "https://"): an OIDC agent can never take a SPIFFE id',
+    )
     .default('{iss}#{sub}'),
 });
 
@@ -225,11 +240,16 @@ export const configSchema = z.strictObject({
         .min(10)
         .max(60_000)
         .default(DEFAULTS.redisConnectTimeoutMs),
+      /** How often the broker checks Redis still holds its epoch (lost data fails closed). */
+      epoch_check_interval: duration
+        .refine((s) => s >= 1 && s <= 3600, 'epoch_check_interval is between 1s and 1h')
+        .default(DEFAULTS.storeEpochCheckSeconds),
     })
     .default({
       prefix: DEFAULTS.storePrefix,
       command_timeout_ms: DEFAULTS.redisCommandTimeoutMs,
       connect_timeout_ms: DEFAULTS.redisConnectTimeoutMs,
+      epoch_check_interval: DEFAULTS.storeEpochCheckSeconds,
     }),
   admin: z
     .strictObject({
@@ -329,16 +349,33 @@ export const configSchema = z.strictObject({
     .strictObject({
       api_keys: z
         .array(
-          z.strictObject({
-            name: z.string().min(1).max(64),
-            sha256: z
-              .string()
-              .regex(
-                /^[0-9a-f]{64}$/,
-                'sha256 is the hex sha256 of the key, 64 lower-case hex digits',
-              ),
-            roles: z.array(z.enum(OPERATOR_ROLES)).min(1),
-          }),
+          z
+            .strictObject({
+              name: z.string().min(1).max(64),
+              sha256: z
+                .string()
+                .regex(
+                  /^[0-9a-f]{64}$/,
+                  'sha256 is the hex sha256 of the key, 64 lower-case hex digits',
+                ),
+              roles: z.array(z.enum(OPERATOR_ROLES)).min(1),
+              /** Token audiences a resource_server key introspects and reads the feed of. */
+              audiences: z
+                .array(z.string().min(1))
+                .min(1)
+                .refine(unique, 'an audience is listed twice')
+                .optional(),
+            })
+            .refine(
+              (k) =>
+                k.audiences === undefined ||
+                (k.roles.length === 1 && k.roles[0] === 'resource_server'),
+              {
+                message:
+                  'audiences limit a key whose only role is resource_server (any other role reads every audience)',
+                path: ['audiences'],
+              },
+            ),
         )
         .default([]),
     })

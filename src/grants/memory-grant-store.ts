@@ -182,7 +182,8 @@ export class MemoryGrantStore extends QueriesAndFeed implements GrantStore {
     task.halt = { rule: broken.rule, reason, at: now };
     // One grant entry per revoked token, not a task entry: a task entry would also revoke the
     // tokens the task gets after an operator resumes it, for as long as the entry lasts.
-    for (const g of live) this.#append(now, 'grant', agentId, { jti: g.jti }, g.expiresAt, reason);
+    for (const g of live)
+      this.#append(now, 'grant', agentId, { jti: g.jti, aud: g.audience }, g.expiresAt, reason);
     agent.halts = [...agent.halts.filter((at) => at > now - loops.agentWindowMs), now];
     const trip: LoopTrip = { ...broken, revoked: live.length, haltedTasks: agent.halts.length };
     if (agent.halts.length <= loops.maxHaltedTasks) return trip;
@@ -205,7 +206,8 @@ export class MemoryGrantStore extends QueriesAndFeed implements GrantStore {
       task.grants.delete(jti);
       // expired, or already dead with its task or its agent's revocation
       if (!grantIsLive(agent!, task, grant, now)) break;
-      const entry = this.#append(now, 'grant', agentId, { jti }, grant.expiresAt, reason);
+      const target = { jti, aud: grant.audience };
+      const entry = this.#append(now, 'grant', agentId, target, grant.expiresAt, reason);
       return ok({ revoked: 1, entry });
     }
     return ok({ revoked: 0, entry: null });
@@ -301,7 +303,7 @@ export class MemoryGrantStore extends QueriesAndFeed implements GrantStore {
     now: number,
     kind: RevocationKind,
     agent: string,
-    target: { task?: string; jti?: string },
+    target: { task?: string; jti?: string; aud?: string },
     until: number,
     reason: string,
   ) {

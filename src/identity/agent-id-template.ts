@@ -27,10 +27,24 @@ export function renderAgentId(template: string, claims: Readonly<Record<string, 
     return text;
   });
   if (id.length > MAX_AGENT_ID_LENGTH) throw refuse('invalid_claim', 'agent id would be too long');
+  // The config refuses templates that could start so; this holds even for one that slipped by.
+  if (takesSpiffeForm(id))
+    throw refuse(
+      'invalid_claim',
+      'agent id would take the spiffe: form, which only SPIFFE agents have',
+    );
   return id;
 }
 
 /** The claim paths a template reads, for checking templates at start. */
 export function templateClaims(template: string): string[] {
   return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!);
+}
+
+/**
+ * True when an id starts with the `spiffe:` scheme once NFKC-normalised and with its scheme in
+ * lower case: the form reserved for agents verified by a SPIFFE trust domain.
+ */
+export function takesSpiffeForm(id: string): boolean {
+  return /^spiffe:/.test(id.normalize('NFKC').trimStart().slice(0, 16).toLowerCase());
 }

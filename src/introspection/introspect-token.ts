@@ -27,10 +27,18 @@ export class TokenIntrospection {
     this.#o = options;
   }
 
-  /** The answer for `token`; never throws for a bad token, only `{active: false}`. */
-  async introspect(token: string): Promise<IntrospectionResponse> {
+  /**
+   * The answer for `token`; never throws for a bad token, only `{active: false}`. A caller
+   * limited to `audiences` learns nothing of another audience's token: it is `active: false`,
+   * as an unknown one, before any store read.
+   */
+  async introspect(
+    token: string,
+    caller: { readonly audiences?: ReadonlySet<string> } = {},
+  ): Promise<IntrospectionResponse> {
     const claims = await this.#o.verifier.verify(token);
     if (!claims) return { active: false };
+    if (caller.audiences && !caller.audiences.has(claims.aud)) return { active: false };
     const lookup = await this.#o.store.getGrant(claims.sub, claims.jti);
     if (!lookup?.live || lookup.grant.taskId !== claims.task_id) return { active: false };
     return { active: true, ...claims, token_type: 'Bearer' };

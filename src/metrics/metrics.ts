@@ -36,6 +36,8 @@ export interface Metrics {
   readonly revokedGrants: LabelledCounter<{ source: RevocationSource }>;
   /** Store calls that failed on Redis (answered 503 `temporarily_unavailable`). */
   readonly storeErrors: LabelledCounter<{ store: StoreName }>;
+  /** Times this broker found Redis had lost its data and started a new store epoch. */
+  readonly storeEpochs: LabelledCounter<Record<never, string>>;
   /** Subject-token verifications by source (spiffe, oidc, unknown) and outcome. */
   readonly subjectVerifications: LabelledCounter<{
     source: SubjectSource;
@@ -118,6 +120,11 @@ export function createMetrics(): Metrics {
       name: 'mandate_store_errors_total',
       help: 'Store calls that failed on Redis and were answered 503, by store.',
       labels: { store: STORES },
+    }),
+    storeEpochs: labelledCounter(registry, {
+      name: 'mandate_store_epochs_total',
+      help: 'Times this broker found Redis had lost its data and started a new store epoch, revoking every earlier token on the feed.',
+      labels: {},
     }),
     subjectVerifications: labelledCounter(registry, {
       name: 'mandate_subject_verifications_total',

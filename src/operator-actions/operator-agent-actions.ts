@@ -1,6 +1,7 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { GrantLedger } from '../grants/grant-ledger.js';
 import type { Clock } from '../platform/clock.js';
+import { BLOCKED_BY_OPERATOR, REVOKED_BY_OPERATOR } from './feed-reasons.js';
 import type { OperatorCommand } from './operator-command.js';
 
 /** What {@link OperatorAgentActions} needs. */
@@ -27,7 +28,7 @@ export class OperatorAgentActions {
   /** Revokes every task and grant of the agent; `revoked` may be 0 (it held nothing). */
   async revokeAll(command: OperatorCommand): Promise<{ revoked: number }> {
     const { operator, agent } = command;
-    const result = await this.#o.store.revokeAgent(agent, `revoked by operator ${operator}`);
+    const result = await this.#o.store.revokeAgent(agent, REVOKED_BY_OPERATOR);
     this.#o.audit.record({
       event: 'operator_action',
       operator,
@@ -44,7 +45,7 @@ export class OperatorAgentActions {
   ): Promise<{ until: number; revoked: number }> {
     const { operator, agent, seconds } = command;
     const until = this.#o.clock.now() + seconds * 1000;
-    const result = await this.#o.store.blockAgent(agent, until, `blocked by operator ${operator}`);
+    const result = await this.#o.store.blockAgent(agent, until, BLOCKED_BY_OPERATOR);
     this.#o.audit.record({
       event: 'operator_action',
       operator,

@@ -2,6 +2,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { MandateError } from '../errors.js';
 import type { GrantLedger } from '../grants/grant-ledger.js';
 import type { TaskState } from '../grants/grant-records.js';
+import { REVOKED_BY_OPERATOR } from './feed-reasons.js';
 import type { OperatorCommand } from './operator-command.js';
 
 /** What {@link OperatorTaskActions} needs. */
@@ -28,7 +29,7 @@ export class OperatorTaskActions {
   /** Revokes one live grant; `not_found` when there is no live grant of that id. */
   async revokeGrant(command: OperatorCommand & { jti: string }): Promise<{ revoked: number }> {
     const { operator, agent, jti } = command;
-    const result = await this.#o.store.revokeGrant(agent, jti, `revoked by operator ${operator}`);
+    const result = await this.#o.store.revokeGrant(agent, jti, REVOKED_BY_OPERATOR);
     if (result.revoked === 0) throw new MandateError('not_found', `no grant ${jti}`);
     this.#o.audit.record({
       event: 'operator_action',
@@ -44,8 +45,7 @@ export class OperatorTaskActions {
   /** Ends the task as `revoked`, killing every grant of it; `not_found` when there is none. */
   async revokeTask(command: OperatorCommand & { taskId: string }): Promise<{ revoked: number }> {
     const { operator, agent, taskId } = command;
-    const reason = `revoked by operator ${operator}`;
-    const result = await this.#o.store.endTask(agent, taskId, 'revoked', reason);
+    const result = await this.#o.store.endTask(agent, taskId, 'revoked', REVOKED_BY_OPERATOR);
     if (!result) throw new MandateError('not_found', `no task ${taskId}`);
     this.#o.audit.record({
       event: 'operator_action',

@@ -6,6 +6,8 @@ export interface ApiKeyEntry {
   readonly name: string;
   readonly sha256: string;
   readonly roles: readonly OperatorRole[];
+  /** Token audiences a `resource_server` key is limited to; absent: all. */
+  readonly audiences?: readonly string[] | undefined;
 }
 
 /** Prefix of generated keys, so a leaked key is recognisable in secret scanners. */
@@ -23,7 +25,11 @@ export class ApiKeys {
 
   constructor(entries: readonly ApiKeyEntry[]) {
     this.#entries = entries.map((e) => ({
-      operator: { name: e.name, roles: new Set(e.roles) },
+      operator: {
+        name: e.name,
+        roles: new Set(e.roles),
+        ...(e.audiences ? { audiences: new Set(e.audiences) } : {}),
+      },
       digest: Buffer.from(e.sha256, 'hex'),
     }));
   }

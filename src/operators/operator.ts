@@ -13,6 +13,11 @@ export interface Operator {
   /** The key's name from config: who did it, in logs and audit records. */
   readonly name: string;
   readonly roles: ReadonlySet<OperatorRole>;
+  /**
+   * A `resource_server` key limited to these token audiences: it introspects only their tokens
+   * and reads only their entries of the feed (besides agent-wide ones). Absent: every audience.
+   */
+  readonly audiences?: ReadonlySet<string>;
 }
 
 /** Roles that include others: approving or revoking implies seeing what is approved or revoked. */

@@ -1,6 +1,6 @@
 import type { RevocationEntry, RevocationKind } from './revocation-entry.js';
 
-const KINDS = new Set<string>(['grant', 'task', 'agent']);
+const KINDS = new Set<string>(['grant', 'task', 'agent', 'epoch']);
 
 /** Turns one Redis stream entry `[id, [field, value, ...]]` into a {@link RevocationEntry}. */
 export function parseStreamEntry(raw: unknown): RevocationEntry | undefined {
@@ -15,6 +15,7 @@ export function parseStreamEntry(raw: unknown): RevocationEntry | undefined {
     agent: fields.agent,
     ...(fields.task !== undefined ? { task: fields.task } : {}),
     ...(fields.jti !== undefined ? { jti: fields.jti } : {}),
+    ...(fields.aud !== undefined ? { aud: fields.aud } : {}),
     at: Number(fields.at),
     until: Number(fields.until),
     reason: fields.reason ?? '',

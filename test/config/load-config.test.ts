@@ -37,6 +37,7 @@ describe('loadConfig', () => {
       prefix: 'mandate',
       command_timeout_ms: 1000,
       connect_timeout_ms: 2000,
+      epoch_check_interval: 5,
     });
     expect(config.tiers).toEqual({
       read: { ttl: 300 },
@@ -142,6 +143,26 @@ surprise: true
     expect(off.admin).toEqual({ metrics: false });
     const listener = loadConfig(writeConfig(`${MINIMAL}\nadmin: { listen: { port: 8081 } }\n`));
     expect(listener.admin).toEqual({ listen: { host: '127.0.0.1', port: 8081 }, metrics: true });
+  });
+
+  it('limits a resource_server key to audiences of the catalogue, and no other key', () => {
+    const key = (extra: string) =>
+      `${MINIMAL}\noperators: { api_keys: [ { name: a, sha256: '${'a'.repeat(64)}', ${extra} } ] }\n`;
+    const limited = loadConfig(
+      writeConfig(key(`roles: [resource_server], audiences: ['https://tickets.example']`)),
+    );
+    expect(limited.operators.api_keys[0]!.audiences).toEqual(['https://tickets.example']);
+    expect(() =>
+      loadConfig(writeConfig(key(`roles: [resource_server], audiences: ['https://nope.example']`))),
+    ).toThrow(
+      /operators\.api_keys\.0\.audiences\.0: no resource has the audience https:\/\/nope\.example/,
+    );
+    for (const roles of ['[viewer]', '[admin]', '[resource_server, viewer]'])
+      expect(() =>
+        loadConfig(writeConfig(key(`roles: ${roles}, audiences: ['https://tickets.example']`))),
+      ).toThrow(
+        /operators\.api_keys\.0\.audiences: audiences limit a key whose only role is resource_server/,
+      );
   });
 
   it('loads the shipped dev and example configs', () => {

@@ -87,7 +87,7 @@ describe('two brokers on one Redis', () => {
         kind: 'task',
         agent: AGENT,
         task: 'T-sse',
-        reason: 'revoked by operator revoker-key',
+        reason: 'revoked by an operator',
       });
       expect(stream.events[0]!.data.id).toBe(stream.events[0]!.id);
       await until(() => stream.comments.length > 0);

@@ -148,10 +148,16 @@ describe('revocation and introspection, end to end on Redis', () => {
         kind: 'task',
         agent: AGENT,
         task: 'T-ops',
-        reason: 'revoked by operator revoker-key',
+        reason: 'revoked by an operator',
       }),
     ]);
     expect(feed.body.cursor).toBe((feed.body.revocations as { id: string }[])[1]!.id);
+    // who revoked is in the audit trail only: the feed names no operator key
+    expect(feed.body.revocations).toEqual([
+      expect.objectContaining({ reason: 'revoked by an operator' }),
+      expect.objectContaining({ reason: 'revoked by an operator' }),
+    ]);
+    expect(JSON.stringify(feed.body)).not.toMatch(/revoker-key|-key/);
     const unknown = await call(
       t.url,
       'POST',
@@ -163,6 +169,8 @@ describe('revocation and introspection, end to end on Redis', () => {
 
   it('blocks an agent (admin): its tokens die and exchanges are refused until unblocked', async () => {
     frozenAt = Date.now() + offsetMs;
+    const before = (await call(t.url, 'GET', '/v1/revocations', OPERATOR_KEYS.viewer.key)).body
+      .cursor as string;
     const a = await exchange();
     const asRevoker = await call(t.url, 'POST', `/v1/agent/block?${Q}`, OPERATOR_KEYS.revoker.key);
     expect(asRevoker.status).toBe(403);
@@ -192,6 +200,17 @@ describe('revocation and introspection, end to end on Redis', () => {
     expect(await introspect(t.url, back.access_token)).toEqual({ active: false });
     offsetMs = frozenAt + 1000 - Date.now();
     frozenAt = undefined;
+    const feed = await call(
+      t.url,
+      'GET',
+      `/v1/revocations?since=${before}`,
+      OPERATOR_KEYS.resource_server.key,
+    );
+    expect(feed.body.revocations).toEqual([
+      expect.objectContaining({ kind: 'agent', agent: AGENT, reason: 'blocked by an operator' }),
+      expect.objectContaining({ kind: 'agent', agent: AGENT, reason: 'revoked by an operator' }),
+    ]);
+    expect(JSON.stringify(feed.body)).not.toMatch(/admin-key|-key/);
   });
 
   it('refuses the operator API without a key, with a wrong role, or with an agent token', async () => {

@@ -108,6 +108,7 @@ function contract(make: (clock: TestClock) => Promise<StoreHarness>, start: numb
       kind: 'grant',
       agent: AGENT,
       jti: a.jti,
+      aud: a.audience,
       at: t.clock.now(),
       until: a.expiresAt,
       reason: 'test',

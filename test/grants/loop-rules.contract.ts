@@ -106,8 +106,8 @@ function contract(make: (clock: TestClock) => Promise<StoreHarness>, start: numb
     });
     const feed = await h.peer.revocations(undefined, 10);
     const reason = 'loop rule max_identical: 4 > 3 in 60s';
-    expect(feed.revocations.map((e) => [e.kind, e.jti, e.reason]).sort()).toEqual(
-      [...earlier, fourth].map((g) => ['grant', g.jti, reason]).sort(),
+    expect(feed.revocations.map((e) => [e.kind, e.jti, e.aud, e.reason]).sort()).toEqual(
+      [...earlier, fourth].map((g) => ['grant', g.jti, g.audience, reason]).sort(),
     );
     expect(await attempt(limits, {}, 'fp-other')).toEqual({
       ok: false,

@@ -105,6 +105,34 @@ describe('trust configuration', () => {
   });
 });
 
+describe('OIDC agent id templates', () => {
+  const template = (agent_id: string) =>
+    problems({ trust: { oidc: [{ issuer: 'https://i.example', agent_id }] } });
+
+  it.each([
+    '{sub}',
+    'spiffe://test.example/{sub}',
+    'SPIFFE:{sub}',
+    '\uff53piffe://x/{sub}',
+    ' oidc:{sub}',
+    '{sub}:{iss}',
+  ])('refuses %j, which could render a spiffe:// id, naming the path and why', (agentId) => {
+    expect(template(agentId)).toMatch(
+      /^trust\.oidc\.0\.agent_id: must start with \{iss\} or a literal URI scheme other than spiffe/,
+    );
+  });
+
+  it.each([
+    '{iss}#{sub}',
+    'oidc:{sub}',
+    'https://ci.example/{sub}',
+    'k8s:{a}/{b}',
+    'spiffe-ish:{sub}',
+  ])('accepts %j', (agentId) => {
+    expect(template(agentId)).toBe('');
+  });
+});
+
 describe('claim conditions and agent ids', () => {
   it('anchors globs and treats every other character literally', () => {
     const re = globToRegExp('repo:octo-org/*:ref:refs/heads/main');

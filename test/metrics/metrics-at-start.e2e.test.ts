@@ -72,6 +72,7 @@ describe('/metrics of a broker that has served nothing yet', () => {
     zero('mandate_approvals_total', 'event', APPROVAL_METRIC_EVENTS);
     zero('mandate_revoked_grants_total', 'source', REVOCATION_SOURCES);
     zero('mandate_store_errors_total', 'store', STORES);
+    expect(m.value('mandate_store_epochs_total')).toBe(0);
     expect(m.value('mandate_approvals_pending')).toBe(0);
   });
 

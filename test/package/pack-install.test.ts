@@ -137,6 +137,8 @@ describe('the packed packages', () => {
       expect.arrayContaining([
         'dist/grants/redis/store-scripts.js',
         ...lua.map((f) => `dist/grants/redis/lua/${f}`),
+        'dist/store-epoch/redis-store-epoch.js',
+        'dist/store-epoch/lua/ensure-epoch.lua',
       ]),
     );
   });
@@ -246,7 +248,8 @@ export const guard = (verifier: Verifier) => requireMandate({ verifier, scopes: 
 export const agentOf = (req: Parameters<typeof mandateOf>[0]): string => mandateOf(req).agentId;
 export const typ: string = ACCESS_TOKEN_TYP;
 export const skew: number = VERIFIER_DEFAULTS.clockToleranceSeconds;
-export const kind = (e: RevocationEntry): 'grant' | 'task' | 'agent' => e.kind;
+export const kind = (e: RevocationEntry): 'grant' | 'task' | 'agent' | 'epoch' => e.kind;
+export const audience = (e: RevocationEntry): string | undefined => e.aud;
 export const scopes = (t: VerifiedToken): readonly string[] => t.scopes;
 
 // @ts-expect-error the verifier's options are typed, not any

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createVerifier, type RevocationOptions, type Verifier } from '@mandate/verifier';
 import { eventually, outcome } from '../support/eventually.js';
 import {
@@ -169,5 +171,50 @@ describe('verify() in feed mode, against a broker feed over HTTP', () => {
     verifiers.push(verifier);
     const { token } = await broker.issue();
     expect(await outcome(verifier.verify(token))).toBe('ERR_REVOCATION_STALE');
+  });
+});
+
+// A broker answering for a key limited to audiences: its first page was emptied by the filter
+// (entries of other audiences), yet its cursor moved; the entry for this API comes after it.
+describe('catching up on a feed filtered to the key audiences', () => {
+  it('asks again while the cursor moves, even after an empty page', async () => {
+    const entry = {
+      id: '2000-0',
+      kind: 'agent',
+      agent: 'spiffe://test.example/agent/triage',
+      at: 2000,
+      until: 4_000_000_000,
+      reason: 'revoked by an operator',
+    };
+    const pages: Record<string, { revocations: unknown[]; cursor: string }> = {
+      '': { revocations: [], cursor: '1000-5' },
+      '1000-5': { revocations: [entry], cursor: entry.id },
+      [entry.id]: { revocations: [], cursor: entry.id },
+    };
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname === '/v1/revocations') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(pages[url.searchParams.get('since') ?? '']));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(': heartbeat\n\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const verifier = createVerifier({
+      issuer: url,
+      audience: FAKE_AUDIENCE,
+      revocation: { mode: 'feed', apiKey: 'mdt_test', maxStaleness: 30 },
+    });
+    try {
+      await verifier.ready();
+      expect(verifier.status()).toMatchObject({ cursor: entry.id, held: 1 });
+    } finally {
+      await verifier.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -32,6 +32,46 @@ describe('RevocationList', () => {
     expect(list.revokedBy({ ...c, iat: Math.floor(AT / 1000) + 1 })).toBeUndefined();
   });
 
+  describe.each(['agent', 'epoch'] as const)('a %s mark compares whole seconds', (kind) => {
+    const S = 1_732_500_000;
+    // An epoch mark is store-wide (agent `*`): it revokes tokens of any agent.
+    const mark = (at: number) => entry({ kind, agent: kind === 'epoch' ? '*' : 'agent-a', at });
+    const revoked = (at: number, iat: number) => {
+      const list = new RevocationList({ graceSeconds: 0 });
+      list.apply(mark(at));
+      return list.revokedBy({ ...token, jti: 'other', iat });
+    };
+
+    it('revokes a token issued in the mark second or before it, never one after', () => {
+      for (const at of [S * 1000, S * 1000 + 1, S * 1000 + 500, S * 1000 + 999]) {
+        expect(revoked(at, S - 1)).toBe(kind);
+        expect(revoked(at, S)).toBe(kind);
+        expect(revoked(at, S + 1)).toBeUndefined();
+      }
+    });
+
+    it('takes the mark second as floor(at / 1000): the ms just before a second belongs to the one before', () => {
+      expect(revoked(S * 1000 - 1, S - 1)).toBe(kind);
+      expect(revoked(S * 1000 - 1, S)).toBeUndefined();
+    });
+
+    it('compares the issue second of an iat written with a fraction', () => {
+      expect(revoked(S * 1000 + 200, S + 0.9)).toBe(kind);
+      expect(revoked(S * 1000 + 200, S + 1.1)).toBeUndefined();
+    });
+  });
+
+  it('revokes every agent before an epoch and is dropped once its tokens expired', () => {
+    const list = new RevocationList({ graceSeconds: 5 });
+    list.apply(entry({ kind: 'epoch', agent: '*', until: 1000 }));
+    for (const sub of ['agent-a', 'agent-z', 'spiffe://x/y'])
+      expect(list.revokedBy({ ...token, jti: 'x', sub })).toBe('epoch');
+    expect(list.size).toBe(1);
+    list.prune(1006);
+    expect(list.size).toBe(0);
+    expect(list.revokedBy(token)).toBeUndefined();
+  });
+
   it('keeps the latest agent revocation when several arrive in any order', () => {
     const list = new RevocationList({ graceSeconds: 0 });
     list.apply(entry({ kind: 'agent', at: AT + 60_000 }));
@@ -57,5 +97,11 @@ describe('RevocationList', () => {
     expect(parseRevocationEntry({ ...entry({ kind: 'agent' }), until: '1' })).toBeUndefined();
     expect(parseRevocationEntry({ ...entry({}), kind: 'everything' })).toBeUndefined();
     expect(parseRevocationEntry(null)).toBeUndefined();
+    expect(parseRevocationEntry(entry({ kind: 'epoch', agent: '*' }))).toMatchObject({
+      kind: 'epoch',
+    });
+    expect(
+      parseRevocationEntry(entry({ kind: 'grant', jti: 'g1', aud: 'https://tickets.example' })),
+    ).toMatchObject({ aud: 'https://tickets.example' });
   });
 });

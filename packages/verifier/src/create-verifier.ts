@@ -190,6 +190,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
           taskId: verified.taskId,
           iat: verified.issuedAt,
         });
+        if (kind === 'epoch')
+          throw new TokenRevoked('the token was issued before the broker lost its stored state');
         if (kind) throw new TokenRevoked(`the token's ${kind} was revoked`);
       }
       // A stale feed in fallback mode and introspect mode both ask the broker about this token.

@@ -174,8 +174,10 @@ export class RevocationFeed {
   }
 
   /**
-   * Polls page after page until one comes back empty: the broker pages the feed (1000 entries a
-   * page), and on a first connection the stream replays nothing, so one page could miss entries.
+   * Polls page after page until the cursor stops moving: the broker pages the feed (1000 entries
+   * a page), and on a first connection the stream replays nothing, so one page could miss
+   * entries. A key limited to some audiences may get a page emptied by that filter whose cursor
+   * still moved, so an empty page alone does not end the catch-up.
    */
   async #catchUp(headers: Record<string, string>, signal: AbortSignal): Promise<void> {
     const url = `${this.#base}/v1/revocations`;
@@ -189,7 +191,7 @@ export class RevocationFeed {
       for (const raw of body.revocations) this.#accept(raw);
       if (typeof body.cursor === 'string' && body.cursor !== '') this.#cursor = body.cursor;
       // Some progress is needed to ask again, so a broker ignoring `since` cannot loop us.
-      if (body.revocations.length === 0 || this.#cursor === before) return;
+      if (this.#cursor === before) return;
     }
   }
 

@@ -21,11 +21,15 @@ export function parseRevocationEntry(value: unknown): RevocationEntry | undefine
   const base = { id: e.id, agent: e.agent, at: e.at, until: e.until, reason };
   switch (e.kind) {
     case 'grant':
-      return str(e.jti) ? { ...base, kind: 'grant', jti: e.jti } : undefined;
+      return str(e.jti)
+        ? { ...base, kind: 'grant', jti: e.jti, ...(str(e.aud) ? { aud: e.aud } : {}) }
+        : undefined;
     case 'task':
       return str(e.task) ? { ...base, kind: 'task', task: e.task } : undefined;
     case 'agent':
       return { ...base, kind: 'agent' };
+    case 'epoch':
+      return { ...base, kind: 'epoch' };
     default:
       return undefined;
   }
@@ -40,7 +44,9 @@ export class RevocationList {
   readonly #graceSeconds: number;
   readonly #grants = new Map<string, number>();
   readonly #tasks = new Map<string, number>();
-  readonly #agents = new Map<string, { atSeconds: number; until: number }>();
+  readonly #agents = new Map<string, Mark>();
+  /** The latest store epoch heard of: every token issued up to its second is revoked. */
+  #epoch: Mark | undefined;
 
   constructor(options: { graceSeconds: number }) {
     this.#graceSeconds = options.graceSeconds;
@@ -55,17 +61,12 @@ export class RevocationList {
       case 'task':
         keepLatest(this.#tasks, taskKey(entry.agent, entry.task!), entry.until);
         break;
-      case 'agent': {
-        // A later agent revocation covers every token an earlier one did, so one record per
-        // agent suffices: the latest `at`, the furthest `until`.
-        const atSeconds = Math.floor(entry.at / 1000);
-        const held = this.#agents.get(entry.agent);
-        this.#agents.set(entry.agent, {
-          atSeconds: Math.max(atSeconds, held?.atSeconds ?? atSeconds),
-          until: Math.max(entry.until, held?.until ?? entry.until),
-        });
+      case 'agent':
+        this.#agents.set(entry.agent, laterMark(this.#agents.get(entry.agent), entry));
         break;
-      }
+      case 'epoch':
+        this.#epoch = laterMark(this.#epoch, entry);
+        break;
     }
   }
 
@@ -73,8 +74,8 @@ export class RevocationList {
   revokedBy(token: TokenIdentity): RevocationEntry['kind'] | undefined {
     if (this.#grants.has(token.jti)) return 'grant';
     if (this.#tasks.has(taskKey(token.sub, token.taskId))) return 'task';
-    const agent = this.#agents.get(token.sub);
-    if (agent && token.iat <= agent.atSeconds) return 'agent';
+    if (marks(this.#agents.get(token.sub), token.iat)) return 'agent';
+    if (marks(this.#epoch, token.iat)) return 'epoch';
     return undefined;
   }
 
@@ -84,12 +85,40 @@ export class RevocationList {
     for (const [key, until] of this.#grants) if (until < horizon) this.#grants.delete(key);
     for (const [key, until] of this.#tasks) if (until < horizon) this.#tasks.delete(key);
     for (const [key, a] of this.#agents) if (a.until < horizon) this.#agents.delete(key);
+    if (this.#epoch && this.#epoch.until < horizon) this.#epoch = undefined;
   }
 
   /** Entries held, for metrics and tests. */
   get size(): number {
-    return this.#grants.size + this.#tasks.size + this.#agents.size;
+    return this.#grants.size + this.#tasks.size + this.#agents.size + (this.#epoch ? 1 : 0);
   }
+}
+
+/** An agent-wide or store-wide mark: tokens issued up to `atSeconds` are revoked. */
+interface Mark {
+  /** The mark's time in whole seconds: `floor(at / 1000)`. */
+  readonly atSeconds: number;
+  readonly until: number;
+}
+
+/**
+ * A later mark covers every token an earlier one did, so one record suffices: the latest
+ * second, the furthest `until`.
+ */
+function laterMark(held: Mark | undefined, entry: RevocationEntry): Mark {
+  const atSeconds = Math.floor(entry.at / 1000);
+  return {
+    atSeconds: Math.max(atSeconds, held?.atSeconds ?? atSeconds),
+    until: Math.max(entry.until, held?.until ?? entry.until),
+  };
+}
+
+/**
+ * The one rule of agent-wide marks, the broker's too: revoked when the token's issue second is
+ * at or before the mark's second (`iat` floored, in case an issuer wrote a fraction).
+ */
+function marks(mark: Mark | undefined, iat: number): boolean {
+  return mark !== undefined && Math.floor(iat) <= mark.atSeconds;
 }
 
 function keepLatest(map: Map<string, number>, key: string, until: number): void {

@@ -218,7 +218,12 @@ function revokeResult(
   args: RevokingArgs,
   kind: RevocationKind,
   target: { task?: string; jti?: string },
-  reply: { revoked: number; id?: string | undefined; until?: number | undefined },
+  reply: {
+    revoked: number;
+    id?: string | undefined;
+    until?: number | undefined;
+    aud?: string | undefined;
+  },
 ): RevokeResult {
   const entry: RevocationEntry | null =
     reply.id === undefined || reply.until === undefined
@@ -231,6 +236,7 @@ function revokeResult(
           at: args.now,
           until: reply.until,
           reason: args.reason,
+          ...(reply.aud === undefined ? {} : { aud: reply.aud }),
         };
   return { revoked: reply.revoked, entry };
 }

@@ -70,6 +70,8 @@ export const revokeReply = z.object({
   revoked: z.number(),
   id: z.string().optional(),
   until: z.number().optional(),
+  /** revoke-grant.lua: the revoked grant's audience, as its feed entry carries it. */
+  aud: z.string().optional(),
 });
 
 /** Reply of end-task.lua: as {@link revokeReply}, with `missing` when there is no such task. */

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { TokenIntrospection } from '../../introspection/introspect-token.js';
 import type { ApiKeys } from '../../operators/api-keys.js';
 import { noStore, parseBody } from '../parse-body.js';
-import { requireOperator } from '../require-operator.js';
+import { operatorOf, requireOperator } from '../require-operator.js';
 import { parseParams } from './query.js';
 
 const body = z.object({
@@ -22,7 +22,7 @@ export function introspectRoutes(options: {
 }): Router {
   const introspect: RequestHandler = async (req, res) => {
     const { token } = parseParams(body, req.body);
-    res.json(await options.introspection.introspect(token));
+    res.json(await options.introspection.introspect(token, operatorOf(req)));
   };
   return Router().post(
     '/introspect',

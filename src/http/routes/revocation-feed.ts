@@ -11,9 +11,10 @@ import {
   isFeedId,
   type RevocationEntry,
 } from '../../revocation/revocation-entry.js';
+import { visibleTo } from '../../revocation/feed-audiences.js';
 import type { RevocationFeedReader } from '../../revocation/revocation-feed-reader.js';
 import { noStore } from '../parse-body.js';
-import { requireOperator } from '../require-operator.js';
+import { operatorOf, requireOperator } from '../require-operator.js';
 import { parseParams } from './query.js';
 
 /** SSE comment sent this often so proxies keep the stream open and clients see it alive. */
@@ -57,7 +58,12 @@ export function revocationFeedRoutes(options: {
 
   const poll: RequestHandler = async (req, res) => {
     const { since } = parseParams(pollQuery, req.query);
-    res.json(await feed.revocations(since, DEFAULTS.maxListItems));
+    const page = await feed.revocations(since, DEFAULTS.maxListItems);
+    // the cursor moves past what the filter left out, so the reader never asks for it again
+    res.json({
+      ...page,
+      revocations: page.revocations.filter(visibleTo(operatorOf(req).audiences)),
+    });
   };
 
   const stream: RequestHandler = async (req, res) => {
@@ -74,7 +80,9 @@ export function revocationFeedRoutes(options: {
     let cursor = resumeFrom;
     let replaying = true;
     const held: RevocationEntry[] = [];
+    const visible = visibleTo(operatorOf(req).audiences);
     const send = (entry: RevocationEntry) => {
+      if (!visible(entry)) return;
       if (cursor !== undefined && compareFeedIds(entry.id, cursor) <= 0) return;
       cursor = entry.id;
       res.write(`id: ${entry.id}\nevent: revocation\ndata: ${JSON.stringify(entry)}\n\n`);
@@ -100,10 +108,13 @@ export function revocationFeedRoutes(options: {
     };
     try {
       if (resumeFrom !== undefined) {
+        // pages follow their own cursor: entries left out by the audience filter move it too
+        let from: string = resumeFrom;
         for (;;) {
-          const page = await feed.revocations(cursor, DEFAULTS.maxListItems);
+          const page = await feed.revocations(from, DEFAULTS.maxListItems);
           if (gone) return;
           page.revocations.forEach(send);
+          from = page.cursor;
           if (page.revocations.length < DEFAULTS.maxListItems) break;
         }
       }

@@ -101,7 +101,7 @@ local function grantView(jti, g)
 end
 
 -- Deletes every grant of the task and sets its status; returns live grants killed, the latest
--- expiry among them (ms, 0 when none) and their {jti, exp ms} list, by expiry then jti.
+-- expiry among them (ms, 0 when none) and their {jti, exp ms, aud} list, by expiry then jti.
 local function killTask(tid, status)
   local gkey = base .. 'grants:' .. tid
   local members = redis.call('ZRANGE', gkey, 0, -1, 'WITHSCORES')
@@ -111,7 +111,7 @@ local function killTask(tid, status)
     if exp > now then
       n = n + 1
       if exp > maxExp then maxExp = exp end
-      table.insert(live, { members[i], exp })
+      table.insert(live, { members[i], exp, redis.call('HGET', base .. 'grant:' .. members[i], 'aud') })
     end
     redis.call('DEL', base .. 'grant:' .. members[i])
     redis.call('ZREM', base .. 'agrants', members[i])

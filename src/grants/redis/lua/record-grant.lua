@@ -129,8 +129,10 @@ if loops then
     -- One grant entry per revoked token, not a task entry: a task entry would also revoke the
     -- tokens the task gets after an operator resumes it, for as long as the entry lasts.
     for _, g in ipairs(killed) do
-      append(retention, { 'kind', 'grant', 'agent', agent, 'jti', g[1], 'at', int(now),
-        'until', int(g[2] / 1000), 'reason', reason })
+      local fields = { 'kind', 'grant', 'agent', agent, 'jti', g[1], 'at', int(now),
+        'until', int(g[2] / 1000), 'reason', reason }
+      if g[3] then table.insert(fields, 'aud'); table.insert(fields, g[3]) end
+      append(retention, fields)
     end
     local hkey = base .. 'halts'
     -- one member per halt (the refused exchange's jti makes it unique): two halts of one task

@@ -13,6 +13,8 @@ local t = loadTask(g.task)
 if not t or t.status ~= 'active' or tonumber(g.iat) <= markSecond() then
   return cjson.encode({ revoked = 0 })
 end
-local id = append(args.retention, { 'kind', 'grant', 'agent', args.agent, 'jti', jti,
-  'at', int(now), 'until', g.exp, 'reason', args.reason })
-return cjson.encode({ revoked = 1, id = id, ['until'] = tonumber(g.exp) })
+local fields = { 'kind', 'grant', 'agent', args.agent, 'jti', jti,
+  'at', int(now), 'until', g.exp, 'reason', args.reason }
+if g.aud then table.insert(fields, 'aud'); table.insert(fields, g.aud) end
+local id = append(args.retention, fields)
+return cjson.encode({ revoked = 1, id = id, ['until'] = tonumber(g.exp), aud = g.aud })
