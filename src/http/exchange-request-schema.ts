@@ -68,6 +68,7 @@ export function parseExchangeRequest(body: unknown): ExchangeRequest {
     throw new MandateError(code, issue.message);
   }
   const req = parsed.data;
+  refuseActorToken(fields);
   const scopes = req.scope.split(' ').filter((s) => s.length > 0);
   if (scopes.length === 0) throw new MandateError('invalid_scope', 'scope is empty');
   if (scopes.length > DEFAULTS.maxScopesPerRequest) {
@@ -89,6 +90,25 @@ export function parseExchangeRequest(body: unknown): ExchangeRequest {
     ...(req.requested_ttl !== undefined ? { requestedTtlSeconds: req.requested_ttl } : {}),
     intent: parseIntent(req.intent),
   };
+}
+
+/**
+ * An `actor_token` (RFC 8693 section 2.1) asks for a delegated token. The broker does not issue
+ * delegated tokens, so it refuses one rather than mint a token as if it were absent: a token
+ * that silently drops who acts would name the wrong party.
+ */
+function refuseActorToken(fields: Record<string, unknown>): void {
+  const token = fields.actor_token;
+  const type = fields.actor_token_type;
+  if (token === undefined && type === undefined) return;
+  if (token === undefined)
+    throw new MandateError('invalid_request', 'actor_token_type is given without actor_token');
+  if (type === undefined)
+    throw new MandateError('invalid_request', 'actor_token is given without actor_token_type');
+  throw new MandateError(
+    'invalid_request',
+    "actor_token: this broker does not issue delegated tokens; exchange the actor's own token",
+  );
 }
 
 function parseIntent(raw: unknown): ExchangeRequest['intent'] {

@@ -144,6 +144,29 @@ describe('POST /token-exchange refusals', () => {
     );
   });
 
+  it('never ignores an actor_token: refused, not minted as if it were absent', async () => {
+    const actor = await t.td.svid({ path: '/agent/summarizer' });
+    const jwt = 'urn:ietf:params:oauth:token-type:jwt';
+    expectRefusal(
+      await t.exchange({ actor_token: actor, actor_token_type: jwt }),
+      400,
+      'invalid_request',
+      /^actor_token: this broker does not issue delegated tokens/,
+    );
+    expectRefusal(
+      await t.exchange({ actor_token: actor }),
+      400,
+      'invalid_request',
+      /actor_token is given without actor_token_type/,
+    );
+    expectRefusal(
+      await t.exchange({ actor_token_type: jwt }),
+      400,
+      'invalid_request',
+      /actor_token_type is given without actor_token/,
+    );
+  });
+
   it('refuses a task_id with characters outside its alphabet', async () => {
     expectRefusal(await t.exchange({ task_id: 'a:b' }), 400, 'invalid_request', /task_id must be/);
   });
