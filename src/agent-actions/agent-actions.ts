@@ -31,11 +31,13 @@ export class AgentActions {
   async revokeToken(token: string): Promise<void> {
     const claims = await this.#o.verifier.verify(token);
     if (!claims) return;
-    const result = await this.#o.store.revokeGrant(claims.sub, claims.jti, 'revoked by agent');
+    // the grant's holder: `client_id` (on a delegated token `sub` is the original subject)
+    const agent = claims.client_id;
+    const result = await this.#o.store.revokeGrant(agent, claims.jti, 'revoked by agent');
     if (result.revoked === 0) return;
     this.#o.audit.record({
       event: 'token_revoked',
-      agent: claims.sub,
+      agent,
       task: claims.task_id,
       jti: claims.jti,
       revoked: result.revoked,

@@ -23,7 +23,7 @@ export async function agentOfBearer(
   const own = await verifiers.verifier.verify(token);
   if (own) {
     if (own.task_id !== taskId) throw new MandateError('not_found', `no task ${taskId}`);
-    return own.sub;
+    return own.client_id;
   }
   for (const type of [SUBJECT_TOKEN_TYPES.jwt, SUBJECT_TOKEN_TYPES.idToken]) {
     try {

@@ -189,6 +189,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
   });
   const rules = issuanceRules(config);
 
+  const verifier = new OwnTokenVerifier({ issuer: config.issuer, keyRing, clock });
   const exchange = new TokenExchange({
     issuer: config.issuer,
     verifySubject: identity.verifySubject,
@@ -204,10 +205,11 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     metrics,
     ...loopOptions(config.loops),
     maxLiveTasks: config.limits.max_live_tasks,
+    ownTokens: verifier,
+    maxDelegationDepth: config.delegation.max_depth,
     onLoopTrip: createLoopTripReporter({ audit, metrics }),
   });
 
-  const verifier = new OwnTokenVerifier({ issuer: config.issuer, keyRing, clock });
   const shutdown = new ShutdownSignal();
   const adminListener = config.admin?.listen !== undefined;
   const httpOptions = {

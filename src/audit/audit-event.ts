@@ -24,6 +24,8 @@ export interface TokenExchangeEvent {
   readonly error?: string;
   /** The error description of a refusal. */
   readonly reason?: string;
+  /** A delegated exchange: the chain, original subject first and `agent` (the actor) last. */
+  readonly delegation?: { readonly chain: readonly string[]; readonly depth: number };
 }
 
 /** What every operator action says: who (API key name) and which action. */

@@ -121,6 +121,12 @@ export const DEFAULTS = {
    * A working agent holds a handful; a new task past the bound is 429 until one ends.
    */
   maxLiveTasks: 1000,
+  /**
+   * Actors one delegation chain may hold (A -> B -> C is 2): an orchestrator handing a
+   * subtask to a worker that hands a piece on is 2; deeper chains are where accountability
+   * gets lost, and each hop is a policy decision an operator must be able to follow.
+   */
+  maxDelegationDepth: 3,
   /** Clock skew tolerated on subject tokens; small, because tokens are short-lived. */
   clockToleranceSeconds: 30,
   /** Request bodies above this are refused before parsing (413). */

@@ -318,6 +318,11 @@ export const configSchema = z.strictObject({
       clock_tolerance: DEFAULTS.clockToleranceSeconds,
     }),
   loops,
+  delegation: z
+    .strictObject({
+      max_depth: z.number().int().min(1).max(16).default(DEFAULTS.maxDelegationDepth),
+    })
+    .default({ max_depth: DEFAULTS.maxDelegationDepth }),
   policy: z.strictObject({
     dir: z.string().min(1),
     /** Subject-token claims visible to policy; anything else stays out of the decision. */

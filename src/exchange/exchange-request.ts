@@ -18,6 +18,11 @@ export interface ExchangeRequest {
   readonly approvalId?: string;
   /** A lifetime shorter than the tier's, in seconds. */
   readonly requestedTtlSeconds?: number;
+  /**
+   * Delegation (RFC 8693 section 2.1): the current actor's own token; the subject token is
+   * then a Mandate access token the actor was handed.
+   */
+  readonly actorToken?: { readonly token: string; readonly type: string };
 }
 
 /** A successful exchange, as the wire returns it (RFC 8693 section 2.2.1 plus task and grant). */

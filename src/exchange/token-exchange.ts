@@ -3,6 +3,7 @@ import type { Approval, ApprovalSubject } from '../approvals/approval.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { isMandateError } from '../errors.js';
 import type { GrantLedger } from '../grants/grant-ledger.js';
+import type { GrantQueries } from '../grants/grant-queries.js';
 import type { GrantRecord, GrantRefusal, TaskState } from '../grants/grant-records.js';
 import {
   intentFingerprint,
@@ -24,6 +25,7 @@ import type { DecisionInput } from '../policy/cedar-engine.js';
 import type { Decision } from '../policy/decision.js';
 import { grantedScopes } from '../policy/granted-scopes.js';
 import type { PolicySnapshot, ServingPolicy } from '../policy/policy-snapshot.js';
+import type { OwnTokenVerifier } from '../revocation/verify-own-token.js';
 import type { KeyRing } from '../tokens/key-ring.js';
 import { mintAccessToken } from '../tokens/mint-token.js';
 import {
@@ -31,6 +33,7 @@ import {
   type ExchangeRequest,
   type ExchangeResponse,
 } from './exchange-request.js';
+import { assertNarrower, delegatedFrom, type Delegated } from './delegated-from.js';
 import { approvalRequired, assertIssuable, refusalFor } from './refusals.js';
 
 /** Everything the exchange needs, each an interface built by the composition root. */
@@ -42,7 +45,12 @@ export interface TokenExchangeOptions {
   readonly rules: IssuanceRules;
   /** Each exchange decides with one snapshot of it, taken at its start. */
   readonly policy: ServingPolicy;
-  readonly store: GrantLedger;
+  /** The ledger, and the grant lookup a delegated exchange checks its parent token with. */
+  readonly store: GrantLedger & Pick<GrantQueries, 'getGrant'>;
+  /** Tokens of this broker: a delegated exchange's subject token is one. */
+  readonly ownTokens: Pick<OwnTokenVerifier, 'verify'>;
+  /** Most actors one delegation chain may hold. */
+  readonly maxDelegationDepth: number;
   readonly approvals: ApprovalGate;
   readonly keyRing: KeyRing;
   readonly clock: Clock;
@@ -122,7 +130,8 @@ export class TokenExchange {
   /** The steps of one exchange, in order; a refusal at any step ends it. */
   async #run(request: ExchangeRequest, trail: Trail): Promise<ExchangeResponse> {
     const policy = this.#o.policy.current();
-    const principal = await this.#verifySubject(request, trail);
+    const delegated = await this.#delegated(request, trail);
+    const principal = delegated?.actor ?? (await this.#verifySubject(request, trail));
     assertIssuable(request.requestedTokenType);
     const approval = await this.#presentedApproval(request, principal);
     const at = this.#now();
@@ -133,7 +142,8 @@ export class TokenExchange {
     const readFirst = approval !== undefined || policy.readsTaskContext;
     const state = readFirst ? await this.#readTask(principal, task) : null;
     const asked = this.#resolveIntent(request, principal, at);
-    const input = decisionInput(principal, asked, task, state, at);
+    if (delegated) assertNarrower(asked, delegated.parent);
+    const input = decisionInput(principal, asked, task, state, at, delegated);
     const decision = this.#decide(policy, request, principal, at, input, approval);
     const toApprove = approval
       ? undefined
@@ -145,14 +155,15 @@ export class TokenExchange {
       const pending = await this.#askForApproval(toApprove);
       throw approvalRequired(pending, at.ms);
     }
-    const intent = capToApproval(
-      this.#grantedIntent(request, principal, at, asked, decision),
-      approval,
+    const intent = capToParent(
+      capToApproval(this.#grantedIntent(request, principal, at, asked, decision), approval),
+      delegated,
+      at,
     );
-    const grant = await this.#record(principal, task, intent, at);
+    const grant = await this.#record(principal, task, intent, at, delegated, request);
     if (approval) await this.#consumeApproval(approval, grant);
     const accessToken = await this.#mint(grant);
-    this.#auditGranted(principal, grant, decision);
+    this.#auditGranted(principal, grant, decision, delegated);
     return answer(accessToken, grant);
   }
 
@@ -162,6 +173,24 @@ export class TokenExchange {
     trail.agent = principal.agentId;
     trail.subject_token_sha256 = principal.tokenSha256;
     return principal;
+  }
+
+  /**
+   * With an actor token: the delegation, checked (actor verified, parent token live, chain
+   * depth, no cycle, `may_act`); the actor is noted for the audit line of a refusal.
+   */
+  async #delegated(request: ExchangeRequest, trail: Trail): Promise<Delegated | undefined> {
+    if (!request.actorToken) return undefined;
+    const o = this.#o;
+    const delegated = await delegatedFrom(request.subjectToken, request.actorToken, {
+      verifySubject: o.verifySubject,
+      ownTokens: o.ownTokens,
+      grants: o.store,
+      maxDepth: o.maxDelegationDepth,
+    });
+    trail.agent = delegated.actor.agentId;
+    trail.subject_token_sha256 = delegated.actor.tokenSha256;
+    return delegated;
   }
 
   /** The approval presented with `approval_id`: this agent's, approved, unused, unexpired. */
@@ -339,8 +368,16 @@ export class TokenExchange {
    * Records the grant in one store call, which also applies blocks, the rate limit, the task's
    * state and end, and the loop rules; returns the grant as recorded (expiry maybe cut).
    */
-  async #record(principal: Principal, task: TaskRef, intent: Intent, at: At): Promise<GrantRecord> {
+  async #record(
+    principal: Principal,
+    task: TaskRef,
+    intent: Intent,
+    at: At,
+    delegated: Delegated | undefined,
+    request: ExchangeRequest,
+  ): Promise<GrantRecord> {
     const o = this.#o;
+    const delegates = request.intent.delegates;
     const asRequested = {
       jti: o.ids.grantId(),
       agentId: principal.agentId,
@@ -352,6 +389,8 @@ export class TokenExchange {
       targets: intent.targets,
       issuedAt: at.seconds,
       expiresAt: at.seconds + intent.ttlSeconds,
+      ...(delegated ? { delegation: delegated.token } : {}),
+      ...(delegates ? { mayAct: delegates } : {}),
     };
     const recorded = await o.store.recordGrant({
       grant: asRequested,
@@ -411,7 +450,12 @@ export class TokenExchange {
   }
 
   /** The audit line of a granted exchange: who, what, which policies allowed it. */
-  #auditGranted(principal: Principal, grant: GrantRecord, decision: Decision): void {
+  #auditGranted(
+    principal: Principal,
+    grant: GrantRecord,
+    decision: Decision,
+    delegated: Delegated | undefined,
+  ): void {
     this.#o.audit.record({
       event: 'token_exchange',
       outcome: 'granted',
@@ -423,6 +467,14 @@ export class TokenExchange {
       jti: grant.jti,
       subject_token_sha256: principal.tokenSha256,
       policy_ids: decision.policyIds,
+      ...(delegated
+        ? {
+            delegation: {
+              chain: delegated.context.chain,
+              depth: delegated.context.depth,
+            },
+          }
+        : {}),
     });
   }
 }
@@ -434,8 +486,10 @@ function decisionInput(
   task: TaskRef,
   state: TaskState | null,
   at: At,
+  delegated: Delegated | undefined,
 ): AskedInput {
   return {
+    ...(delegated ? { delegation: delegated.context } : {}),
     principal,
     intent,
     task: {
@@ -454,6 +508,13 @@ function decisionInput(
 function capToApproval(intent: Intent, approval: Approval | undefined): Intent {
   if (!approval || intent.ttlSeconds <= approval.ttlSeconds) return intent;
   return { ...intent, ttlSeconds: approval.ttlSeconds };
+}
+
+/** The intent to grant, its lifetime never past the parent token's of a delegated exchange. */
+function capToParent(intent: Intent, delegated: Delegated | undefined, at: At): Intent {
+  if (!delegated) return intent;
+  const left = delegated.parent.exp - at.seconds;
+  return intent.ttlSeconds <= left ? intent : { ...intent, ttlSeconds: Math.max(0, left) };
 }
 
 /** The RFC 8693 answer, plus the task and grant ids. */

@@ -12,6 +12,7 @@ import type {
 import type { GrantQueries } from './grant-queries.js';
 import type { MemoryAgents } from './memory-agents.js';
 import { describeTask, grantIsLive, liveGrants, markSecond, statusOf } from './memory-state.js';
+import { withLiveLineage } from './lineage.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
 
 /** A memory listing's cursor: how many items the pages before held. */
@@ -31,7 +32,12 @@ export class MemoryGrantQueries implements GrantQueries {
     this.#clock = options.clock;
   }
 
-  getGrant(agentId: string, jti: string): Promise<GrantLookup | null> {
+  async getGrant(agentId: string, jti: string): Promise<GrantLookup | null> {
+    return withLiveLineage(await this.#lookup(agentId, jti), (a, j) => this.#lookup(a, j));
+  }
+
+  /** One grant as stored, its lineage not looked at. */
+  #lookup(agentId: string, jti: string): Promise<GrantLookup | null> {
     const now = this.#clock.now();
     const agent = this.#agents.get(agentId);
     for (const [taskId, task] of agent?.tasks ?? []) {

@@ -25,6 +25,21 @@ const intentSchema = z.strictObject({
     .max(DEFAULTS.maxTargets, `intent.targets has more than ${DEFAULTS.maxTargets} entries`)
     .default([]),
   sensitivity: z.enum(SENSITIVITIES).optional(),
+  delegates: z
+    .array(
+      z
+        .string()
+        .min(1, 'an intent.delegates entry is empty')
+        .max(2048, 'an intent.delegates entry is too long'),
+    )
+    .min(1, 'intent.delegates is empty')
+    .max(DEFAULTS.maxTargets, `intent.delegates has more than ${DEFAULTS.maxTargets} entries`)
+    .optional(),
+});
+
+const actorSchema = z.object({
+  actor_token: once('actor_token').min(1, 'actor_token is empty').optional(),
+  actor_token_type: once('actor_token_type').optional(),
 });
 
 const requestSchema = z.object({
@@ -68,7 +83,7 @@ export function parseExchangeRequest(body: unknown): ExchangeRequest {
     throw new MandateError(code, issue.message);
   }
   const req = parsed.data;
-  refuseActorToken(fields);
+  const actorToken = actorTokenOf(fields);
   const scopes = req.scope.split(' ').filter((s) => s.length > 0);
   if (scopes.length === 0) throw new MandateError('invalid_scope', 'scope is empty');
   if (scopes.length > DEFAULTS.maxScopesPerRequest) {
@@ -88,27 +103,22 @@ export function parseExchangeRequest(body: unknown): ExchangeRequest {
       : {}),
     ...(req.approval_id !== undefined ? { approvalId: req.approval_id } : {}),
     ...(req.requested_ttl !== undefined ? { requestedTtlSeconds: req.requested_ttl } : {}),
+    ...(actorToken ? { actorToken } : {}),
     intent: parseIntent(req.intent),
   };
 }
 
-/**
- * An `actor_token` (RFC 8693 section 2.1) asks for a delegated token. The broker does not issue
- * delegated tokens, so it refuses one rather than mint a token as if it were absent: a token
- * that silently drops who acts would name the wrong party.
- */
-function refuseActorToken(fields: Record<string, unknown>): void {
-  const token = fields.actor_token;
-  const type = fields.actor_token_type;
-  if (token === undefined && type === undefined) return;
+/** The actor token of a delegated exchange (RFC 8693 section 2.1): both members or neither. */
+function actorTokenOf(fields: Record<string, unknown>): ExchangeRequest['actorToken'] {
+  const parsed = actorSchema.safeParse(fields);
+  if (!parsed.success) throw new MandateError('invalid_request', parsed.error.issues[0]!.message);
+  const { actor_token: token, actor_token_type: type } = parsed.data;
+  if (token === undefined && type === undefined) return undefined;
   if (token === undefined)
     throw new MandateError('invalid_request', 'actor_token_type is given without actor_token');
   if (type === undefined)
     throw new MandateError('invalid_request', 'actor_token is given without actor_token_type');
-  throw new MandateError(
-    'invalid_request',
-    "actor_token: this broker does not issue delegated tokens; exchange the actor's own token",
-  );
+  return { token, type };
 }
 
 function parseIntent(raw: unknown): ExchangeRequest['intent'] {
@@ -143,6 +153,7 @@ function assertShowable(intent: ExchangeRequest['intent']): void {
   const texts: [string, string][] = [
     ['intent.purpose', intent.purpose],
     ...intent.targets.map((t, i): [string, string] => [`intent.targets[${i}]`, t]),
+    ...(intent.delegates ?? []).map((d, i): [string, string] => [`intent.delegates[${i}]`, d]),
   ];
   for (const [field, text] of texts) {
     const problem = textProblem(text);

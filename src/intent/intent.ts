@@ -6,6 +6,8 @@ export interface DeclaredIntent {
   readonly purpose: string;
   readonly targets: readonly string[];
   readonly sensitivity?: Sensitivity | undefined;
+  /** Who may act for this task's token (`may_act`): agent ids, or prefixes ending in `*`. */
+  readonly delegates?: readonly string[] | undefined;
 }
 
 /** An intent resolved against the catalogue: the exact resource, scopes, tier and lifetime. */

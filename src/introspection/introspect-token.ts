@@ -39,7 +39,8 @@ export class TokenIntrospection {
     const claims = await this.#o.verifier.verify(token);
     if (!claims) return { active: false };
     if (caller.audiences && !caller.audiences.has(claims.aud)) return { active: false };
-    const lookup = await this.#o.store.getGrant(claims.sub, claims.jti);
+    // the grant's holder: `client_id` (on a delegated token `sub` is the original subject)
+    const lookup = await this.#o.store.getGrant(claims.client_id, claims.jti);
     if (!lookup?.live || lookup.grant.taskId !== claims.task_id) return { active: false };
     return { active: true, ...claims, token_type: 'Bearer' };
   }

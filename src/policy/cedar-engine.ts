@@ -22,6 +22,20 @@ export interface TaskContext {
   readonly liveGrants: number;
 }
 
+/** A delegated exchange, as policy sees it (`context.delegation`, present only then). */
+export interface DelegationContext {
+  /** Actors in the chain, this one included (A -> B is 1). */
+  readonly depth: number;
+  /** Every id of the chain, the original subject first and this actor last. */
+  readonly chain: readonly string[];
+  /** The original subject. */
+  readonly origin: string;
+  /** The agent handing the work over: the parent token's holder. */
+  readonly delegator: string;
+  /** The scopes of the parent token. */
+  readonly parentScopes: readonly string[];
+}
+
 /** One decision request: who, what, and the task's live state. */
 export interface DecisionInput {
   readonly principal: Principal;
@@ -30,6 +44,8 @@ export interface DecisionInput {
   /** Evaluation time (ms since epoch). */
   readonly now: number;
   readonly approved?: boolean;
+  /** Set when the exchange is delegated; the principal is then the current actor. */
+  readonly delegation?: DelegationContext;
 }
 
 /** What an engine evaluates with. */
@@ -163,5 +179,16 @@ function exchangeContext(input: DecisionInput): Record<string, CedarValueJson> {
     sensitivity: input.intent.sensitivity,
     time: { hour: date.getUTCHours(), weekday: date.getUTCDay() },
     approved: input.approved ?? false,
+    ...(input.delegation
+      ? {
+          delegation: {
+            depth: input.delegation.depth,
+            chain: [...input.delegation.chain],
+            origin: input.delegation.origin,
+            delegator: input.delegation.delegator,
+            parent_scopes: [...input.delegation.parentScopes],
+          },
+        }
+      : {}),
   };
 }

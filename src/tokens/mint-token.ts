@@ -2,6 +2,28 @@ import { SignJWT } from 'jose';
 import type { ScopeClass } from '../intent/tiers.js';
 import type { KeyRing } from './key-ring.js';
 
+/** An ancestor's grant in a delegated token's `lineage` (wire names, as signed). */
+export interface LineageEntry {
+  /** The agent holding that grant. */
+  readonly client_id: string;
+  readonly task: string;
+  readonly jti: string;
+  /** Epoch seconds. */
+  readonly iat: number;
+}
+
+/** Who a delegated token acts for, and through whom (RFC 8693 section 4.1). */
+export interface TokenDelegation {
+  /** `sub`: the original subject (the first agent, or the person acted for). */
+  readonly subject: string;
+  /** The acting agents, current first (`act`, outermost first); the current is the holder. */
+  readonly actors: readonly string[];
+  /** The ancestors' grants, root first, parent last. */
+  readonly lineage: readonly LineageEntry[];
+  /** The person acted for, when the chain started from a person's token. */
+  readonly person?: string;
+}
+
 /** What a token says: a recorded grant's fields (the grant store's records have this shape). */
 export interface TokenClaims {
   /** The grant id. */
@@ -16,6 +38,17 @@ export interface TokenClaims {
   readonly issuedAt: number;
   /** Epoch seconds. */
   readonly expiresAt: number;
+  /** Set on a delegated token: `sub` is then the original subject, `act` the actors. */
+  readonly delegation?: TokenDelegation;
+  /** Who may act for this token's holder (`may_act`): agent ids, or prefixes ending in `*`. */
+  readonly mayAct?: readonly string[];
+}
+
+/** RFC 8693 `act`, nested: the current actor outermost, earlier actors inside. */
+function nestedAct(actors: readonly string[]): Record<string, unknown> | undefined {
+  let act: Record<string, unknown> | undefined;
+  for (const sub of [...actors].reverse()) act = act ? { sub, act } : { sub };
+  return act;
 }
 
 /** The `typ` of minted tokens (RFC 9068). */
@@ -39,10 +72,14 @@ export async function mintAccessToken(
     task: { id: grant.taskId },
     tier: grant.tier,
     ...(grant.targets.length > 0 ? { targets: [...grant.targets] } : {}),
+    ...(grant.delegation
+      ? { act: nestedAct(grant.delegation.actors), lineage: [...grant.delegation.lineage] }
+      : {}),
+    ...(grant.mayAct ? { may_act: { sub: [...grant.mayAct] } } : {}),
   })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYP })
     .setIssuer(options.issuer)
-    .setSubject(grant.agentId)
+    .setSubject(grant.delegation?.subject ?? grant.agentId)
     .setAudience(grant.audience)
     .setIssuedAt(grant.issuedAt)
     .setNotBefore(grant.issuedAt)

@@ -151,7 +151,7 @@ describe('POST /token-exchange refusals', () => {
       await t.exchange({ actor_token: actor, actor_token_type: jwt }),
       400,
       'invalid_request',
-      /^actor_token: this broker does not issue delegated tokens/,
+      /^subject_token rejected: a delegation starts from an unexpired access token of this broker/,
     );
     expectRefusal(
       await t.exchange({ actor_token: actor }),

@@ -1,3 +1,4 @@
+import { OwnTokenVerifier } from '../../src/revocation/verify-own-token.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApprovalGate } from '../../src/approvals/create-approval-gate.js';
@@ -61,6 +62,8 @@ async function setUp(first: string) {
   const build = (policy: ServingPolicy, grants: GrantStore = store) =>
     new TokenExchange({
       issuer: 'http://mandate.test',
+      ownTokens: new OwnTokenVerifier({ issuer: 'http://mandate.test', keyRing, clock }),
+      maxDelegationDepth: 3,
       verifySubject: identity.verifySubject,
       catalogue,
       rules: {

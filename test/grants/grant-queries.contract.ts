@@ -71,4 +71,22 @@ function contract(make: (clock: TestClock) => Promise<StoreHarness>, start: numb
         code: 'invalid_request',
       });
   });
+
+  it('a delegated grant lives only while every grant of its lineage does', async () => {
+    const parent = await t.record({ taskId: 'T-parent' });
+    const lineage = [{ client_id: AGENT, task: 'T-parent', jti: parent.jti, iat: parent.issuedAt }];
+    const child = await t.record({
+      agentId: OTHER,
+      taskId: 'T-child',
+      delegation: { subject: AGENT, actors: [OTHER], lineage },
+    });
+    expect(await t.store.getGrant(OTHER, child.jti)).toMatchObject({
+      live: true,
+      grant: { delegation: { subject: AGENT, actors: [OTHER], lineage } },
+    });
+    await t.store.endTask(AGENT, 'T-parent', 'completed', 'done');
+    expect(await t.store.getGrant(OTHER, child.jti)).toBeNull();
+    // the child's own task goes on: only the token chained to the ended task died
+    expect(await t.store.getTask(OTHER, 'T-child')).toMatchObject({ status: 'active' });
+  });
 }

@@ -37,6 +37,8 @@ export interface Pair {
   readonly clock: TestClock;
   readonly jtis: string[];
   last?: Exchange;
+  /** The last grant recorded, a parent for `delegate`. */
+  lastGrant?: GrantRecord;
 }
 
 interface Exchange {
@@ -86,17 +88,67 @@ function exchange(e: Exchange): Command {
       issuedAt: Math.floor(now / 1000),
       expiresAt: Math.floor(now / 1000) + e.ttl,
     };
-    await both(pair, (s) =>
-      s.recordGrant({
-        grant,
-        purpose: `work on ${e.task}`,
-        now,
-        maxTaskAgeSeconds: MAX_TASK_AGE_S,
-        fingerprint: e.fp,
-        loops: LOOPS,
-        rateLimit: RATE,
-        maxLiveTasks: MAX_LIVE_TASKS,
-      }),
+    await recordBoth(pair, grant, e);
+  });
+}
+
+/** Records `grant` on both stores, expecting the same answer; remembers it when recorded. */
+async function recordBoth(pair: Pair, grant: GrantRecord, e: Omit<Exchange, 'agent'>) {
+  const now = pair.clock.now();
+  let recorded = false;
+  await both(pair, async (s) => {
+    const result = await s.recordGrant({
+      grant,
+      purpose: `work on ${e.task}`,
+      now,
+      maxTaskAgeSeconds: MAX_TASK_AGE_S,
+      fingerprint: e.fp,
+      loops: LOOPS,
+      rateLimit: RATE,
+      maxLiveTasks: MAX_LIVE_TASKS,
+    });
+    recorded = result.ok;
+    return result;
+  });
+  if (recorded) pair.lastGrant = grant;
+}
+
+/**
+ * The other agent's exchange on the last recorded grant's token (delegation): its grant
+ * carries that grant in its lineage, so it dies with it.
+ */
+function delegate(e: Omit<Exchange, 'agent'>): Command {
+  return command(`delegate(${e.task}, ${e.fp})`, async (pair) => {
+    const parent = pair.lastGrant;
+    if (!parent) return;
+    const agentId = AGENTS.find((a) => a !== parent.agentId)!;
+    const now = pair.clock.now();
+    const jti = `g-${pair.jtis.length}`;
+    pair.jtis.push(jti);
+    await recordBoth(
+      pair,
+      {
+        ...parent,
+        jti,
+        agentId,
+        taskId: e.task,
+        issuedAt: Math.floor(now / 1000),
+        expiresAt: Math.floor(now / 1000) + e.ttl,
+        delegation: {
+          subject: parent.agentId,
+          actors: [agentId],
+          lineage: [
+            ...(parent.delegation?.lineage ?? []),
+            {
+              client_id: parent.agentId,
+              task: parent.taskId,
+              jti: parent.jti,
+              iat: parent.issuedAt,
+            },
+          ],
+        },
+      },
+      e,
     );
   });
 }
@@ -140,6 +192,9 @@ export const COMMANDS: fc.Arbitrary<Command>[] = [
     .record({ agent, task, fp: fc.constantFrom(...FINGERPRINTS), ttl: fc.constantFrom(30) })
     .map(exchange),
   fc.record({ agent, task, fp: fc.constantFrom(...FINGERPRINTS) }).map(attempt),
+  fc
+    .record({ task, fp: fc.constantFrom(...FINGERPRINTS), ttl: fc.constantFrom(30, 300) })
+    .map(delegate),
   fc.constant(
     command('repeat last exchange', async (pair) => {
       if (pair.last) await exchange(pair.last).run({}, pair);

@@ -48,5 +48,5 @@ describe('memory and Redis stores, side by side on random sequences', () => {
       ),
       { seed: SEED, numRuns: RUNS, ...(PATH !== undefined ? { path: PATH } : {}) },
     );
-  }, 60_000);
+  }, 180_000);
 });

@@ -12,6 +12,7 @@ import type {
   TaskState,
 } from '../grant-records.js';
 import type { GrantQueries } from '../grant-queries.js';
+import { withLiveLineage } from '../lineage.js';
 import { decodeCursor, encodeCursor } from '../page-cursor.js';
 import type { KeyLayout } from './key-layout.js';
 import type { ListPageArgs, PagePosition } from './script-args.js';
@@ -54,7 +55,12 @@ export class RedisGrantQueries implements GrantQueries {
     this.#o = options;
   }
 
-  getGrant(agentId: string, jti: string): Promise<GrantLookup | null> {
+  async getGrant(agentId: string, jti: string): Promise<GrantLookup | null> {
+    return withLiveLineage(await this.#lookup(agentId, jti), (a, j) => this.#lookup(a, j));
+  }
+
+  /** One grant as stored, its lineage not looked at. */
+  #lookup(agentId: string, jti: string): Promise<GrantLookup | null> {
     return guarded(async () => {
       const now = this.#o.clock.now();
       const reply = await this.#o.scripts.run(STORE_SCRIPTS.getGrant, agentId, { now, jti });

@@ -16,7 +16,7 @@ import type { GrantStore } from '../grant-store.js';
 import { KeyLayout } from './key-layout.js';
 import type { RevokingArgs } from './script-args.js';
 import { RedisGrantQueries } from './redis-grant-queries.js';
-import { toAttemptResult, toRecordResult, toTask } from './script-replies.js';
+import { delegationText, toAttemptResult, toRecordResult, toTask } from './script-replies.js';
 import { ScriptRunner } from './script-runner.js';
 import { QueriesAndFeed } from '../queries-and-feed.js';
 import { STORE_SCRIPTS } from './store-scripts.js';
@@ -95,6 +95,7 @@ export class RedisGrantStore extends QueriesAndFeed implements GrantStore {
           tier: grant.tier,
           targets: JSON.stringify(grant.targets),
           iat: grant.issuedAt,
+          ...delegationText(grant),
         },
         ...countedArgs(input),
       });

@@ -36,6 +36,8 @@ export interface RecordGrantArgs extends Now {
     readonly targets: string;
     /** Epoch s. */
     readonly iat: number;
+    /** A delegated token's chain and `may_act` as JSON text (see `delegationText`). */
+    readonly dlg?: string;
   };
   /** An attempt's id, for its loop-window entry; only without `grant`. */
   readonly attempt?: string;

@@ -43,6 +43,31 @@ const grantReply = z.object({
     .pipe(z.array(z.string())),
   iat: z.number(),
   exp: z.number(),
+  /** A delegated grant's chain and `may_act` (see {@link delegationText}). */
+  dlg: z
+    .string()
+    .transform((text) => JSON.parse(text) as unknown)
+    .pipe(
+      z.object({
+        delegation: z
+          .object({
+            subject: z.string(),
+            actors: z.array(z.string()),
+            lineage: z.array(
+              z.object({
+                client_id: z.string(),
+                task: z.string(),
+                jti: z.string(),
+                iat: z.number(),
+              }),
+            ),
+            person: z.string().optional(),
+          })
+          .optional(),
+        mayAct: z.array(z.string()).optional(),
+      }),
+    )
+    .optional(),
 });
 
 /** A task as the scripts reply it. */
@@ -141,6 +166,24 @@ export function toGrant(agentId: string, view: GrantReply): GrantRecord {
     targets: view.targets,
     issuedAt: view.iat,
     expiresAt: view.exp,
+    ...(view.dlg?.delegation ? { delegation: withoutUndefined(view.dlg.delegation) } : {}),
+    ...(view.dlg?.mayAct ? { mayAct: view.dlg.mayAct } : {}),
+  };
+}
+
+function withoutUndefined<T extends { person?: string | undefined }>(d: T) {
+  const { person, ...rest } = d;
+  return { ...rest, ...(person !== undefined ? { person } : {}) };
+}
+
+/** The grant's delegation and `may_act`, stored as one JSON field `dlg`; absent when neither. */
+export function delegationText(grant: GrantRecord): { dlg?: string } {
+  if (!grant.delegation && !grant.mayAct) return {};
+  return {
+    dlg: JSON.stringify({
+      ...(grant.delegation ? { delegation: grant.delegation } : {}),
+      ...(grant.mayAct ? { mayAct: grant.mayAct } : {}),
+    }),
   };
 }
 

@@ -96,7 +96,7 @@ end
 local function grantView(jti, g)
   return {
     jti = jti, task = g.task, res = g.res, aud = g.aud, scope = g.scope, tier = g.tier,
-    targets = g.targets, iat = tonumber(g.iat), exp = tonumber(g.exp)
+    targets = g.targets, iat = tonumber(g.iat), exp = tonumber(g.exp), dlg = g.dlg
   }
 end
 

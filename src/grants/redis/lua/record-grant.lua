@@ -170,6 +170,7 @@ local grantKey = base .. 'grant:' .. jti
 redis.call('HSET', grantKey, 'task', tid, 'res', grant.res, 'aud', grant.aud,
   'scope', grant.scope, 'tier', grant.tier, 'targets', grant.targets, 'iat', int(grant.iat),
   'exp', int(expS))
+if grant.dlg then redis.call('HSET', grantKey, 'dlg', grant.dlg) end
 redis.call('PEXPIRE', grantKey, math.max(1, expMs - now))
 redis.call('ZADD', gkey, expMs, jti)
 redis.call('PEXPIRE', gkey, math.max(1, tonumber(t.expires) - now))
