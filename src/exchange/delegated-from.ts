@@ -21,6 +21,11 @@ export interface Delegated {
   readonly token: TokenDelegation;
   /** What policy sees of the chain. */
   readonly context: DelegationContext;
+  /**
+   * The actor is already in the chain (A -> B -> A): refused by the exchange, and counted by
+   * the loop rules as a trip of `delegation_cycle`.
+   */
+  readonly cycle: boolean;
 }
 
 /** What {@link delegatedFrom} checks with. */
@@ -36,8 +41,8 @@ export interface DelegationOptions {
  * Verifies a delegated exchange (RFC 8693 section 2.1): the actor token names the current
  * actor, the subject token is a live access token of this broker (its grant and every
  * ancestor's grant live). Refuses, with `invalid_request` naming why, an actor token that does
- * not verify, a parent not live, a chain deeper than `maxDepth`, an actor already in the chain
- * (a cycle) and an actor the parent's `may_act` does not name.
+ * not verify, a parent not live, a chain deeper than `maxDepth` and an actor the parent's
+ * `may_act` does not name; an actor already in the chain is marked `cycle` for the exchange.
  */
 export async function delegatedFrom(
   subjectToken: string,
@@ -60,11 +65,6 @@ export async function delegatedFrom(
   const earlier = parent.act ? (actorsOf(parent.act) ?? []) : [];
   // the chain, origin first: the original subject, then each actor in the order they acted
   const chain = [parent.sub, ...[...earlier].reverse()];
-  if (chain.includes(actor.agentId))
-    throw new MandateError(
-      'invalid_request',
-      `actor_token rejected: ${actor.agentId} is already in the delegation chain (a cycle)`,
-    );
   const depth = earlier.length + 1;
   if (depth > o.maxDepth)
     throw new MandateError(
@@ -87,6 +87,7 @@ export async function delegatedFrom(
         { client_id: parent.client_id, task: parent.task_id, jti: parent.jti, iat: parent.iat },
       ],
     },
+    cycle: chain.includes(actor.agentId),
     context: {
       depth,
       chain: [...chain, actor.agentId],
@@ -95,6 +96,14 @@ export async function delegatedFrom(
       parentScopes: parent.scope.split(' ').filter((s) => s.length > 0),
     },
   };
+}
+
+/** The refusal of a cycle when no loop rule counts it. */
+export function cycleRefusal(actor: string): MandateError {
+  return new MandateError(
+    'invalid_request',
+    `actor_token rejected: ${actor} is already in the delegation chain (a cycle)`,
+  );
 }
 
 /**

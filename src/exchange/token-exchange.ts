@@ -33,7 +33,12 @@ import {
   type ExchangeRequest,
   type ExchangeResponse,
 } from './exchange-request.js';
-import { assertNarrower, delegatedFrom, type Delegated } from './delegated-from.js';
+import {
+  assertNarrower,
+  cycleRefusal,
+  delegatedFrom,
+  type Delegated,
+} from './delegated-from.js';
 import { approvalRequired, assertIssuable, refusalFor } from './refusals.js';
 
 /** Everything the exchange needs, each an interface built by the composition root. */
@@ -137,6 +142,7 @@ export class TokenExchange {
     const at = this.#now();
     const task = this.#taskOf(request, approval);
     trail.task = task.id;
+    if (delegated?.cycle) await this.#refuseCycle(request, principal, task, at);
     // Reading the task costs a round trip of its own, and the record script refuses a task
     // that is not active anyway, atomically: read it first only when something needs it.
     const readFirst = approval !== undefined || policy.readsTaskContext;
@@ -341,6 +347,42 @@ export class TokenExchange {
       ...this.#counted(asked, at),
     });
     if (!recorded.ok) this.#refuse(recorded.refusal, principal, task);
+  }
+
+  /**
+   * Refuses an actor already in its delegation chain; with loop rules on, the store counts it
+   * first as a trip of `delegation_cycle` on the actor's task (halting it, and blocking the
+   * agent past its halted-task limit).
+   */
+  async #refuseCycle(
+    request: ExchangeRequest,
+    principal: Principal,
+    task: TaskRef,
+    at: At,
+  ): Promise<never> {
+    const o = this.#o;
+    if (o.loops) {
+      const { purpose, targets } = request.intent;
+      const recorded = await o.store.recordAttempt({
+        agentId: principal.agentId,
+        taskId: task.id,
+        attemptId: o.ids.grantId(),
+        cycle: true,
+        purpose,
+        now: at.ms,
+        maxTaskAgeSeconds: o.rules.maxTaskAgeSeconds,
+        fingerprint: intentFingerprint({
+          audience: request.audience,
+          scopes: request.scopes,
+          targets,
+          purpose,
+        }),
+        loops: o.loops,
+        ...(o.rateLimit ? { rateLimit: o.rateLimit } : {}),
+      });
+      if (!recorded.ok) this.#refuse(recorded.refusal, principal, task);
+    }
+    throw cycleRefusal(principal.agentId);
   }
 
   /** Records a pending approval for exactly this request and returns it. */

@@ -70,6 +70,8 @@ export interface RecordAttemptInput extends Omit<RecordGrantInput, 'grant'> {
   readonly agentId: string;
   readonly taskId: string;
   readonly attemptId: string;
+  /** The attempt acts in a delegation chain the agent is already in: `delegation_cycle` trips. */
+  readonly cycle?: boolean;
 }
 
 /** Why the store refused to record a grant. */

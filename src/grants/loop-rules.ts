@@ -8,6 +8,9 @@ import { createHash } from 'node:crypto';
  * scripts get it as their `LOOP_RULES` table (redis/store-scripts.ts).
  */
 export const LOOP_RULES = [
+  // an agent asking to act again in a delegation chain it is already in (A -> B -> A): the
+  // work loops between agents; it trips whatever the counts (count 1 > limit 0)
+  'delegation_cycle',
   'max_exchanges',
   'max_identical',
   'max_grants',

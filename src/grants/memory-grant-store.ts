@@ -72,7 +72,7 @@ export class MemoryGrantStore extends QueriesAndFeed implements GrantStore {
   }
 
   recordAttempt(input: RecordAttemptInput): Promise<RecordAttemptResult> {
-    const result = this.#record(input.agentId, input.taskId, input, undefined);
+    const result = this.#record(input.agentId, input.taskId, input, undefined, input.cycle);
     return ok(result.ok ? { ok: true, task: result.task } : result);
   }
 
@@ -82,6 +82,7 @@ export class MemoryGrantStore extends QueriesAndFeed implements GrantStore {
     taskId: string,
     input: Omit<RecordGrantInput, 'grant'>,
     grant: GrantRecord | undefined,
+    cycle = false,
   ): { ok: false; refusal: GrantRefusal } | { ok: true; task: TaskState; grant?: GrantRecord } {
     const { now } = input;
     const refuse = (refusal: GrantRefusal) => ({ ok: false as const, refusal });
@@ -128,7 +129,7 @@ export class MemoryGrantStore extends QueriesAndFeed implements GrantStore {
     const fp = input.fingerprint ?? '';
     if (input.loops) {
       slideWindow(task, input.loops, now);
-      const broken = firstBrokenRule(loopMeasures(task, input.loops, fp, now));
+      const broken = firstBrokenRule(loopMeasures(task, input.loops, fp, now, cycle));
       if (broken)
         return refuse({
           reason: 'loop_tripped',

@@ -138,10 +138,12 @@ export function loopMeasures(
   loops: LoopLimits,
   fp: string,
   now: number,
+  cycle = false,
 ): Record<LoopRule, LoopMeasure> {
   const windowSeconds = loops.windowMs / 1000;
   const age = now - task.ageBase;
   return {
+    delegation_cycle: { count: cycle ? 1 : 0, limit: 0 },
     max_exchanges: { count: task.window.length + 1, limit: loops.maxExchanges, windowSeconds },
     max_identical: {
       count: task.window.filter((e) => e.fp === fp).length + 1,

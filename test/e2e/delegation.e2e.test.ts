@@ -150,9 +150,38 @@ describe('delegation chains, end to end on Redis', () => {
     const d = await delegate(c, '/agent/summarizer/deeper');
     expect(d.body).toMatchObject({ error: 'invalid_request' });
     expect(d.body.error_description).toMatch(/would be 3 deep; at most 2/);
-    const cycle = await delegate(b, '/agent/research/web');
-    expect(cycle.body).toMatchObject({ error: 'invalid_request' });
-    expect(cycle.body.error_description).toMatch(/already in the delegation chain/);
+    // A -> B -> A: refused, and counted by the loop rules as a trip of its own rule, which
+    // halts the task the research agent asked it for
+    const cycle = await delegate(b, '/agent/research/web', { task_id: 'T-cycle' });
+    expect(cycle.body).toMatchObject({ error: 'task_halted', rule: 'delegation_cycle' });
+    const halted = await call(
+      t.url,
+      'GET',
+      `/v1/tasks/T-cycle?agent=${encodeURIComponent(RESEARCH)}`,
+      OPERATOR_KEYS.viewer.key,
+    );
+    expect(halted.body).toMatchObject({ status: 'halted', halt: { rule: 'delegation_cycle' } });
+  });
+
+  it('blocking an agent in the middle kills the chain below it', async () => {
+    const a = await root();
+    const b = (await delegate(a.access_token, '/agent/summarizer')).body.access_token as string;
+    const c = (await delegate(b, '/agent/summarizer/deep')).body.access_token as string;
+    const blocked = await call(
+      t.url,
+      'POST',
+      `/v1/agent/block?agent=${encodeURIComponent(SUMMARIZER)}&for=1m`,
+      OPERATOR_KEYS.admin.key,
+    );
+    expect(blocked.status).toBe(200);
+    expect(await introspect(t.url, c)).toEqual({ active: false });
+    expect(await introspect(t.url, a.access_token)).toMatchObject({ active: true });
+    await call(
+      t.url,
+      'POST',
+      `/v1/agent/unblock?agent=${encodeURIComponent(SUMMARIZER)}`,
+      OPERATOR_KEYS.admin.key,
+    );
   });
 
   it('enforces may_act: only the named delegates may act', async () => {

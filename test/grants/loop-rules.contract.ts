@@ -243,7 +243,24 @@ function contract(make: (clock: TestClock) => Promise<StoreHarness>, start: numb
       { maxExchanges: 100, maxIdentical: 100, maxGrants: 100 },
       { maxExchanges: 100, maxIdentical: 100, maxGrants: 100, maxLiveGrants: 100 },
     ];
-    const named: string[] = [];
+    // an attempt in a delegation chain its agent is already in names its own rule first
+    await grantOk(all, { taskId: 'T-all-cycle' });
+    clock.advance(2000);
+    const cycle = await store.recordAttempt({
+      agentId: AGENT,
+      taskId: 'T-all-cycle',
+      attemptId: 'cycle-1',
+      cycle: true,
+      purpose: 'triage T-1',
+      now: clock.now(),
+      maxTaskAgeSeconds: MAX_TASK_AGE_S,
+      fingerprint: 'fp-a',
+      loops: { ...LOOSE, ...all },
+    });
+    const named: string[] = [
+      cycle.ok ? 'ok' : cycle.refusal.reason === 'loop_tripped' ? cycle.refusal.trip.rule : '',
+    ];
+    clock.advance(60 * MINUTE);
     for (const [i, loose] of loosened.entries()) {
       const limits = { ...all, ...loose };
       await grantOk(limits, { taskId: `T-all-${i}` });

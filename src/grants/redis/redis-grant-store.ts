@@ -113,6 +113,7 @@ export class RedisGrantStore extends QueriesAndFeed implements GrantStore {
         purpose: input.purpose,
         max_age_ms: input.maxTaskAgeSeconds * 1000,
         attempt: input.attemptId,
+        ...(input.cycle ? { cycle: true as const } : {}),
         ...countedArgs(input),
       });
       return toAttemptResult(reply);

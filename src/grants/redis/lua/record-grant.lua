@@ -97,6 +97,7 @@ if loops then
   -- each rule's count, limit, window (window rules) and whether it trips (when not count >
   -- limit), read in the order of LOOP_RULES: the first that trips is the one named
   local count = {
+    delegation_cycle = args.cycle and 1 or 0,
     max_exchanges = #members + 1,
     max_identical = identical,
     max_grants = tonumber(t.exchanges) - tonumber(t.budget_base or '0') + 1,
@@ -104,6 +105,7 @@ if loops then
     max_task_age = math.floor(age / 1000),
   }
   local limit = {
+    delegation_cycle = 0,
     max_exchanges = loops.maxExchanges, max_identical = loops.maxIdentical,
     max_grants = loops.maxGrants, max_live_grants = loops.maxLiveGrants,
     max_task_age = math.floor(loops.maxTaskAgeMs / 1000),
