@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IssuedToken, FakeRevocationFeed } from '../support/fake-revocation-feed.js';
 
-// Delegated and transaction tokens in the wire shapes of issue 14 (docs/verifying-tokens.md),
+// Delegated and transaction tokens in the wire shapes of docs/verifying-tokens.md (issue 14),
 // signed by the broker double with its published key.
 
 /** The orchestrator that starts the chain. */
