@@ -123,7 +123,7 @@ export class TokenNotYetValid extends InvalidToken {
   readonly code = 'ERR_TOKEN_NOT_YET_VALID' as const;
 }
 
-/** The broker revoked the grant, its task or its agent. */
+/** The broker revoked the grant, its task or its agent, or those of a grant in its lineage. */
 export class TokenRevoked extends InvalidToken {
   override readonly name = 'TokenRevoked';
   readonly code = 'ERR_TOKEN_REVOKED' as const;
