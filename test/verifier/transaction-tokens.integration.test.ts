@@ -1,13 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createVerifier, type Verifier } from '@mandate/verifier';
+import { createVerifier, type RevocationEntry, type Verifier } from '@mandate/verifier';
 import { eventually, outcome } from '../support/eventually.js';
 import {
   FAKE_AUDIENCE,
   startFakeRevocationFeed,
   type FakeRevocationFeed,
 } from '../support/fake-revocation-feed.js';
-import { A, B, grantOf, issueTxn } from './delegation-fixtures.js';
+import { A, B, grantOf, issueTxn, type WireGrant } from './delegation-fixtures.js';
 
 describe('verifyTransactionToken(): txntoken+jwt checks', () => {
   let broker: FakeRevocationFeed;
@@ -122,11 +122,13 @@ describe('verifyTransactionToken() in feed mode: bound to its grant and lineage'
   const refused = (token: string) => async () =>
     (await outcome(verifier.verifyTransactionToken(token))) === 'ERR_TOKEN_REVOKED';
 
-  it.each([
-    ['its bound grant', (g: ReturnType<typeof grantOf>) => ({ kind: 'grant', jti: g.jti })],
-    ['the task of its grant', (g: ReturnType<typeof grantOf>) => ({ kind: 'task', task: g.task })],
+  type Entry = Omit<RevocationEntry, 'id' | 'at' | 'until' | 'reason' | 'agent'>;
+  const cases: [string, (g: WireGrant) => Entry][] = [
+    ['its bound grant', (g) => ({ kind: 'grant', jti: g.jti })],
+    ['the task of its grant', (g) => ({ kind: 'task', task: g.task })],
     ['the agent holding its grant', () => ({ kind: 'agent' })],
-  ] as const)('refuses a transaction token once %s is revoked', async (_what, entry) => {
+  ];
+  it.each(cases)('refuses a transaction token once %s is revoked', async (_what, entry) => {
     const bound = grantOf(B, 'T-b');
     const { token } = await issueTxn(broker, { grant: bound, chain: [A, B] });
     const other = await issueTxn(broker, { grant: grantOf(B, 'T-other'), chain: [A, B] });
@@ -135,6 +137,7 @@ describe('verifyTransactionToken() in feed mode: bound to its grant and lineage'
     broker.revoke({ agent: B, ...entry(bound) });
 
     await eventually(refused(token), 'the transaction token is refused');
+    // An agent-wide entry takes B's other grants too; the others leave them alone.
     if (entry(bound).kind !== 'agent')
       expect(await outcome(verifier.verifyTransactionToken(other.token))).toBe('ok');
   });
