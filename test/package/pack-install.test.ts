@@ -158,9 +158,19 @@ describe('the packed packages', () => {
       '@mandate/verifier/express',
     ]);
     expect(exported['@mandate/verifier']).toEqual(
-      expect.arrayContaining(['createVerifier', 'VERIFIER_DEFAULTS', 'ACCESS_TOKEN_TYP']),
+      expect.arrayContaining([
+        'createVerifier',
+        'VERIFIER_DEFAULTS',
+        'ACCESS_TOKEN_TYP',
+        'TRANSACTION_TOKEN_TYP',
+      ]),
     );
-    expect(exported['@mandate/verifier/express']).toEqual(['mandateOf', 'requireMandate']);
+    expect(exported['@mandate/verifier/express']).toEqual([
+      'mandateOf',
+      'requireMandate',
+      'requireTransactionToken',
+      'transactionOf',
+    ]);
   });
 
   it('load every export of the broker from plain Node', async () => {

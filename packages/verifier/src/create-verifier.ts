@@ -1,7 +1,18 @@
 import { createRemoteJWKSet } from 'jose';
+import { compileActorPatterns } from './actor-patterns.js';
+import { throwIfRevoked } from './chain-revocation.js';
 import { checkAccessToken, type VerifiedToken } from './check-access-token.js';
-import { InsufficientScope, RevocationStale, TokenRevoked, VerifierClosed } from './errors.js';
-import { Introspection } from './introspection.js';
+import { checkTransactionToken, type VerifiedTransactionToken } from './check-transaction-token.js';
+import type { LineageEntry } from './delegation-claims.js';
+import {
+  ActorNotAllowed,
+  DelegationTooDeep,
+  InsufficientScope,
+  RevocationStale,
+  TokenRevoked,
+  VerifierClosed,
+} from './errors.js';
+import { Introspection, type TokenKey } from './introspection.js';
 import { RevocationFeed } from './revocation-feed.js';
 import type { RevocationEntry } from './revocation-entry.js';
 import { RevocationList } from './revocation-list.js';
@@ -68,6 +79,17 @@ export interface VerifierOptions {
   readonly jwksRefetchCooldown?: number;
   /** Timeout of the broker's introspection endpoint, in seconds (default 2). */
   readonly brokerTimeout?: number;
+  /**
+   * Most acting agents (`act` levels) a delegated token may carry: A -> B is 1, A -> B -> C is 2;
+   * 0 accepts direct tokens only (default: no limit beyond the broker's own).
+   */
+  readonly maxDelegationDepth?: number;
+  /**
+   * Agent ids, or patterns ending in `/*` (one path segment or more), that may act on a
+   * delegated token: its current actor must match one. Direct tokens have no actor and are
+   * not affected (default: any actor the broker allowed).
+   */
+  readonly allowedActors?: readonly string[];
 }
 
 /** Options of one {@link Verifier.verify} call. */
@@ -93,6 +115,12 @@ export interface RevocationStatus {
 export interface Verifier {
   /** Resolves to the token's claims, or rejects with a `VerifierError` (see errors.ts). */
   verify(token: string, options?: VerifyOptions): Promise<VerifiedToken>;
+  /**
+   * Checks a transaction token (`txntoken+jwt`, the `Txn-Token` header) the same way: the
+   * broker's keys, issuer, this API's audience, times, shape, and revocation of the grant it is
+   * bound to and of its lineage; `scopes` are looked for in `tctx.scope`.
+   */
+  verifyTransactionToken(token: string, options?: VerifyOptions): Promise<VerifiedTransactionToken>;
   /** Resolves once revocation state is usable (feed mode: first catch-up done). */
   ready(): Promise<void>;
   status(): RevocationStatus;
@@ -133,6 +161,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
     clockTolerance,
     maxTokenBytes: options.maxTokenBytes ?? d.maxTokenBytes,
   };
+  const maxDepth = options.maxDelegationDepth ?? Infinity;
+  if (!(maxDepth === Infinity || (Number.isInteger(maxDepth) && maxDepth >= 0)))
+    throw new TypeError('maxDelegationDepth must be a whole number, 0 or more');
+  const actorAllowed = options.allowedActors && compileActorPatterns(options.allowedActors);
   const revocation = options.revocation;
   const introspect = (apiKey: string, cacheSeconds: number) =>
     new Introspection({
@@ -179,37 +211,58 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
   const fresh = () => feed === undefined || feed.silentForMs() <= maxStalenessMs;
 
+  /** Revocation of the token's own grant and its lineage, by feed or by the broker. */
+  async function ensureLive(
+    token: string,
+    key: TokenKey,
+    grant: LineageEntry,
+    lineage: readonly LineageEntry[],
+  ): Promise<void> {
+    if (list) throwIfRevoked(list, grant, lineage);
+    // A stale feed in fallback mode and introspect mode both ask the broker about this token;
+    // the broker answers for the whole delegation chain.
+    if (revocation.mode === 'introspect' || (feed && !fresh())) {
+      if (!introspection)
+        throw new RevocationStale(
+          'the revocation feed is stale, so no token can be trusted right now',
+        );
+      if (!(await introspection.isActive(token, key)))
+        throw new TokenRevoked('the broker says the token is no longer active');
+    }
+  }
+
+  const now = () => new Date(clock.now());
+
   return {
     async verify(token, verifyOptions = {}) {
       if (closed) throw new VerifierClosed('the verifier is closed');
-      const verified = await checkAccessToken(token, { ...check, now: new Date(clock.now()) });
-      if (list) {
-        const kind = list.revokedBy({
-          jti: verified.grantId,
-          sub: verified.agentId,
-          taskId: verified.taskId,
-          iat: verified.issuedAt,
-        });
-        if (kind === 'epoch')
-          throw new TokenRevoked('the token was issued before the broker lost its stored state');
-        if (kind) throw new TokenRevoked(`the token's ${kind} was revoked`);
-      }
-      // A stale feed in fallback mode and introspect mode both ask the broker about this token.
-      if (revocation.mode === 'introspect' || (feed && !fresh())) {
-        if (!introspection)
-          throw new RevocationStale(
-            'the revocation feed is stale, so no token can be trusted right now',
-          );
-        if (!(await introspection.isActive(token, verified.grantId)))
-          throw new TokenRevoked('the broker says the token is no longer active');
-      }
-      const required = verifyOptions.scopes ?? [];
-      const missing = required.filter((s) => !verified.scopes.includes(s));
-      if (missing.length > 0)
-        throw new InsufficientScope(
-          `the token lacks the scope ${missing.join(' ')}`,
-          required.slice(),
+      const verified = await checkAccessToken(token, { ...check, now: now() });
+      if (verified.depth > maxDepth)
+        throw new DelegationTooDeep(
+          `the token was delegated ${verified.depth} times; this API accepts at most ${maxDepth}`,
         );
+      const actor = verified.actors[0];
+      if (actor !== undefined && actorAllowed && !actorAllowed(actor))
+        throw new ActorNotAllowed(`the agent ${actor} may not act on delegated tokens here`);
+      await ensureLive(
+        token,
+        { claim: 'jti', value: verified.grantId },
+        verified,
+        verified.lineage,
+      );
+      requireScopes(verified.scopes, verifyOptions.scopes);
+      return verified;
+    },
+    async verifyTransactionToken(token, verifyOptions = {}) {
+      if (closed) throw new VerifierClosed('the verifier is closed');
+      const verified = await checkTransactionToken(token, { ...check, now: now() });
+      await ensureLive(
+        token,
+        { claim: 'txn', value: verified.txn },
+        verified.grant,
+        verified.lineage,
+      );
+      requireScopes(verified.scopes, verifyOptions.scopes);
       return verified;
     },
     ready: () => feed?.synced() ?? Promise.resolve(),
@@ -231,4 +284,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
   };
 }
 
-export type { VerifiedToken };
+/** Refuses with {@link InsufficientScope} naming every scope needed, when one is missing. */
+function requireScopes(held: readonly string[], required: readonly string[] = []): void {
+  const missing = required.filter((s) => !held.includes(s));
+  if (missing.length > 0)
+    throw new InsufficientScope(`the token lacks the scope ${missing.join(' ')}`, required.slice());
+}
+
+export type { VerifiedToken, VerifiedTransactionToken };

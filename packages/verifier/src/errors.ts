@@ -11,6 +11,7 @@ export type OAuthErrorCode =
 /** Stable codes of {@link VerifierError}s. */
 export type VerifierErrorCode =
   | 'ERR_TOKEN_MISSING'
+  | 'ERR_TXN_TOKEN_MISSING'
   | 'ERR_REQUEST_MALFORMED'
   | 'ERR_TOKEN_MALFORMED'
   | 'ERR_TOKEN_ALGORITHM'
@@ -21,6 +22,8 @@ export type VerifierErrorCode =
   | 'ERR_TOKEN_EXPIRED'
   | 'ERR_TOKEN_NOT_YET_VALID'
   | 'ERR_TOKEN_REVOKED'
+  | 'ERR_DELEGATION_TOO_DEEP'
+  | 'ERR_ACTOR_NOT_ALLOWED'
   | 'ERR_INSUFFICIENT_SCOPE'
   | 'ERR_REVOCATION_STALE'
   | 'ERR_BROKER_UNAVAILABLE'
@@ -50,6 +53,17 @@ export class TokenMissing extends VerifierError {
   readonly status = 401 as const;
 }
 
+/**
+ * A route that requires a transaction token got no `Txn-Token` header: 401 `invalid_request`
+ * (there is no token to call invalid).
+ */
+export class TxnTokenMissing extends VerifierError {
+  override readonly name = 'TxnTokenMissing';
+  readonly code = 'ERR_TXN_TOKEN_MISSING' as const;
+  readonly oauthError = 'invalid_request' as const;
+  readonly status = 401 as const;
+}
+
 /** The `Authorization: Bearer` header is not `Bearer <token>` (400 `invalid_request`). */
 export class RequestMalformed extends VerifierError {
   override readonly name = 'RequestMalformed';
@@ -76,7 +90,10 @@ export class TokenSignatureInvalid extends InvalidToken {
   readonly code = 'ERR_TOKEN_SIGNATURE' as const;
 }
 
-/** The header `typ` is not `at+jwt`: an ID token or SVID offered as an access token. */
+/**
+ * The header `typ` is not the one expected: an ID token or SVID offered as an access token
+ * (`at+jwt`), or an access token offered as a transaction token (`txntoken+jwt`).
+ */
 export class TokenTypeInvalid extends InvalidToken {
   override readonly name = 'TokenTypeInvalid';
   readonly code = 'ERR_TOKEN_TYPE' as const;
@@ -106,10 +123,25 @@ export class TokenNotYetValid extends InvalidToken {
   readonly code = 'ERR_TOKEN_NOT_YET_VALID' as const;
 }
 
-/** The broker revoked the grant, its task or its agent. */
+/** The broker revoked the grant, its task or its agent, or those of a grant in its lineage. */
 export class TokenRevoked extends InvalidToken {
   override readonly name = 'TokenRevoked';
   readonly code = 'ERR_TOKEN_REVOKED' as const;
+}
+
+/**
+ * The token's delegation chain has more acting agents (`act` levels) than `maxDelegationDepth`
+ * allows: this API does not accept work handed on that many times.
+ */
+export class DelegationTooDeep extends InvalidToken {
+  override readonly name = 'DelegationTooDeep';
+  readonly code = 'ERR_DELEGATION_TOO_DEEP' as const;
+}
+
+/** The token's current actor (outermost `act.sub`) matches none of `allowedActors`. */
+export class ActorNotAllowed extends InvalidToken {
+  override readonly name = 'ActorNotAllowed';
+  readonly code = 'ERR_ACTOR_NOT_ALLOWED' as const;
 }
 
 /** The token is good but lacks a scope the operation needs: 403 `insufficient_scope`. */

@@ -11,6 +11,13 @@ export {
   type VerifyOptions,
 } from './create-verifier.js';
 export { ACCESS_TOKEN_TYP, type VerifiedToken } from './check-access-token.js';
+export {
+  TRANSACTION_TOKEN_TYP,
+  type RequestContext,
+  type TransactionContext,
+  type VerifiedTransactionToken,
+} from './check-transaction-token.js';
+export type { LineageEntry } from './delegation-claims.js';
 export type { RevocationEntry, RevocationKind, RevocationPage } from './revocation-entry.js';
 export { VERIFIER_DEFAULTS } from './verifier-defaults.js';
 export * from './errors.js';

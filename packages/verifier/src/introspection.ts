@@ -21,13 +21,20 @@ interface Cached {
   readonly active: Promise<boolean>;
 }
 
+/** What names a token in the cache: `jti` of an access token, `txn` of a transaction token. */
+export interface TokenKey {
+  readonly claim: 'jti' | 'txn';
+  readonly value: string;
+}
+
 /**
- * Asks the broker whether a token is live (RFC 7662), with a short cache keyed by `jti`.
+ * Asks the broker whether a token is live (RFC 7662), with a short cache keyed by `jti` (or
+ * `txn` for a transaction token).
  * Inactive answers are kept for good: a revoked or expired token never comes back. Concurrent
  * checks of one token share one request.
  *
  * @example
- * const live = await introspection.isActive(token, jti);
+ * const live = await introspection.isActive(token, { claim: 'jti', value: jti });
  */
 export class Introspection {
   readonly #o: IntrospectionOptions;
@@ -38,32 +45,33 @@ export class Introspection {
   }
 
   /** True while the broker says the token is active; throws {@link BrokerUnavailable}. */
-  async isActive(token: string, jti: string): Promise<boolean> {
+  async isActive(token: string, key: TokenKey): Promise<boolean> {
+    const id = `${key.claim}:${key.value}`;
     const now = performance.now();
-    const cached = this.#cache.get(jti);
+    const cached = this.#cache.get(id);
     if (cached && cached.until > now) return cached.active;
-    const active = this.#ask(token, jti);
-    this.#remember(jti, { until: now + this.#o.cacheMs, active });
+    const active = this.#ask(token, key);
+    this.#remember(id, { until: now + this.#o.cacheMs, active });
     try {
       const answer = await active;
-      if (!answer) this.#remember(jti, { until: Infinity, active });
+      if (!answer) this.#remember(id, { until: Infinity, active });
       return answer;
     } catch (err) {
-      this.#cache.delete(jti);
+      this.#cache.delete(id);
       throw err;
     }
   }
 
-  #remember(jti: string, entry: Cached): void {
-    this.#cache.delete(jti);
-    this.#cache.set(jti, entry);
+  #remember(id: string, entry: Cached): void {
+    this.#cache.delete(id);
+    this.#cache.set(id, entry);
     if (this.#cache.size > this.#o.maxEntries) {
       const oldest = this.#cache.keys().next();
       if (!oldest.done) this.#cache.delete(oldest.value);
     }
   }
 
-  async #ask(token: string, jti: string): Promise<boolean> {
+  async #ask(token: string, key: TokenKey): Promise<boolean> {
     let res: Response;
     try {
       res = await fetch(this.#o.url, {
@@ -73,7 +81,10 @@ export class Introspection {
           'content-type': 'application/x-www-form-urlencoded',
           accept: 'application/json',
         },
-        body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
+        // RFC 7662 names no hint for transaction tokens; the broker tells them by their typ.
+        body: new URLSearchParams(
+          key.claim === 'jti' ? { token, token_type_hint: 'access_token' } : { token },
+        ),
         signal: AbortSignal.timeout(this.#o.timeoutMs),
       });
     } catch (err) {
@@ -87,6 +98,7 @@ export class Introspection {
     if (body === null || typeof body.active !== 'boolean')
       throw new BrokerUnavailable('the introspection answer has no "active" member');
     // An active answer about another token would be a broker bug; never trust it.
-    return body.active && (body.jti === undefined || body.jti === jti);
+    const named = body[key.claim];
+    return body.active && (named === undefined || named === key.value);
   }
 }
