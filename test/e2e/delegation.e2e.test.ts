@@ -1,3 +1,4 @@
+import { createVerifier } from '@mandate/verifier';
 import type { Redis } from 'ioredis';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { connectRedis, deleteKeys, uniquePrefix } from '../grants/redis-support.js';
@@ -124,6 +125,47 @@ describe('delegation chains, end to end on Redis', () => {
     const again = await delegate(b, '/agent/summarizer/deep');
     expect(again.body).toMatchObject({ error: 'invalid_request' });
     expect(again.body.error_description).toMatch(/no longer live/);
+  });
+
+  it('a feed-mode verifier refuses the chain below a revoked task, with no round trip', async () => {
+    const verifier = createVerifier({
+      issuer: 'http://mandate.test',
+      brokerUrl: t.url,
+      audience: 'https://tickets.example',
+      revocation: { mode: 'feed', apiKey: OPERATOR_KEYS.resource_server.key },
+    });
+    try {
+      await verifier.ready();
+      const a = await root();
+      const b = (await delegate(a.access_token, '/agent/summarizer')).body.access_token as string;
+      const c = (await delegate(b, '/agent/summarizer/deep')).body.access_token as string;
+      expect(await verifier.verify(c)).toMatchObject({
+        agentId: DEEP,
+        subject: RESEARCH,
+        actors: [DEEP, SUMMARIZER],
+      });
+      await call(
+        t.url,
+        'POST',
+        `/v1/tasks/${a.task_id}/revoke?agent=${encodeURIComponent(RESEARCH)}`,
+        OPERATOR_KEYS.revoker.key,
+      );
+      // the feed reaches the verifier within its propagation bound: wait for it, not a time
+      for (let i = 0; i < 100; i += 1) {
+        const refused = await verifier.verify(c).then(
+          () => undefined,
+          (err: { code?: string }) => err.code,
+        );
+        if (refused) {
+          expect(refused).toBe('ERR_TOKEN_REVOKED');
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        if (i === 99) throw new Error('the verifier never refused the revoked chain');
+      }
+    } finally {
+      await verifier.close();
+    }
   });
 
   it('refuses anything wider than the parent: audience, scope', async () => {
