@@ -107,6 +107,20 @@ const oidcTrust = z.strictObject({
       'must start with {iss} or a literal URI scheme other than spiffe (such as "oidc:" or "https://"): an OIDC agent can never take a SPIFFE id',
     )
     .default('{iss}#{sub}'),
+  /**
+   * The id of the person a token names, from its claims (as `agent_id`): set it on an issuer
+   * of people's tokens, so an agent may act on a person's behalf (docs/delegation.md).
+   */
+  person_id: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^([^{}]|\{[A-Za-z0-9_.:/-]{1,128}\})+$/, 'placeholders are {claim} or {a/b}')
+    .refine(
+      isOidcAgentIdTemplate,
+      'must start with {iss} or a literal URI scheme other than spiffe (such as "person:")',
+    )
+    .optional(),
 });
 
 const resource = z.strictObject({

@@ -15,8 +15,10 @@ import type { TokenDelegation } from '../tokens/mint-token.js';
 export interface Delegated {
   /** The current actor: the agent the new grant is recorded for, and policy's principal. */
   readonly actor: Principal;
-  /** The parent token's claims (a live token of this broker). */
-  readonly parent: OwnTokenClaims;
+  /** The parent token's claims (a live token of this broker); absent acting for a person. */
+  readonly parent?: OwnTokenClaims;
+  /** No token of the delegation outlives this (epoch s): the parent's or the person's `exp`. */
+  readonly notAfter: number;
   /** What the new token says of the chain (`sub`, `act`, `lineage`). */
   readonly token: TokenDelegation;
   /** What policy sees of the chain. */
@@ -45,17 +47,13 @@ export interface DelegationOptions {
  * `may_act` does not name; an actor already in the chain is marked `cycle` for the exchange.
  */
 export async function delegatedFrom(
-  subjectToken: string,
+  subject: { token: string; type: string },
   actorToken: { token: string; type: string },
   o: DelegationOptions,
 ): Promise<Delegated> {
   const actor = await verifyActor(actorToken, o.verifySubject);
-  const parent = await o.ownTokens.verify(subjectToken);
-  if (!parent)
-    throw new MandateError(
-      'invalid_request',
-      'subject_token rejected: a delegation starts from an unexpired access token of this broker',
-    );
+  const parent = await o.ownTokens.verify(subject.token);
+  if (!parent) return forPerson(subject, actor, o);
   const lookup = await o.grants.getGrant(parent.client_id, parent.jti);
   if (!lookup?.live || lookup.grant.taskId !== parent.task_id)
     throw new MandateError(
@@ -79,6 +77,7 @@ export async function delegatedFrom(
   return {
     actor,
     parent,
+    notAfter: parent.exp,
     token: {
       subject: parent.sub,
       actors: [actor.agentId, ...earlier],
@@ -95,6 +94,49 @@ export async function delegatedFrom(
       delegator: parent.client_id,
       parentScopes: parent.scope.split(' ').filter((s) => s.length > 0),
     },
+  };
+}
+
+/**
+ * On behalf of a person: the subject token is a person's token from an OIDC issuer with a
+ * `person_id` template; the new token's `sub` is the person, `act` and `client_id` the agent.
+ * Anything else as subject of a delegation is refused.
+ */
+async function forPerson(
+  subject: { token: string; type: string },
+  actor: Principal,
+  o: DelegationOptions,
+): Promise<Delegated> {
+  const notOurs = new MandateError(
+    'invalid_request',
+    "subject_token rejected: a delegation starts from an unexpired access token of this broker, or a person's token from an issuer with person_id",
+  );
+  let person: Principal;
+  try {
+    person = await o.verifySubject(subject.token, subject.type);
+  } catch (err) {
+    if (isMandateError(err) && err.code === 'invalid_request') throw notOurs;
+    throw err;
+  }
+  if (person.personId === undefined) throw notOurs;
+  return {
+    actor,
+    notAfter: person.expiresAt,
+    token: {
+      subject: person.personId,
+      actors: [actor.agentId],
+      lineage: [],
+      person: person.personId,
+    },
+    context: {
+      depth: 1,
+      chain: [person.personId, actor.agentId],
+      origin: person.personId,
+      delegator: person.personId,
+      parentScopes: [],
+      person: person.personId,
+    },
+    cycle: false,
   };
 }
 

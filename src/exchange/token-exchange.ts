@@ -33,12 +33,7 @@ import {
   type ExchangeRequest,
   type ExchangeResponse,
 } from './exchange-request.js';
-import {
-  assertNarrower,
-  cycleRefusal,
-  delegatedFrom,
-  type Delegated,
-} from './delegated-from.js';
+import { assertNarrower, cycleRefusal, delegatedFrom, type Delegated } from './delegated-from.js';
 import { approvalRequired, assertIssuable, refusalFor } from './refusals.js';
 
 /** Everything the exchange needs, each an interface built by the composition root. */
@@ -148,7 +143,7 @@ export class TokenExchange {
     const readFirst = approval !== undefined || policy.readsTaskContext;
     const state = readFirst ? await this.#readTask(principal, task) : null;
     const asked = this.#resolveIntent(request, principal, at);
-    if (delegated) assertNarrower(asked, delegated.parent);
+    if (delegated?.parent) assertNarrower(asked, delegated.parent);
     const input = decisionInput(principal, asked, task, state, at, delegated);
     const decision = this.#decide(policy, request, principal, at, input, approval);
     const toApprove = approval
@@ -188,7 +183,8 @@ export class TokenExchange {
   async #delegated(request: ExchangeRequest, trail: Trail): Promise<Delegated | undefined> {
     if (!request.actorToken) return undefined;
     const o = this.#o;
-    const delegated = await delegatedFrom(request.subjectToken, request.actorToken, {
+    const subject = { token: request.subjectToken, type: request.subjectTokenType };
+    const delegated = await delegatedFrom(subject, request.actorToken, {
       verifySubject: o.verifySubject,
       ownTokens: o.ownTokens,
       grants: o.store,
@@ -552,10 +548,10 @@ function capToApproval(intent: Intent, approval: Approval | undefined): Intent {
   return { ...intent, ttlSeconds: approval.ttlSeconds };
 }
 
-/** The intent to grant, its lifetime never past the parent token's of a delegated exchange. */
+/** The intent to grant, its lifetime never past the parent's (or the person's) token. */
 function capToParent(intent: Intent, delegated: Delegated | undefined, at: At): Intent {
   if (!delegated) return intent;
-  const left = delegated.parent.exp - at.seconds;
+  const left = delegated.notAfter - at.seconds;
   return intent.ttlSeconds <= left ? intent : { ...intent, ttlSeconds: Math.max(0, left) };
 }
 

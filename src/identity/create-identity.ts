@@ -131,6 +131,7 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
           algorithms: entry.algorithms,
           conditions: compileClaimConditions(entry.claims),
           agentIdTemplate: entry.agent_id,
+          personIdTemplate: entry.person_id,
         },
         fetchJson,
         clock: options.clock,

@@ -14,6 +14,8 @@ export interface OidcIssuerConfig {
   readonly algorithms: readonly string[];
   readonly conditions: readonly ClaimCondition[];
   readonly agentIdTemplate: string;
+  /** Set when the issuer's tokens may name a person an agent acts for (`person_id`). */
+  readonly personIdTemplate?: string | undefined;
 }
 
 /** Bounds on fetching an issuer's discovery document and keys. */

@@ -14,6 +14,11 @@ export interface Principal {
   readonly claims: Readonly<Record<string, unknown>>;
   /** When the subject token expires (epoch seconds); no minted token outlives it. */
   readonly expiresAt: number;
+  /**
+   * The person the token names, when its OIDC issuer has a `person_id` template: an agent may
+   * then act on the person's behalf with this token as subject and its own as actor.
+   */
+  readonly personId?: string;
   /** sha256 (hex) of the subject token, for audit records. */
   readonly tokenSha256: string;
 }

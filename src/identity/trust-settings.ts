@@ -18,6 +18,7 @@ export interface OidcTrustSettings {
   readonly algorithms: readonly string[];
   readonly claims: Readonly<Record<string, ClaimConditionInput | readonly ClaimConditionInput[]>>;
   readonly agent_id: string;
+  readonly person_id?: string | undefined;
 }
 
 /**

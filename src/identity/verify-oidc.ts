@@ -62,6 +62,9 @@ export async function verifyOidc(
   }
   return {
     agentId: renderAgentId(config.agentIdTemplate, payload),
+    ...(config.personIdTemplate !== undefined
+      ? { personId: renderAgentId(config.personIdTemplate, payload) }
+      : {}),
     source: 'oidc',
     issuer: config.issuer,
     claims: payload,

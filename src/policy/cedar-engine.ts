@@ -32,8 +32,10 @@ export interface DelegationContext {
   readonly origin: string;
   /** The agent handing the work over: the parent token's holder. */
   readonly delegator: string;
-  /** The scopes of the parent token. */
+  /** The scopes of the parent token (none acting for a person). */
   readonly parentScopes: readonly string[];
+  /** The person acted for, when the chain started from a person's token. */
+  readonly person?: string;
 }
 
 /** One decision request: who, what, and the task's live state. */
@@ -187,6 +189,7 @@ function exchangeContext(input: DecisionInput): Record<string, CedarValueJson> {
             origin: input.delegation.origin,
             delegator: input.delegation.delegator,
             parent_scopes: [...input.delegation.parentScopes],
+            ...(input.delegation.person !== undefined ? { person: input.delegation.person } : {}),
           },
         }
       : {}),

@@ -73,7 +73,12 @@ export async function mintAccessToken(
     tier: grant.tier,
     ...(grant.targets.length > 0 ? { targets: [...grant.targets] } : {}),
     ...(grant.delegation
-      ? { act: nestedAct(grant.delegation.actors), lineage: [...grant.delegation.lineage] }
+      ? {
+          act: nestedAct(grant.delegation.actors),
+          ...(grant.delegation.lineage.length > 0
+            ? { lineage: [...grant.delegation.lineage] }
+            : {}),
+        }
       : {}),
     ...(grant.mayAct ? { may_act: { sub: [...grant.mayAct] } } : {}),
   })

@@ -29,6 +29,8 @@ export interface TestBroker {
 export interface TestBrokerOptions {
   /** Merged over the default test config (top-level keys replace). */
   readonly config?: Record<string, unknown>;
+  /** Trusted OIDC issuers (`trust.oidc`), beside the test trust domain. */
+  readonly oidc?: readonly Record<string, unknown>[];
   /** Policy files to write instead of the example set: file name -> Cedar text. */
   readonly policies?: Record<string, string>;
   readonly deps?: BrokerDeps;
@@ -72,6 +74,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
       spiffe: [
         { trust_domain: td.trustDomain, bundle_file: td.bundleFile, audiences: ['mandate'] },
       ],
+      ...(options.oidc ? { oidc: options.oidc } : {}),
     },
     resources: TEST_RESOURCES,
     policy: { dir: 'policies' },
