@@ -3,7 +3,11 @@ import type { Redis } from 'ioredis';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { connectRedis, deleteKeys, uniquePrefix } from '../grants/redis-support.js';
 import { MemoryAuditLog } from '../../src/audit/memory-audit-log.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { postExchange } from '../support/post-exchange.js';
+import { createTestTrustDomain } from '../support/trust-domain.js';
 import type { TestBroker } from '../support/test-broker.js';
 import { OPERATOR_KEYS, call, introspect, startRedisBroker } from './redis-broker.js';
 
@@ -22,11 +26,14 @@ describe('delegation chains, end to end on Redis', () => {
   let redis: Redis;
   const audit = new MemoryAuditLog();
   const prefix = uniquePrefix();
+  // The broker's clock: the wall clock moved on by `offsetMs`.
+  let offsetMs = 0;
+  const clock = { now: () => Date.now() + offsetMs };
   beforeAll(async () => {
     redis = await connectRedis();
     t = await startRedisBroker(prefix, {
       config: { delegation: { max_depth: 2 } },
-      deps: { audit },
+      deps: { audit, clock },
     });
   });
   afterAll(async () => {
@@ -168,6 +175,26 @@ describe('delegation chains, end to end on Redis', () => {
     }
   });
 
+  it('refuses a subject token past its exp', async () => {
+    const a = await root({ requested_ttl: 60 });
+    offsetMs += 61_000;
+    try {
+      const late = await postExchange(t.url, a.access_token, {
+        subject_token_type: ACCESS,
+        actor_token: await t.td.svid({
+          path: '/agent/summarizer',
+          now: Math.floor(clock.now() / 1000),
+        }),
+        actor_token_type: JWT,
+        intent: { purpose: 'summarize a subset', targets: [] },
+      });
+      expect(late.body).toMatchObject({ error: 'invalid_request' });
+      expect(late.body.error_description).toMatch(/^subject_token rejected/);
+    } finally {
+      offsetMs = 0;
+    }
+  });
+
   it('refuses anything wider than the parent: audience, scope', async () => {
     const a = await root();
     const otherAudience = await delegate(a.access_token, '/agent/summarizer', {
@@ -255,6 +282,14 @@ describe('delegation chains, end to end on Redis', () => {
       }),
     });
     expect(expired.body.error_description).toMatch(/^actor_token rejected/);
+    const foreign = await createTestTrustDomain(
+      'other.example',
+      mkdtempSync(join(tmpdir(), 'td-')),
+    );
+    const untrusted = await delegate(a.access_token, '/agent/summarizer', {
+      actor_token: await foreign.svid({ path: '/agent/summarizer' }),
+    });
+    expect(untrusted.body.error_description).toMatch(/^actor_token rejected/);
     const svidAsSubject = await delegate(await svid('/agent/research/web'), '/agent/summarizer');
     expect(svidAsSubject.body).toMatchObject({ error: 'invalid_request' });
     expect(svidAsSubject.body.error_description).toMatch(/access token of this broker/);
