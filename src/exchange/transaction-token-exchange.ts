@@ -114,15 +114,17 @@ export class TransactionTokenExchange {
       store.getTask(claims.client_id, claims.task_id),
       allGrantsLive(store, ancestors),
     ]);
-    if (!lookup || lookup.grant.taskId !== claims.task_id)
+    // The task's state first: a halted or completed task revokes its grants, and its state is
+    // the reason a caller can act on.
+    if (task && task.status !== 'active')
+      throw new MandateError(
+        'invalid_request',
+        `subject_token's task ${claims.task_id} is ${task.status}`,
+      );
+    if (!task || !lookup?.live || lookup.grant.taskId !== claims.task_id)
       throw new MandateError(
         'invalid_request',
         "subject_token's grant is revoked or no longer known",
-      );
-    if (!lookup.live || !task || task.status !== 'active')
-      throw new MandateError(
-        'invalid_request',
-        `subject_token's task ${claims.task_id} is ${task?.status ?? lookup.taskStatus ?? 'over'}`,
       );
     if (!ancestorsLive)
       throw new MandateError(
