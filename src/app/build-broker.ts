@@ -223,6 +223,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
       clock,
       ids: deps.ids ?? randomIds,
       audit,
+      metrics,
       ttlSeconds: config.txn_tokens.ttl,
     }),
     keyRing,

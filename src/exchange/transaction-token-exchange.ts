@@ -1,9 +1,11 @@
 import type { JWTPayload } from 'jose';
 import type { AuditLog } from '../audit/audit-log.js';
-import { MandateError } from '../errors.js';
+import { MandateError, isMandateError } from '../errors.js';
 import type { GrantLedger } from '../grants/grant-ledger.js';
 import type { GrantQueries } from '../grants/grant-queries.js';
 import { allGrantsLive } from '../grants/live-grants.js';
+import { TXN_TOKEN_OUTCOMES, type TxnTokenOutcome } from '../metrics/label-values.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { epochSeconds, type Clock } from '../platform/clock.js';
 import { sha256Hex, type IdGenerator } from '../platform/ids.js';
 import type { OwnTokenClaims, OwnTokenVerifier } from '../revocation/verify-own-token.js';
@@ -28,6 +30,7 @@ export interface TransactionTokenExchangeOptions {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly audit: AuditLog;
+  readonly metrics: Pick<Metrics, 'txnTokens'>;
   /** `txn_tokens.ttl`: the longest life of a transaction token, in seconds. */
   readonly ttlSeconds: number;
 }
@@ -58,6 +61,19 @@ export class TransactionTokenExchange {
 
   /** Issues a transaction token, or refuses with `invalid_request`, `invalid_scope` or `invalid_target`. */
   async exchange(request: TransactionTokenRequest): Promise<TransactionTokenResponse> {
+    let outcome: TxnTokenOutcome = 'issued';
+    try {
+      return await this.#run(request);
+    } catch (err) {
+      outcome = outcomeOf(err);
+      throw err;
+    } finally {
+      this.#o.metrics.txnTokens.inc({ outcome });
+    }
+  }
+
+  /** The steps, in order; a refusal at any step ends the request. */
+  async #run(request: TransactionTokenRequest): Promise<TransactionTokenResponse> {
     const subject = await this.#verifySubject(request.subjectToken);
     const scope = scopeOf(request, subject.claims);
     assertAudience(request, subject.claims);
@@ -210,6 +226,14 @@ function assertAudience(request: TransactionTokenRequest, claims: OwnTokenClaims
       'invalid_target',
       `audience ${request.audience} is not subject_token's; a transaction token keeps the access token's audience`,
     );
+}
+
+/** The label of a refusal: its code when the metric knows it, else `server_error`. */
+function outcomeOf(err: unknown): TxnTokenOutcome {
+  const code = isMandateError(err) ? err.code : 'server_error';
+  return (TXN_TOKEN_OUTCOMES as readonly string[]).includes(code)
+    ? (code as TxnTokenOutcome)
+    : 'server_error';
 }
 
 function targetsOf(payload: JWTPayload): readonly string[] {

@@ -9,6 +9,7 @@ import {
 } from 'jose';
 import { generateApiKey } from '../../src/operators/api-keys.js';
 import { connectRedis, deleteKeys, uniquePrefix } from '../grants/redis-support.js';
+import { scrape } from '../metrics/exposition.js';
 import { postExchange } from '../support/post-exchange.js';
 import type { TestBroker } from '../support/test-broker.js';
 import {
@@ -329,5 +330,13 @@ describe('transaction tokens (draft-ietf-oauth-transaction-tokens-10), end to en
     expect(decodeProtectedHeader(txn).typ).toBe('txntoken+jwt');
     // A transaction token is not an access token: it buys no second transaction token.
     expect((await txnExchange(txn)).body.error).toBe('invalid_request');
+  });
+
+  it('counts what it issued and refused in mandate_txn_tokens_total', async () => {
+    const m = await scrape(t.url);
+    expect(m.value('mandate_txn_tokens_total', { outcome: 'issued' })).toBeGreaterThanOrEqual(8);
+    expect(m.value('mandate_txn_tokens_total', { outcome: 'invalid_request' })).toBeGreaterThan(5);
+    expect(m.value('mandate_txn_tokens_total', { outcome: 'invalid_scope' })).toBe(1);
+    expect(m.value('mandate_txn_tokens_total', { outcome: 'invalid_target' })).toBe(1);
   });
 });

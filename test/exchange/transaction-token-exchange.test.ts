@@ -2,6 +2,7 @@ import { SignJWT, decodeJwt, decodeProtectedHeader } from 'jose';
 import { MemoryAuditLog } from '../../src/audit/memory-audit-log.js';
 import { TransactionTokenExchange } from '../../src/exchange/transaction-token-exchange.js';
 import type { GrantRecord } from '../../src/grants/grant-store.js';
+import { createMetrics } from '../../src/metrics/metrics.js';
 import { TokenIntrospection } from '../../src/introspection/introspect-token.js';
 import { OwnTokenVerifier } from '../../src/revocation/verify-own-token.js';
 import { KeyRing } from '../../src/tokens/key-ring.js';
@@ -40,6 +41,7 @@ describe('TransactionTokenExchange, on the memory store', () => {
       clock,
       ids: { grantId: () => `txn-${n++}`, taskId: () => 'unused' },
       audit,
+      metrics: createMetrics(),
       ttlSeconds: 120,
     });
     introspection = new TokenIntrospection({ verifier, store });
