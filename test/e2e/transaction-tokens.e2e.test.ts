@@ -330,6 +330,11 @@ describe('transaction tokens (draft-ietf-oauth-transaction-tokens-10), end to en
     expect(decodeProtectedHeader(txn).typ).toBe('txntoken+jwt');
     // A transaction token is not an access token: it buys no second transaction token.
     expect((await txnExchange(txn)).body.error).toBe('invalid_request');
+    // Nor does it speak for the agent: it completes no task and revokes nothing.
+    const complete = await call(t.url, 'POST', `/v1/tasks/${issued.task_id}/complete`, txn);
+    expect(complete.status).toBe(401);
+    expect((await call(t.url, 'POST', '/revoke', undefined, { token: txn })).status).toBe(200);
+    expect(await introspect(t.url, issued.access_token)).toMatchObject({ active: true });
   });
 
   it('counts what it issued and refused in mandate_txn_tokens_total', async () => {
