@@ -8,6 +8,7 @@ import { DEFAULTS } from '../config/defaults.js';
 import type { Config } from '../config/load-config.js';
 import { ensureDevTrustDomain } from '../dev/dev-trust-domain.js';
 import { TokenExchange } from '../exchange/token-exchange.js';
+import { TransactionTokenExchange } from '../exchange/transaction-token-exchange.js';
 import { createGrantStore, revocationRetentionMs } from '../grants/create-grant-store.js';
 import type { GrantStore } from '../grants/grant-store.js';
 import { loopOptions } from './loop-options.js';
@@ -216,6 +217,17 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     issuer: config.issuer,
     operatorKeys: new ApiKeys(config.operators.api_keys),
     exchange,
+    transactionTokens: new TransactionTokenExchange({
+      issuer: config.issuer,
+      verifier,
+      store,
+      keyRing,
+      clock,
+      ids: deps.ids ?? randomIds,
+      audit,
+      metrics,
+      ttlSeconds: config.txn_tokens.ttl,
+    }),
     keyRing,
     catalogue,
     metrics,

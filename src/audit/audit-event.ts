@@ -91,6 +91,26 @@ export interface TokenRevokedEvent {
   readonly revoked: number;
 }
 
+/** A service exchanged a live access token for a transaction token (`txn_token_issued`). */
+export interface TxnTokenIssuedEvent {
+  readonly event: 'txn_token_issued';
+  /** The agent holding the grant the transaction token is bound to. */
+  readonly agent: string;
+  readonly task: string;
+  /** The bound grant (the access token's jti). */
+  readonly jti: string;
+  /** The transaction token's `txn`. */
+  readonly txn: string;
+  readonly audience: string;
+  readonly scopes: readonly string[];
+  /** The original subject first, the current actor last. */
+  readonly chain: readonly string[];
+  /** Epoch seconds. */
+  readonly expires_at: number;
+  /** sha256 (hex) of the access token presented. */
+  readonly subject_token_sha256: string;
+}
+
 /** The approval events, in the order of an approval's life. */
 export const APPROVAL_EVENTS = [
   'approval_requested',
@@ -121,6 +141,7 @@ export type AuditEvent =
   | LoopTrippedEvent
   | TaskCompletedEvent
   | TokenRevokedEvent
+  | TxnTokenIssuedEvent
   | ApprovalEvent;
 
 /** The names of audited events (the `event` field of an audit line). */

@@ -105,6 +105,18 @@ export const DEFAULTS = {
    * an unbounded queue lets one agent bury every other agent's requests (and the store).
    */
   approvalMaxPendingPerAgent: 20,
+  /**
+   * A transaction token lives 5 minutes (`txn_tokens.ttl`), and never past the access token it
+   * came from: it travels a call chain inside one trust domain, which takes seconds, and as a
+   * bearer of the task's context it should die soon after (draft-ietf-oauth-transaction-tokens
+   * asks for a short life). Revocation reaches it anyway through its bound grant.
+   */
+  txnTokenTtlSeconds: 5 * 60,
+  /**
+   * No `txn_tokens.ttl` above an hour: a transaction token that outlives a call chain by that
+   * much is an access token in disguise.
+   */
+  maxTxnTokenTtlSeconds: 3600,
   /** Approvals on one page of `GET /v1/approvals` unless `limit` says otherwise. */
   approvalPageSize: 50,
   /** The largest `limit` of `GET /v1/approvals`: a page stays small to read and to serve. */

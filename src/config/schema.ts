@@ -364,6 +364,17 @@ export const configSchema = z.strictObject({
       ttl: DEFAULTS.approvalTtlSeconds,
       max_pending_per_agent: DEFAULTS.approvalMaxPendingPerAgent,
     }),
+  txn_tokens: z
+    .strictObject({
+      /** Longest life of a transaction token; never past its access token's expiry. */
+      ttl: duration
+        .refine(
+          (s) => s >= 1 && s <= DEFAULTS.maxTxnTokenTtlSeconds,
+          `txn_tokens.ttl is between 1s and ${DEFAULTS.maxTxnTokenTtlSeconds}s`,
+        )
+        .default(DEFAULTS.txnTokenTtlSeconds),
+    })
+    .default({ ttl: DEFAULTS.txnTokenTtlSeconds }),
   operators: z
     .strictObject({
       api_keys: z

@@ -1,4 +1,5 @@
 import type { GrantLookup } from './grant-records.js';
+import { allGrantsLive } from './live-grants.js';
 
 /**
  * The lookup of a grant, or null when it is delegated and an ancestor's grant is no longer
@@ -12,9 +13,6 @@ export async function withLiveLineage(
 ): Promise<GrantLookup | null> {
   const lineage = lookup?.grant.delegation?.lineage;
   if (!lookup || !lineage || lineage.length === 0) return lookup;
-  const ancestors = await Promise.all(lineage.map((a) => get(a.client_id, a.jti)));
-  const live = ancestors.every(
-    (found, i) => found?.live === true && found.grant.taskId === lineage[i]!.task,
-  );
-  return live ? lookup : null;
+  const ancestors = lineage.map((a) => ({ agentId: a.client_id, taskId: a.task, jti: a.jti }));
+  return (await allGrantsLive({ getGrant: get }, ancestors)) ? lookup : null;
 }

@@ -3,6 +3,7 @@ import type { AgentActions } from '../agent-actions/agent-actions.js';
 import type { ApprovalGate } from '../approvals/approval-gate.js';
 import { MandateError } from '../errors.js';
 import type { TokenExchange } from '../exchange/token-exchange.js';
+import type { TransactionTokenExchange } from '../exchange/transaction-token-exchange.js';
 import type { Catalogue } from '../intent/catalogue.js';
 import type { TokenIntrospection } from '../introspection/introspect-token.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -39,6 +40,8 @@ export interface HttpAppOptions {
   /** API keys of operators and resource servers, for the /v1 routes and /introspect. */
   readonly operatorKeys: ApiKeys;
   readonly exchange: TokenExchange;
+  /** Transaction tokens for live access tokens (`requested_token_type` txn_token). */
+  readonly transactionTokens: TransactionTokenExchange;
   readonly keyRing: KeyRing;
   /** The resources tokens are minted for; their scopes are published in the metadata. */
   readonly catalogue: Catalogue;

@@ -36,6 +36,7 @@ function revokedBy(event: AuditEvent): { source: RevocationSource; count: number
     case 'operator_action':
       return 'revoked' in event ? { source: 'operator', count: event.revoked ?? 0 } : undefined;
     case 'token_exchange':
+    case 'txn_token_issued':
     case 'approval_requested':
     case 'approval_approved':
     case 'approval_denied':

@@ -36,6 +36,22 @@ export const EXCHANGE_OUTCOMES: readonly ExchangeOutcome[] = [
 /** The exchange latency is split only this far, to keep the histogram's series few. */
 export const EXCHANGE_RESULTS = ['granted', 'refused'] as const;
 
+/**
+ * What a transaction-token request ended in: `issued`, or the code of its refusal (the codes the
+ * use case answers; a malformed request is refused before it and not counted).
+ */
+export const TXN_TOKEN_OUTCOMES = [
+  'issued',
+  'invalid_request',
+  'invalid_scope',
+  'invalid_target',
+  'temporarily_unavailable',
+  'server_error',
+] as const satisfies readonly ('issued' | ErrorCode)[];
+
+/** One of {@link TXN_TOKEN_OUTCOMES}. */
+export type TxnTokenOutcome = (typeof TXN_TOKEN_OUTCOMES)[number];
+
 /** The loop rules, as `mandate_loop_trips_total{rule}`. */
 export { LOOP_RULES };
 

@@ -12,7 +12,9 @@ import {
   STORES,
   SUBJECT_OUTCOMES,
   SUBJECT_SOURCES,
+  TXN_TOKEN_OUTCOMES,
   type ApprovalMetricEvent,
+  type TxnTokenOutcome,
   type ExchangeOutcome,
 } from './label-values.js';
 import { labelledCounter, type LabelledCounter } from './labelled-counter.js';
@@ -30,6 +32,8 @@ export interface Metrics {
     observe(labels: { outcome: (typeof EXCHANGE_RESULTS)[number] }, seconds: number): void;
   };
   readonly loopTrips: LabelledCounter<{ rule: LoopRule }>;
+  /** Transaction-token requests by outcome: issued, or the code of the refusal. */
+  readonly txnTokens: LabelledCounter<{ outcome: TxnTokenOutcome }>;
   readonly policyReloads: LabelledCounter<{ outcome: (typeof RELOAD_OUTCOMES)[number] }>;
   readonly approvals: LabelledCounter<{ event: ApprovalMetricEvent }>;
   /** Live grants revoked, by who revoked them. */
@@ -95,6 +99,11 @@ export function createMetrics(): Metrics {
       name: 'mandate_exchanges_total',
       help: 'Token exchanges by outcome: granted, or the error code of the refusal.',
       labels: { outcome: EXCHANGE_OUTCOMES },
+    }),
+    txnTokens: labelledCounter(registry, {
+      name: 'mandate_txn_tokens_total',
+      help: 'Transaction-token requests by outcome: issued, or the error code of the refusal.',
+      labels: { outcome: TXN_TOKEN_OUTCOMES },
     }),
     loopTrips: labelledCounter(registry, {
       name: 'mandate_loop_trips_total',

@@ -1,16 +1,7 @@
 import { SignJWT } from 'jose';
 import type { ScopeClass } from '../intent/tiers.js';
 import type { KeyRing } from './key-ring.js';
-
-/** An ancestor's grant in a delegated token's `lineage` (wire names, as signed). */
-export interface LineageEntry {
-  /** The agent holding that grant. */
-  readonly client_id: string;
-  readonly task: string;
-  readonly jti: string;
-  /** Epoch seconds. */
-  readonly iat: number;
-}
+import type { LineageEntry } from './token-lineage.js';
 
 /** Who a delegated token acts for, and through whom (RFC 8693 section 4.1). */
 export interface TokenDelegation {

@@ -137,6 +137,17 @@ surprise: true
     );
   });
 
+  it('gives transaction tokens 5 minutes unless txn_tokens.ttl says otherwise, at most 1h', () => {
+    expect(loadConfig(writeConfig(MINIMAL)).txn_tokens).toEqual({ ttl: 300 });
+    expect(loadConfig(writeConfig(`${MINIMAL}\ntxn_tokens: { ttl: 90s }\n`)).txn_tokens.ttl).toBe(
+      90,
+    );
+    expect(() => loadConfig(writeConfig(`${MINIMAL}\ntxn_tokens: { ttl: 2h }\n`))).toThrow(
+      /txn_tokens\.ttl: txn_tokens\.ttl is between 1s and 3600s/,
+    );
+    expect(loadConfig('config/mandate.example.yaml').txn_tokens.ttl).toBe(300);
+  });
+
   it('serves /metrics on the operator listener unless admin.metrics is false', () => {
     expect(loadConfig(writeConfig(MINIMAL)).admin).toBeUndefined();
     const off = loadConfig(writeConfig(`${MINIMAL}\nadmin: { metrics: false }\n`));

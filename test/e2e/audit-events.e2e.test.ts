@@ -126,6 +126,38 @@ describe('the audit log receives every audited event, and never a token', () => 
     ]);
   });
 
+  it('records a transaction token issued: ids and the access token hash, no token', async () => {
+    const issued = await exchange({ task_id: 'AU-TXN' });
+    const access = issued.body.access_token as string;
+    const res = await call(t.url, 'POST', '/token-exchange', undefined, {
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      subject_token: access,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      requested_token_type: 'urn:ietf:params:oauth:token-type:txn_token',
+    });
+    expect(res.status).toBe(200);
+    const txn = res.body.access_token as string;
+    tokens.push(txn);
+    const claims = JSON.parse(Buffer.from(txn.split('.')[1]!, 'base64url').toString()) as {
+      txn: string;
+      exp: number;
+    };
+    expect(audit.of('txn_token_issued')).toEqual([
+      {
+        event: 'txn_token_issued',
+        agent: TRIAGE,
+        task: 'AU-TXN',
+        jti: issued.body.grant_id,
+        txn: claims.txn,
+        audience: 'https://tickets.example',
+        scopes: ['tickets:read'],
+        chain: [TRIAGE],
+        expires_at: claims.exp,
+        subject_token_sha256: sha256Hex(access),
+      },
+    ]);
+  });
+
   it('records the agent revoking its token and completing its task', async () => {
     const first = await exchange({ task_id: 'AU-3' });
     const revoked = await call(t.url, 'POST', '/revoke', undefined, {
@@ -200,6 +232,7 @@ describe('the audit log receives every audited event, and never a token', () => 
       'approval_denied',
       'approval_consumed',
       'token_revoked',
+      'txn_token_issued',
       'task_completed',
       'loop_tripped',
       'operator_action',

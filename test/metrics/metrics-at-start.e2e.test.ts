@@ -7,6 +7,7 @@ import {
   EXCHANGE_OUTCOMES,
   REVOCATION_SOURCES,
   STORES,
+  TXN_TOKEN_OUTCOMES,
 } from '../../src/metrics/label-values.js';
 import { startRedisBroker } from '../e2e/redis-broker.js';
 import { connectRedis, deleteKeys, uniquePrefix } from '../grants/redis-support.js';
@@ -72,6 +73,7 @@ describe('/metrics of a broker that has served nothing yet', () => {
     zero('mandate_approvals_total', 'event', APPROVAL_METRIC_EVENTS);
     zero('mandate_revoked_grants_total', 'source', REVOCATION_SOURCES);
     zero('mandate_store_errors_total', 'store', STORES);
+    zero('mandate_txn_tokens_total', 'outcome', TXN_TOKEN_OUTCOMES);
     expect(m.value('mandate_store_epochs_total')).toBe(0);
     expect(m.value('mandate_approvals_pending')).toBe(0);
   });

@@ -1,17 +1,29 @@
 import { Router, type RequestHandler } from 'express';
 import type { TokenExchange } from '../../exchange/token-exchange.js';
+import type { TransactionTokenExchange } from '../../exchange/transaction-token-exchange.js';
 import { parseExchangeRequest } from '../exchange-request-schema.js';
 import { noStore, parseBody } from '../parse-body.js';
+import {
+  isTransactionTokenRequest,
+  parseTransactionTokenRequest,
+} from '../txn-token-request-schema.js';
 
 /**
- * `POST /token-exchange` (RFC 8693), as named steps: noStore, parseBody, then exchange.
- * The route carries no middleware it does not need: this is the hot path.
+ * `POST /token-exchange` (RFC 8693), as named steps: noStore, parseBody, then exchange: an
+ * access token for a task, or (`requested_token_type` txn_token) a transaction token for an
+ * access token. The route carries no middleware it does not need: this is the hot path.
  */
 export function tokenExchangeRoutes(options: {
   exchange: TokenExchange;
+  transactionTokens: TransactionTokenExchange;
   maxBodyBytes: number;
 }): Router {
   const exchange: RequestHandler = async (req, res) => {
+    if (isTransactionTokenRequest(req.body)) {
+      const request = parseTransactionTokenRequest(req.body, req.ip);
+      res.json(await options.transactionTokens.exchange(request));
+      return;
+    }
     const request = parseExchangeRequest(req.body);
     res.json(await options.exchange.exchange(request));
   };
