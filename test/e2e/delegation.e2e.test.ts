@@ -120,6 +120,21 @@ describe('delegation chains, end to end on Redis', () => {
     const b = (await delegate(a.access_token, '/agent/summarizer')).body.access_token as string;
     const c = (await delegate(b, '/agent/summarizer/deep')).body.access_token as string;
     expect(await introspect(t.url, c)).toMatchObject({ active: true });
+    // a transaction token from C's token, passed along inside C's API's trust domain
+    const txn = await postExchange(t.url, c, {
+      subject_token_type: ACCESS,
+      requested_token_type: 'urn:ietf:params:oauth:token-type:txn_token',
+      audience: undefined,
+      scope: undefined,
+      intent: undefined,
+    });
+    expect(txn.status).toBe(200);
+    const txnToken = txn.body.access_token as string;
+    expect(await introspect(t.url, txnToken)).toMatchObject({
+      active: true,
+      token_type: 'txn_token',
+      tctx: { chain: [RESEARCH, SUMMARIZER, DEEP] },
+    });
     const revoked = await call(
       t.url,
       'POST',
@@ -129,6 +144,7 @@ describe('delegation chains, end to end on Redis', () => {
     expect(revoked.status).toBe(200);
     expect(await introspect(t.url, b)).toEqual({ active: false });
     expect(await introspect(t.url, c)).toEqual({ active: false });
+    expect(await introspect(t.url, txnToken)).toEqual({ active: false });
     const again = await delegate(b, '/agent/summarizer/deep');
     expect(again.body).toMatchObject({ error: 'invalid_request' });
     expect(again.body.error_description).toMatch(/no longer live/);
