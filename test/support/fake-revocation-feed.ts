@@ -11,7 +11,12 @@ import {
   type JWK,
   type JWTPayload,
 } from 'jose';
-import type { RevocationEntry } from '@mandate/verifier';
+import {
+  createVerifier,
+  type RevocationEntry,
+  type Verifier,
+  type VerifierOptions,
+} from '@mandate/verifier';
 
 /**
  * A test double of the broker's downstream-facing side, speaking its wire contract over real
@@ -304,4 +309,23 @@ export async function startFakeRevocationFeed(
       await stop();
     },
   };
+}
+
+/**
+ * A verifier of `broker`'s tokens for {@link FAKE_AUDIENCE} following its feed (stale after
+ * 0.3 s), ready: its first catch-up done. `extra` overrides any option.
+ */
+export async function feedVerifierOf(
+  broker: FakeRevocationFeed,
+  extra: Partial<VerifierOptions> = {},
+): Promise<Verifier> {
+  const verifier = createVerifier({
+    issuer: broker.issuer,
+    brokerUrl: broker.url,
+    audience: FAKE_AUDIENCE,
+    revocation: { mode: 'feed', apiKey: broker.apiKey, maxStaleness: 0.3 },
+    ...extra,
+  });
+  await verifier.ready();
+  return verifier;
 }

@@ -3,6 +3,7 @@ import { eventually, outcome } from '../support/eventually.js';
 import {
   FAKE_AUDIENCE,
   startFakeRevocationFeed,
+  feedVerifierOf,
   type FakeRevocationFeed,
 } from '../support/fake-revocation-feed.js';
 import { A, B, C, PERSON, grantOf, issueDelegated, nowSeconds } from './delegation-fixtures.js';
@@ -154,13 +155,7 @@ describe('verify() in feed mode refuses a delegated token once any grant of its 
   let verifier: Verifier;
   beforeEach(async () => {
     broker = await startFakeRevocationFeed({ heartbeatMs: 50 });
-    verifier = createVerifier({
-      issuer: broker.issuer,
-      brokerUrl: broker.url,
-      audience: FAKE_AUDIENCE,
-      revocation: { mode: 'feed', apiKey: broker.apiKey, maxStaleness: 0.3 },
-    });
-    await verifier.ready();
+    verifier = await feedVerifierOf(broker);
   });
   afterEach(async () => {
     await verifier.close();

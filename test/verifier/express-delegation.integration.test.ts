@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { createVerifier, type Verifier } from '@mandate/verifier';
+import type { Verifier } from '@mandate/verifier';
 import {
   mandateOf,
   requireMandate,
@@ -10,8 +10,8 @@ import {
 } from '@mandate/verifier/express';
 import { eventually } from '../support/eventually.js';
 import {
-  FAKE_AUDIENCE,
   startFakeRevocationFeed,
+  feedVerifierOf,
   type FakeRevocationFeed,
 } from '../support/fake-revocation-feed.js';
 import { A, B, C, grantOf, issueDelegated, issueTxn } from './delegation-fixtures.js';
@@ -26,14 +26,7 @@ describe('Express: delegation chains and the Txn-Token header', () => {
 
   beforeAll(async () => {
     broker = await startFakeRevocationFeed({ heartbeatMs: 50 });
-    verifier = createVerifier({
-      issuer: broker.issuer,
-      brokerUrl: broker.url,
-      audience: FAKE_AUDIENCE,
-      revocation: { mode: 'feed', apiKey: broker.apiKey, maxStaleness: 0.3 },
-      maxDelegationDepth: 2,
-    });
-    await verifier.ready();
+    verifier = await feedVerifierOf(broker, { maxDelegationDepth: 2 });
     const app = express();
     app.get('/tickets/:id', requireMandate({ verifier, scopes: ['tickets:read'] }), (req, res) => {
       const { agentId, subject, actors, depth, lineage } = mandateOf(req);

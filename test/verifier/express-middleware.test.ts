@@ -1,12 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { createVerifier, type Verifier } from '@mandate/verifier';
+import type { Verifier } from '@mandate/verifier';
 import { mandateOf, requireMandate } from '@mandate/verifier/express';
 import { eventually } from '../support/eventually.js';
 import {
-  FAKE_AUDIENCE,
   startFakeRevocationFeed,
+  feedVerifierOf,
   type FakeRevocationFeed,
 } from '../support/fake-revocation-feed.js';
 
@@ -18,13 +18,7 @@ describe('requireMandate(): RFC 6750 answers from an Express API', () => {
 
   beforeAll(async () => {
     broker = await startFakeRevocationFeed({ heartbeatMs: 50 });
-    verifier = createVerifier({
-      issuer: broker.issuer,
-      brokerUrl: broker.url,
-      audience: FAKE_AUDIENCE,
-      revocation: { mode: 'feed', apiKey: broker.apiKey, maxStaleness: 0.3 },
-    });
-    await verifier.ready();
+    verifier = await feedVerifierOf(broker);
     const app = express();
     app.get(
       '/tickets/:id',

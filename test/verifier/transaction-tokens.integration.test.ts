@@ -5,6 +5,7 @@ import { eventually, outcome } from '../support/eventually.js';
 import {
   FAKE_AUDIENCE,
   startFakeRevocationFeed,
+  feedVerifierOf,
   type FakeRevocationFeed,
 } from '../support/fake-revocation-feed.js';
 import { A, B, grantOf, issueTxn, type WireGrant } from './delegation-fixtures.js';
@@ -106,13 +107,7 @@ describe('verifyTransactionToken() in feed mode: bound to its grant and lineage'
   let verifier: Verifier;
   beforeEach(async () => {
     broker = await startFakeRevocationFeed({ heartbeatMs: 50 });
-    verifier = createVerifier({
-      issuer: broker.issuer,
-      brokerUrl: broker.url,
-      audience: FAKE_AUDIENCE,
-      revocation: { mode: 'feed', apiKey: broker.apiKey, maxStaleness: 0.3 },
-    });
-    await verifier.ready();
+    verifier = await feedVerifierOf(broker);
   });
   afterEach(async () => {
     await verifier.close();
