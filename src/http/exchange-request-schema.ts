@@ -63,26 +63,37 @@ const requestSchema = z.object({
 });
 
 /**
- * Validates an exchange body (form or JSON) into an {@link ExchangeRequest}; every problem is
- * an RFC 6749 error naming the parameter.
+ * The fields of a token-exchange body: `grant_type` must be RFC 8693's
+ * (`unsupported_grant_type` else), the rest checked by `schema`; the first problem is an RFC
+ * 6749 error naming the parameter (`invalid_scope` for `scope`, else `invalid_request`).
  */
-export function parseExchangeRequest(body: unknown): ExchangeRequest {
+export function tokenExchangeFields<T extends z.ZodType>(
+  body: unknown,
+  schema: T,
+): { fields: Record<string, unknown>; parsed: z.output<T> } {
   const fields = (body ?? {}) as Record<string, unknown>;
-  if (fields.grant_type !== TOKEN_EXCHANGE_GRANT) {
+  if (fields.grant_type !== TOKEN_EXCHANGE_GRANT)
     throw new MandateError(
       'unsupported_grant_type',
       fields.grant_type === undefined
         ? 'grant_type is missing'
         : `grant_type must be ${TOKEN_EXCHANGE_GRANT}`,
     );
-  }
-  const parsed = requestSchema.safeParse(fields);
+  const parsed = schema.safeParse(fields);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const code = issue.path[0] === 'scope' ? 'invalid_scope' : 'invalid_request';
     throw new MandateError(code, issue.message);
   }
-  const req = parsed.data;
+  return { fields, parsed: parsed.data };
+}
+
+/**
+ * Validates an exchange body (form or JSON) into an {@link ExchangeRequest}; every problem is
+ * an RFC 6749 error naming the parameter.
+ */
+export function parseExchangeRequest(body: unknown): ExchangeRequest {
+  const { fields, parsed: req } = tokenExchangeFields(body, requestSchema);
   const actorToken = actorTokenOf(fields);
   const scopes = req.scope.split(' ').filter((s) => s.length > 0);
   if (scopes.length === 0) throw new MandateError('invalid_scope', 'scope is empty');

@@ -6,7 +6,7 @@ import {
   TXN_TOKEN_TYPE,
   type TransactionTokenRequest,
 } from '../exchange/transaction-token-request.js';
-import { TOKEN_EXCHANGE_GRANT } from './exchange-request-schema.js';
+import { tokenExchangeFields } from './exchange-request-schema.js';
 
 const once = (name: string) =>
   z.string({
@@ -51,29 +51,13 @@ export function parseTransactionTokenRequest(
   body: unknown,
   clientAddress: string | undefined,
 ): TransactionTokenRequest {
-  const fields = (body ?? {}) as Record<string, unknown>;
-  if (fields.grant_type !== TOKEN_EXCHANGE_GRANT)
-    throw new MandateError(
-      'unsupported_grant_type',
-      fields.grant_type === undefined
-        ? 'grant_type is missing'
-        : `grant_type must be ${TOKEN_EXCHANGE_GRANT}`,
-    );
-  const parsed = requestSchema.safeParse(fields);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new MandateError(
-      issue.path[0] === 'scope' ? 'invalid_scope' : 'invalid_request',
-      issue.message,
-    );
-  }
+  const { fields, parsed: req } = tokenExchangeFields(body, requestSchema);
   const unused = NOT_FOR_TXN.find((name) => fields[name] !== undefined);
   if (unused !== undefined)
     throw new MandateError(
       'invalid_request',
       `${unused} is not taken with requested_token_type ${TXN_TOKEN_TYPE}: a transaction token carries the access token's task, intent and delegation`,
     );
-  const req = parsed.data;
   const scopes = req.scope?.split(' ').filter((s) => s.length > 0);
   if (scopes?.length === 0) throw new MandateError('invalid_scope', 'scope is empty');
   if (scopes && scopes.length > DEFAULTS.maxScopesPerRequest)
