@@ -85,6 +85,18 @@ function isOidcAgentIdTemplate(template: string): boolean {
   return scheme !== null && scheme[1] !== 'spiffe';
 }
 
+/** An id template over verified claims (`agent_id`, `person_id`): never the spiffe: form. */
+const idTemplate = (example: string) =>
+  z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^([^{}]|\{[A-Za-z0-9_.:/-]{1,128}\})+$/, 'placeholders are {claim} or {a/b}')
+    .refine(
+      isOidcAgentIdTemplate,
+      `must start with {iss} or a literal URI scheme other than spiffe ${example}`,
+    );
+
 const oidcTrust = z.strictObject({
   issuer: httpsUrl,
   jwks_uri: httpsUrl.optional(),
@@ -97,30 +109,14 @@ const oidcTrust = z.strictObject({
       z.union([claimValue, z.array(claimValue).min(1).max(32)]),
     )
     .default({}),
-  agent_id: z
-    .string()
-    .min(1)
-    .max(256)
-    .regex(/^([^{}]|\{[A-Za-z0-9_.:/-]{1,128}\})+$/, 'placeholders are {claim} or {a/b}')
-    .refine(
-      isOidcAgentIdTemplate,
-      'must start with {iss} or a literal URI scheme other than spiffe (such as "oidc:" or "https://"): an OIDC agent can never take a SPIFFE id',
-    )
-    .default('{iss}#{sub}'),
+  agent_id: idTemplate(
+    '(such as "oidc:" or "https://"): an OIDC agent can never take a SPIFFE id',
+  ).default('{iss}#{sub}'),
   /**
    * The id of the person a token names, from its claims (as `agent_id`): set it on an issuer
    * of people's tokens, so an agent may act on a person's behalf (docs/delegation.md).
    */
-  person_id: z
-    .string()
-    .min(1)
-    .max(256)
-    .regex(/^([^{}]|\{[A-Za-z0-9_.:/-]{1,128}\})+$/, 'placeholders are {claim} or {a/b}')
-    .refine(
-      isOidcAgentIdTemplate,
-      'must start with {iss} or a literal URI scheme other than spiffe (such as "person:")',
-    )
-    .optional(),
+  person_id: idTemplate('(such as "person:")').optional(),
 });
 
 const resource = z.strictObject({
