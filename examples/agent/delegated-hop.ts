@@ -14,13 +14,14 @@ export interface DelegatedHopOptions {
   readonly config?: string;
   /** An operator API key with the revoker role. */
   readonly operatorKey: string;
+  /** The agents' trust domain (default: the dev one, `spiffe://dev.mandate.local`). */
+  readonly trustDomain?: string;
+  /** An agent's own token for its SPIFFE ID (default: a dev SVID from `mandate dev svid`). */
+  readonly svid?: (spiffeId: string) => Promise<string>;
   /** Prints one step of the story, by who takes it. */
   readonly say?: (who: 'research' | 'summarizer' | 'operator', line: string) => void;
 }
 
-const TRUST_DOMAIN = 'spiffe://dev.mandate.local';
-const RESEARCH = `${TRUST_DOMAIN}/agent/research/web`;
-const SUMMARIZER = `${TRUST_DOMAIN}/agent/summarizer`;
 const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const JWT = 'urn:ietf:params:oauth:token-type:jwt';
 const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
@@ -30,6 +31,10 @@ export async function runDelegatedHop(
   options: DelegatedHopOptions,
 ): Promise<{ acceptedDelegated: boolean; refusedAfterRevoke: boolean }> {
   const say = options.say ?? ((who, line) => process.stdout.write(`[${who}] ${line}\n`));
+  const svid = options.svid ?? ((spiffeId: string) => devSvid(spiffeId, options.config));
+  const trustDomain = options.trustDomain ?? 'spiffe://dev.mandate.local';
+  const research = `${trustDomain}/agent/research/web`;
+  const summarizer = `${trustDomain}/agent/summarizer`;
   const exchange = (body: Record<string, unknown>) =>
     call(`${options.brokerUrl}/token-exchange`, {
       method: 'POST',
@@ -37,16 +42,16 @@ export async function runDelegatedHop(
       body: JSON.stringify({ grant_type: EXCHANGE, ...body }),
     });
 
-  say('research', `1. identity and exchange: ${RESEARCH} asks for tickets:read on T-1`);
+  say('research', `1. identity and exchange: ${research} asks for tickets:read on T-1`);
   const root = await exchange({
-    subject_token: await devSvid(RESEARCH, options.config),
+    subject_token: await svid(research),
     subject_token_type: JWT,
     audience: 'tickets',
     scope: 'tickets:read',
     intent: {
       purpose: 'summarize ticket T-1',
       targets: ['T-1'],
-      delegates: [SUMMARIZER],
+      delegates: [summarizer],
     },
   });
   if (root.status !== 200)
@@ -64,7 +69,7 @@ export async function runDelegatedHop(
   const delegated = await exchange({
     subject_token: root.body.access_token,
     subject_token_type: ACCESS_TOKEN,
-    actor_token: await devSvid(SUMMARIZER, options.config),
+    actor_token: await svid(summarizer),
     actor_token_type: JWT,
     audience: 'tickets',
     scope: 'tickets:read',
@@ -83,7 +88,7 @@ export async function runDelegatedHop(
   say('summarizer', `3. GET /tickets/T-1 -> ${read.status} ${JSON.stringify(read.body)}`);
 
   const revoked = await call(
-    `${options.brokerUrl}/v1/tasks/${encodeURIComponent(researchTask)}/revoke?agent=${encodeURIComponent(RESEARCH)}`,
+    `${options.brokerUrl}/v1/tasks/${encodeURIComponent(researchTask)}/revoke?agent=${encodeURIComponent(research)}`,
     { method: 'POST', token: options.operatorKey },
   );
   say(
