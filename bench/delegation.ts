@@ -1,10 +1,11 @@
 // What delegation costs (docs/delegation.md, "Cost"): plain exchanges per second against
 // delegated ones at depth 1 (research -> summarizer) and depth 2 (research -> summarizer ->
-// summarizer/deep), over HTTP on the real server and Redis, measured in one run so the ratios
-// compare like with like; and the Redis round trips one exchange of each kind costs.
+// summarizer/deep), over HTTP on the real server and Redis, measured in one run, in short
+// slices taken in turn so the ratios compare like with like on a busy machine; and the Redis
+// round trips one exchange of each kind costs.
 // Run: node --no-turbo-inline-js-wasm-calls --import tsx bench/delegation.ts
-// Env: BENCH_SECONDS (per scenario, default 4), BENCH_CONCURRENCY (default 16),
-// BENCH_ROUNDS (best of, default 2), BENCH_ONLY=trips (only the round trips).
+// Env: BENCH_SLICE_SECONDS (default 1.5), BENCH_SLICES (per kind, default 8),
+// BENCH_CONCURRENCY (default 16), BENCH_ONLY=trips (only the round trips).
 import '../src/platform/v8-flags.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,10 +21,11 @@ import { createTestTrustDomain } from '../test/support/trust-domain.js';
 import { exchangeOrThrow } from '../test/support/post-exchange.js';
 import { EXAMPLE_POLICY_DIR, TEST_RESOURCES } from '../test/support/test-broker.js';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-/** How many times each scenario runs; the best run counts (other work on the machine only slows). */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+/** Seconds of one slice: one kind's load, before the next kind's. */
+const SLICE_SECONDS = Number(process.env.BENCH_SLICE_SECONDS ?? 1.5);
+/** How many times each kind runs its slice. */
+const SLICES = Number(process.env.BENCH_SLICES ?? 8);
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
 const JWT = 'urn:ietf:params:oauth:token-type:jwt';
@@ -88,7 +90,7 @@ async function exchangeOnce(url: string, e: Exchange): Promise<void> {
 }
 
 /** Runs CONCURRENCY workers for `seconds`; returns exchanges per second. */
-async function load(url: string, e: Exchange, seconds = SECONDS): Promise<number> {
+async function load(url: string, e: Exchange, seconds: number): Promise<number> {
   const deadline = Date.now() + seconds * 1000;
   let done = 0;
   const workers = Array.from({ length: CONCURRENCY }, async () => {
@@ -102,21 +104,51 @@ async function load(url: string, e: Exchange, seconds = SECONDS): Promise<number
   return done / ((Date.now() - started) / 1000);
 }
 
+/** One kind of exchange, on the broker that serves it. */
+interface Target {
+  readonly kind: Kind;
+  readonly url: string;
+  readonly e: Exchange;
+}
+
 /**
- * Runs `load` in a child process, so the client's HTTP and JSON work does not share a core with
- * the broker it measures (the machine has two).
+ * Runs the kinds in turn, SLICE_SECONDS each, SLICES times over (the order rotating), in one
+ * child process, so the client's HTTP and JSON work does not share a core with the broker it
+ * measures (the machine has two), and whatever else runs on the machine slows every kind alike.
+ * Returns exchanges/s of each kind in each slice.
  */
-async function loadInChild(url: string, e: Exchange): Promise<number> {
+async function slicesInChild(targets: readonly Target[]): Promise<Record<Kind, number[]>> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), 'client', JSON.stringify({ url, e })],
+    ['--import', 'tsx', fileURLToPath(import.meta.url), 'client', JSON.stringify(targets)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   if (code !== 0) throw new Error(`load client exited with ${code}`);
-  return Number(JSON.parse(out.trim()));
+  return JSON.parse(out.trim()) as Record<Kind, number[]>;
+}
+
+/** The client's side of {@link slicesInChild}. */
+async function runSlices(targets: readonly Target[]): Promise<Record<Kind, number[]>> {
+  const rates = Object.fromEntries(targets.map((t) => [t.kind, [] as number[]])) as Record<
+    Kind,
+    number[]
+  >;
+  for (let slice = 0; slice < SLICES; slice += 1) {
+    for (let i = 0; i < targets.length; i += 1) {
+      const t = targets[(slice + i) % targets.length]!;
+      rates[t.kind].push(await load(t.url, t.e, SLICE_SECONDS));
+    }
+  }
+  return rates;
+}
+
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Redis commands per exchange, over sequential exchanges after a first one. */
@@ -175,47 +207,46 @@ async function main(): Promise<void> {
   const svid = (path: string) => td.svid({ path, expiresIn: 3600 });
   const issuer = 'http://mandate.bench';
   console.log(
-    `delegation benchmark: Redis store, example policies, loop rules on, ${SECONDS}s per kind, best of ${ROUNDS}, ${CONCURRENCY} concurrent clients in a child process`,
+    `delegation benchmark: Redis store, example policies, loop rules on; the kinds in turn, ${SLICE_SECONDS}s each, ${SLICES} times over; ${CONCURRENCY} concurrent clients in a child process`,
   );
-  const rates = new Map<Kind, number>();
-  for (let round = 0; round < ROUNDS; round += 1) {
-    for (const kind of KINDS) {
-      // a broker per kind and round, so no kind runs on a store the others have filled
-      const r = await start(issuer, td);
-      try {
-        const exchange = (await exchangesOf(r.server.url, svid))[kind];
-        if (round === 0) {
-          const trips = await roundTrips(r, exchange);
-          console.log(
-            `round trips, ${kind.padEnd(18)}: ${trips.toFixed(2)} Redis commands/exchange`,
-          );
-          if (process.env.BENCH_ONLY === 'trips') continue;
-          await load(r.server.url, exchange, 3); // JIT warm-up
-        }
-        if (process.env.BENCH_ONLY === 'trips') continue;
-        const rate = await loadInChild(r.server.url, exchange);
-        rates.set(kind, Math.max(rates.get(kind) ?? 0, rate));
-      } finally {
-        await r.server.close();
-        await cleanup(r.prefix);
-      }
+  // a broker per kind, so no kind runs on a store the others fill
+  const running = await Promise.all(KINDS.map(() => start(issuer, td)));
+  try {
+    const targets: Target[] = [];
+    for (const [i, kind] of KINDS.entries()) {
+      const r = running[i]!;
+      const e = (await exchangesOf(r.server.url, svid))[kind];
+      const trips = await roundTrips(r, e);
+      console.log(`round trips, ${kind.padEnd(18)}: ${trips.toFixed(2)} Redis commands/exchange`);
+      targets.push({ kind, url: r.server.url, e });
     }
     if (process.env.BENCH_ONLY === 'trips') return;
-  }
-  for (const kind of KINDS)
-    console.log(`${kind.padEnd(18)} ${rates.get(kind)!.toFixed(0).padStart(6)} exchanges/s`);
-  const plain = rates.get('plain')!;
-  for (const kind of KINDS.slice(1)) {
-    const cost = plain / rates.get(kind)!;
-    console.log(
-      `cost of one exchange, ${kind} / plain: ${cost.toFixed(2)} (goal: at most 1.50) ${cost <= 1.5 ? 'ok' : 'OVER'}`,
-    );
+    for (const t of targets) await load(t.url, t.e, 2); // JIT warm-up
+    const rates = await slicesInChild(targets);
+    for (const kind of KINDS) {
+      const r = rates[kind];
+      console.log(
+        `${kind.padEnd(18)} ${median(r).toFixed(0).padStart(6)} exchanges/s (median of ${r.length} slices; ${Math.min(...r).toFixed(0)}-${Math.max(...r).toFixed(0)})`,
+      );
+    }
+    for (const kind of KINDS.slice(1)) {
+      // the ratio in each cycle of slices, run back to back, then its median
+      const cost = median(rates.plain.map((p, i) => p / rates[kind][i]!));
+      console.log(
+        `cost of one exchange, ${kind} / plain: ${cost.toFixed(2)} (goal: at most 1.50) ${cost <= 1.5 ? 'ok' : 'OVER'}`,
+      );
+    }
+  } finally {
+    for (const r of running) {
+      await r.server.close();
+      await cleanup(r.prefix);
+    }
   }
 }
 
 if (process.argv[2] === 'client') {
-  const { url, e } = JSON.parse(process.argv[3]!) as { url: string; e: Exchange };
-  console.log(JSON.stringify(await load(url, e)));
+  const targets = JSON.parse(process.argv[3]!) as Target[];
+  console.log(JSON.stringify(await runSlices(targets)));
   process.exit(0);
 } else if (import.meta.url === `file://${process.argv[1]}`) {
   await main();
