@@ -1,6 +1,8 @@
 // `npm run demo`: the whole loop on this machine. Starts the broker in dev mode (its own
 // process, as `mandate serve`), the tickets API with the verifier following the revocation feed,
-// then the agent: SVID -> token -> API calls -> task complete -> the next call is refused.
+// then the agent: SVID -> token -> API calls -> task complete -> the next call is refused; then
+// one delegated hop: a research agent's token handed to a summarizer, accepted by the API until
+// an operator revokes the research agent's task.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { runAgent } from './agent/agent.js';
+import { runDelegatedHop } from './agent/delegated-hop.js';
 import { startTicketsApi } from './downstream-api/server.js';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -22,13 +25,17 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** The dev config with a port of its own and an API key for the tickets API. */
-function writeConfig(dir: string, port: number): { file: string; apiKey: string } {
+/** The dev config with a port of its own, an API key for the tickets API and one to revoke. */
+function writeConfig(
+  dir: string,
+  port: number,
+): { file: string; apiKey: string; operatorKey: string } {
   const config = parse(readFileSync(join(REPO, 'config/mandate.yaml'), 'utf8')) as Record<
     string,
     unknown
   >;
   const apiKey = `mdt_${randomBytes(24).toString('base64url')}`;
+  const operatorKey = `mdt_${randomBytes(24).toString('base64url')}`;
   const file = join(dir, 'mandate.yaml');
   const demo = {
     ...config,
@@ -43,11 +50,16 @@ function writeConfig(dir: string, port: number): { file: string; apiKey: string 
           sha256: createHash('sha256').update(apiKey).digest('hex'),
           roles: ['resource_server'],
         },
+        {
+          name: 'demo-operator',
+          sha256: createHash('sha256').update(operatorKey).digest('hex'),
+          roles: ['revoker'],
+        },
       ],
     },
   };
   writeFileSync(file, stringify(demo));
-  return { file, apiKey };
+  return { file, apiKey, operatorKey };
 }
 
 async function waitReady(url: string, broker: ChildProcess): Promise<void> {
@@ -66,7 +78,7 @@ async function waitReady(url: string, broker: ChildProcess): Promise<void> {
 async function main(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'mandate-demo-'));
   const port = await freePort();
-  const { file, apiKey } = writeConfig(dir, port);
+  const { file, apiKey, operatorKey } = writeConfig(dir, port);
   const brokerUrl = `http://127.0.0.1:${port}`;
 
   say('demo', `starting the broker on ${brokerUrl} (dev mode, in-memory store)`);
@@ -114,7 +126,24 @@ async function main(): Promise<number> {
           ? 'done: the task ended and its token stopped working at the API at once.'
           : 'FAILED: the API still accepted the token after the task ended.',
       );
-      return refusedAfterComplete ? 0 : 1;
+      say('demo', 'one delegated hop: a research agent hands its token to a summarizer');
+      const { acceptedDelegated, refusedAfterRevoke } = await runDelegatedHop({
+        brokerUrl,
+        apiUrl: api.url,
+        config: file,
+        operatorKey,
+        say,
+      });
+      const delegatedOk = acceptedDelegated && refusedAfterRevoke;
+      say(
+        'demo',
+        delegatedOk
+          ? "done: the summarizer's token worked until the research task was revoked, then stopped at once."
+          : acceptedDelegated
+            ? "FAILED: the API still accepted the summarizer's token after the research task was revoked."
+            : "FAILED: the API refused the summarizer's delegated token.",
+      );
+      return refusedAfterComplete && delegatedOk ? 0 : 1;
     } finally {
       await api.close();
     }

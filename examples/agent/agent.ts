@@ -25,14 +25,15 @@ const DEFAULT_SPIFFE_ID = 'spiffe://dev.mandate.local/agent/triage';
  * A JWT-SVID from the broker's dev trust domain. In production a SPIRE agent hands this to the
  * workload over the Workload API; in dev, `mandate dev svid` plays that part.
  */
-async function devSvid(spiffeId: string, config: string | undefined): Promise<string> {
+export async function devSvid(spiffeId: string, config: string | undefined): Promise<string> {
   const args = [resolve(REPO, 'bin/mandate.js'), 'dev', 'svid', spiffeId, '--ttl', '10m'];
   if (config) args.push('--config', config);
   const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: REPO });
   return stdout.trim();
 }
 
-async function call(
+/** One HTTP call, with the token as a bearer credential; the answer's status and JSON body. */
+export async function call(
   url: string,
   init: RequestInit & { token?: string } = {},
 ): Promise<{ status: number; body: Record<string, unknown> }> {
