@@ -149,10 +149,23 @@ export function cycleRefusal(actor: string): MandateError {
 }
 
 /**
- * Refuses an intent wider than the parent token: another audience (`invalid_target`) or a
- * scope the parent does not hold (`invalid_scope`), each named.
+ * Refuses a request wider than the token it delegates from: a `requested_ttl` past its end
+ * (`invalid_request`), another audience (`invalid_target`) or a scope the parent does not hold
+ * (`invalid_scope`), each named. A lifetime not asked for is cut to the parent's end instead.
  */
-export function assertNarrower(intent: Intent, parent: OwnTokenClaims): void {
+export function assertNarrower(
+  intent: Intent,
+  delegated: Delegated,
+  asked: { ttlSeconds: number | undefined; nowSeconds: number },
+): void {
+  const left = delegated.notAfter - asked.nowSeconds;
+  if (asked.ttlSeconds !== undefined && asked.ttlSeconds > left)
+    throw new MandateError(
+      'invalid_request',
+      `requested_ttl ${asked.ttlSeconds} is longer than the ${Math.max(0, left)}s left of the subject token`,
+    );
+  const parent = delegated.parent;
+  if (!parent) return;
   if (intent.resource.audience !== parent.aud)
     throw new MandateError(
       'invalid_target',

@@ -143,7 +143,11 @@ export class TokenExchange {
     const readFirst = approval !== undefined || policy.readsTaskContext;
     const state = readFirst ? await this.#readTask(principal, task) : null;
     const asked = this.#resolveIntent(request, principal, at);
-    if (delegated?.parent) assertNarrower(asked, delegated.parent);
+    if (delegated)
+      assertNarrower(asked, delegated, {
+        ttlSeconds: request.requestedTtlSeconds,
+        nowSeconds: at.seconds,
+      });
     const input = decisionInput(principal, asked, task, state, at, delegated);
     const decision = this.#decide(policy, request, principal, at, input, approval);
     const toApprove = approval

@@ -211,7 +211,7 @@ describe('delegation chains, end to end on Redis', () => {
     }
   });
 
-  it('refuses anything wider than the parent: audience, scope', async () => {
+  it('refuses anything wider than the parent: audience, scope, lifetime asked', async () => {
     const a = await root();
     const otherAudience = await delegate(a.access_token, '/agent/summarizer', {
       audience: 'payroll',
@@ -225,6 +225,13 @@ describe('delegation chains, end to end on Redis', () => {
     expect(moreScopes.body).toMatchObject({ error: 'invalid_scope' });
     expect(moreScopes.body.error_description).toMatch(
       /wider than the subject token's: tickets:write/,
+    );
+    const longer = await delegate(a.access_token, '/agent/summarizer', {
+      requested_ttl: a.expires_in + 60,
+    });
+    expect(longer.body).toMatchObject({ error: 'invalid_request' });
+    expect(longer.body.error_description).toMatch(
+      /^requested_ttl \d+ is longer than the \d+s left/,
     );
   });
 
