@@ -32,6 +32,8 @@ export interface TaskState {
   readonly liveGrants: number;
   /** Set while the task is halted. */
   readonly halt?: HaltInfo;
+  /** A task started by a delegated exchange: the task of the token it was delegated from. */
+  readonly parent?: { readonly agentId: string; readonly taskId: string };
 }
 
 /**

@@ -118,6 +118,7 @@ export class MemoryGrantStore extends QueriesAndFeed implements GrantStore {
         window: [],
         budgetBase: 0,
         ageBase: now,
+        ...parentOf(grant),
       };
       agent.tasks.set(taskId, task);
       agent.latestEnd = Math.max(agent.latestEnd, task.expiresAt);
@@ -310,6 +311,14 @@ export class MemoryGrantStore extends QueriesAndFeed implements GrantStore {
   ) {
     return this.#feed.append({ kind, agent, ...target, at: now, until, reason }, now);
   }
+}
+
+/** The task a delegated grant starts names the task of its parent token. */
+function parentOf(grant: GrantRecord | undefined): {
+  parent?: { agentId: string; taskId: string };
+} {
+  const parent = grant?.delegation?.lineage.at(-1);
+  return parent ? { parent: { agentId: parent.client_id, taskId: parent.task } } : {};
 }
 
 function ok<T>(value: T): Promise<T> {

@@ -20,6 +20,8 @@ export interface MemoryTask {
   ageBase: number;
   /** Creation or last resume, epoch ms: an agent revocation after it revokes the task. */
   since: number;
+  /** Started by a delegated grant: the task of its parent token. */
+  parent?: { agentId: string; taskId: string };
 }
 
 /** An agent as the memory store holds it. */
@@ -124,6 +126,7 @@ export function describeTask(
     grantsRecorded: task.grantsRecorded,
     liveGrants: status === 'active' ? live : 0,
     ...(task.halt && status === 'halted' ? { halt: task.halt } : {}),
+    ...(task.parent ? { parent: task.parent } : {}),
   };
 }
 

@@ -91,6 +91,13 @@ describe('delegation chains, end to end on Redis', () => {
 
     const c = await delegate(bToken, '/agent/summarizer/deep');
     expect(c.status).toBe(200);
+    const bTask = await call(
+      t.url,
+      'GET',
+      `/v1/tasks/${b.body.task_id as string}?agent=${encodeURIComponent(SUMMARIZER)}`,
+      OPERATOR_KEYS.viewer.key,
+    );
+    expect(bTask.body).toMatchObject({ parent: { agent: RESEARCH, task_id: a.task_id } });
     const cClaims = await verified(c.body.access_token as string);
     expect(cClaims).toMatchObject({
       sub: RESEARCH,

@@ -80,6 +80,9 @@ function contract(make: (clock: TestClock) => Promise<StoreHarness>, start: numb
       taskId: 'T-child',
       delegation: { subject: AGENT, actors: [OTHER], lineage },
     });
+    expect(await t.store.getTask(OTHER, 'T-child')).toMatchObject({
+      parent: { agentId: AGENT, taskId: 'T-parent' },
+    });
     expect(await t.store.getGrant(OTHER, child.jti)).toMatchObject({
       live: true,
       grant: { delegation: { subject: AGENT, actors: [OTHER], lineage } },

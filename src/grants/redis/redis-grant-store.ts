@@ -5,6 +5,7 @@ import { guarded } from '../../platform/store-unavailable.js';
 import { RedisRevocationFeed } from '../../revocation/redis-revocation-feed.js';
 import type { RevocationEntry, RevocationKind } from '../../revocation/revocation-entry.js';
 import type {
+  GrantRecord,
   RecordAttemptInput,
   RecordAttemptResult,
   RecordGrantInput,
@@ -97,6 +98,7 @@ export class RedisGrantStore extends QueriesAndFeed implements GrantStore {
           iat: grant.issuedAt,
           ...delegationText(grant),
         },
+        ...parentArgs(grant),
         ...countedArgs(input),
       });
       return toRecordResult(reply, grant);
@@ -203,6 +205,12 @@ export class RedisGrantStore extends QueriesAndFeed implements GrantStore {
   #revoking(agentId: string, reason: string): RevokingArgs {
     return { now: this.#clock.now(), retention: this.#retention, agent: agentId, reason };
   }
+}
+
+/** The task a delegated grant starts names the task of its parent token. */
+function parentArgs(grant: GrantRecord): { parent?: { agent: string; task: string } } {
+  const parent = grant.delegation?.lineage.at(-1);
+  return parent ? { parent: { agent: parent.client_id, task: parent.task } } : {};
 }
 
 /** What record-grant.lua counts an exchange or an attempt against. */

@@ -39,6 +39,8 @@ export interface RecordGrantArgs extends Now {
     /** A delegated token's chain and `may_act` as JSON text (see `delegationText`). */
     readonly dlg?: string;
   };
+  /** A task a delegated grant starts: the task of the token it was delegated from. */
+  readonly parent?: { readonly agent: string; readonly task: string };
   /** An attempt in a delegation chain its agent is already in: `delegation_cycle` trips. */
   readonly cycle?: true;
   /** An attempt's id, for its loop-window entry; only without `grant`. */

@@ -28,6 +28,7 @@ const taskReply = z.object({
   grants_recorded: z.number(),
   live: z.number(),
   halt: z.object({ rule: z.string(), reason: z.string(), at: z.number() }).optional(),
+  parent: z.object({ agent: z.string(), task: z.string() }).optional(),
 });
 
 const grantReply = z.object({
@@ -150,6 +151,7 @@ export function toTask(view: TaskReply): TaskState {
     grantsRecorded: view.grants_recorded,
     liveGrants: view.live,
     ...(view.halt ? { halt: view.halt } : {}),
+    ...(view.parent ? { parent: { agentId: view.parent.agent, taskId: view.parent.task } } : {}),
   };
 }
 

@@ -36,5 +36,6 @@ export function taskView(task: TaskState) {
           },
         }
       : {}),
+    ...(task.parent ? { parent: { agent: task.parent.agentId, task_id: task.parent.taskId } } : {}),
   };
 }

@@ -89,6 +89,7 @@ local function taskView(tid, t)
   if t.halt_rule then
     view.halt = { rule = t.halt_rule, reason = t.halt_reason, at = tonumber(t.halt_at) }
   end
+  if t.parent_task then view.parent = { agent = t.parent_agent, task = t.parent_task } end
   return view
 end
 

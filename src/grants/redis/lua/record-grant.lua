@@ -61,6 +61,9 @@ if not t then
   local expires = now + maxAge
   redis.call('HSET', tkey, 'agent', agent, 'status', 'active', 'purpose', purpose,
     'created', int(now), 'since', int(now), 'expires', int(expires), 'exchanges', '0')
+  if args.parent then
+    redis.call('HSET', tkey, 'parent_agent', args.parent.agent, 'parent_task', args.parent.task)
+  end
   redis.call('PEXPIRE', tkey, maxAge)
   for _, key in ipairs({ base .. 'tasks', live }) do
     redis.call('ZADD', key, expires, tid)
@@ -71,7 +74,8 @@ if not t then
   pruneUpTo(agentsIndex, now, 128)
   redis.call('PEXPIRE', agentsIndex, maxAge)
   t = { agent = agent, status = 'active', purpose = purpose, created = int(now),
-    since = int(now), expires = int(expires), exchanges = '0' }
+    since = int(now), expires = int(expires), exchanges = '0',
+    parent_agent = args.parent and args.parent.agent, parent_task = args.parent and args.parent.task }
 end
 -- A grant never outlives its task: the task's end is where every token of it stops.
 if grant then
