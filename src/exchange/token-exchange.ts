@@ -137,12 +137,12 @@ export class TokenExchange {
     const at = this.#now();
     const task = this.#taskOf(request, approval);
     trail.task = task.id;
-    if (delegated?.cycle) await this.#refuseCycle(request, principal, task, at);
     // Reading the task costs a round trip of its own, and the record script refuses a task
     // that is not active anyway, atomically: read it first only when something needs it.
     const readFirst = approval !== undefined || policy.readsTaskContext;
     const state = readFirst ? await this.#readTask(principal, task) : null;
     const asked = this.#resolveIntent(request, principal, at);
+    if (delegated?.cycle) await this.#refuseCycle(principal, task, asked, at);
     if (delegated)
       assertNarrower(asked, delegated, {
         ttlSeconds: request.requestedTtlSeconds,
@@ -339,11 +339,18 @@ export class TokenExchange {
   }
 
   /** Counts an exchange that asks for approval as the store counts a grant; refuses as it does. */
-  async #countAttempt(principal: Principal, task: TaskRef, asked: Intent, at: At): Promise<void> {
+  async #countAttempt(
+    principal: Principal,
+    task: TaskRef,
+    asked: Intent,
+    at: At,
+    cycle = false,
+  ): Promise<void> {
     const recorded = await this.#o.store.recordAttempt({
       agentId: principal.agentId,
       taskId: task.id,
       attemptId: this.#o.ids.grantId(),
+      ...(cycle ? { cycle: true } : {}),
       ...this.#counted(asked, at),
     });
     if (!recorded.ok) this.#refuse(recorded.refusal, principal, task);
@@ -354,34 +361,8 @@ export class TokenExchange {
    * first as a trip of `delegation_cycle` on the actor's task (halting it, and blocking the
    * agent past its halted-task limit).
    */
-  async #refuseCycle(
-    request: ExchangeRequest,
-    principal: Principal,
-    task: TaskRef,
-    at: At,
-  ): Promise<never> {
-    const o = this.#o;
-    if (o.loops) {
-      const { purpose, targets } = request.intent;
-      const recorded = await o.store.recordAttempt({
-        agentId: principal.agentId,
-        taskId: task.id,
-        attemptId: o.ids.grantId(),
-        cycle: true,
-        purpose,
-        now: at.ms,
-        maxTaskAgeSeconds: o.rules.maxTaskAgeSeconds,
-        fingerprint: intentFingerprint({
-          audience: request.audience,
-          scopes: request.scopes,
-          targets,
-          purpose,
-        }),
-        loops: o.loops,
-        ...(o.rateLimit ? { rateLimit: o.rateLimit } : {}),
-      });
-      if (!recorded.ok) this.#refuse(recorded.refusal, principal, task);
-    }
+  async #refuseCycle(principal: Principal, task: TaskRef, asked: Intent, at: At): Promise<never> {
+    if (this.#o.loops) await this.#countAttempt(principal, task, asked, at, true);
     throw cycleRefusal(principal.agentId);
   }
 
