@@ -20,6 +20,7 @@ import { parseConfig } from '../src/config/load-config.js';
 import { createTestTrustDomain } from '../test/support/trust-domain.js';
 import { exchangeOrThrow } from '../test/support/post-exchange.js';
 import { EXAMPLE_POLICY_DIR, TEST_RESOURCES } from '../test/support/test-broker.js';
+import { clearPrefix } from '../test/grants/redis-support.js';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 /** Seconds of one slice: one kind's load, before the next kind's. */
@@ -159,18 +160,6 @@ async function roundTrips(r: Running, e: Exchange, n = 20): Promise<number> {
   return (r.commands() - before) / n;
 }
 
-async function cleanup(prefix: string): Promise<void> {
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-  redis.disconnect();
-}
-
 const KINDS = ['plain', 'delegated, depth 1', 'delegated, depth 2'] as const;
 type Kind = (typeof KINDS)[number];
 
@@ -239,7 +228,7 @@ async function main(): Promise<void> {
   } finally {
     for (const r of running) {
       await r.server.close();
-      await cleanup(r.prefix);
+      await clearPrefix(r.prefix);
     }
   }
 }

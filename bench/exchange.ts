@@ -25,6 +25,7 @@ import { systemClock } from '../src/platform/clock.js';
 import { createTestTrustDomain, type TestTrustDomain } from '../test/support/trust-domain.js';
 import { exchangeOrThrow } from '../test/support/post-exchange.js';
 import { EXAMPLE_POLICY_DIR, TEST_RESOURCES } from '../test/support/test-broker.js';
+import { clearPrefix } from '../test/grants/redis-support.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -143,18 +144,6 @@ async function roundTrips(
   return (r.commands()! - before) / n;
 }
 
-async function cleanup(prefix: string): Promise<void> {
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-  redis.disconnect();
-}
-
 /**
  * Runs `load` in a child process, so the client's HTTP and JSON work does not share a core with
  * the broker it measures (the machine has two).
@@ -197,7 +186,7 @@ export async function runScenarios(scenarios: readonly Scenario[]): Promise<Map<
         rates.set(s.name, Math.max(rates.get(s.name) ?? 0, rate));
       } finally {
         await r.server.close();
-        if (s.redis) await cleanup(r.prefix);
+        if (s.redis) await clearPrefix(r.prefix);
       }
     }
   }
@@ -252,7 +241,7 @@ async function roundTripTable(): Promise<void> {
         );
       } finally {
         await r.server.close();
-        await cleanup(r.prefix);
+        await clearPrefix(r.prefix);
       }
     }
   }
@@ -350,7 +339,7 @@ async function storeBench(): Promise<void> {
   } finally {
     for (const [, store] of stores) await store.close();
     redis.disconnect();
-    await cleanup(prefix);
+    await clearPrefix(prefix);
   }
 }
 
