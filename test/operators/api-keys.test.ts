@@ -16,7 +16,9 @@ describe('operator API keys', () => {
 
   it('refuses an unknown key, a key differing by one character, and the sha256 itself', () => {
     expect(keys.authenticate(generateApiKey().key)).toBeUndefined();
-    expect(keys.authenticate(`${alice.key.slice(0, -1)}x`)).toBeUndefined();
+    // the last character changed (to one it is not: a random key may end in x)
+    const other = alice.key.endsWith('x') ? 'y' : 'x';
+    expect(keys.authenticate(`${alice.key.slice(0, -1)}${other}`)).toBeUndefined();
     expect(keys.authenticate(alice.sha256)).toBeUndefined();
   });
 
