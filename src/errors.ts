@@ -12,6 +12,8 @@ export const ERROR_CODES = [
   'unsupported_grant_type',
   'invalid_scope',
   'invalid_target',
+  /** RFC 9396 section 5: `authorization_details` malformed, of an unknown type or too wide. */
+  'invalid_authorization_details',
   'invalid_token',
   'insufficient_scope',
   'access_denied',

@@ -173,6 +173,11 @@ export const DEFAULTS = {
   bundleRetrySeconds: 30,
   /** Scopes per exchange: a task that needs more should be split. */
   maxScopesPerRequest: 16,
+  /**
+   * `authorization_details` entries per exchange: every entry serves the one task and names the
+   * one resource of the token, so a few suffice (one per group of targets, say).
+   */
+  maxAuthorizationDetails: 8,
   /** Targets per intent, and the length of each, keep tokens and policy context bounded. */
   maxTargets: 32,
   maxTargetLength: 256,

@@ -1,5 +1,5 @@
 import type { Approval } from '../approvals/approval.js';
-import { MandateError } from '../errors.js';
+import { isMandateError, MandateError } from '../errors.js';
 import type { GrantRefusal } from '../grants/grant-store.js';
 import { ACCESS_TOKEN_TYPE } from './exchange-request.js';
 
@@ -13,6 +13,24 @@ export function assertIssuable(requestedTokenType: string | undefined): void {
       'invalid_request',
       `requested_token_type ${requestedTokenType} is not issued for this audience`,
     );
+}
+
+/** How every refusal of the subject token begins (identity/subject-refusal, intent's expiry). */
+const SUBJECT_REFUSED = 'subject_token rejected: ';
+
+/**
+ * A refusal as a jwt-bearer grant answers it: an assertion that is not acceptable (untrusted,
+ * forged, expired, wrong audience...) is `invalid_grant` (RFC 7523 section 3.1), where a token
+ * exchange says `invalid_request` (RFC 8693 section 2.2.2); every other refusal is the same.
+ */
+export function asAssertionRefusal(err: unknown): unknown {
+  if (!isMandateError(err) || err.code !== 'invalid_request') return err;
+  if (!err.message.startsWith(SUBJECT_REFUSED)) return err;
+  return new MandateError(
+    'invalid_grant',
+    `assertion rejected: ${err.message.slice(SUBJECT_REFUSED.length)}`,
+    { cause: err },
+  );
 }
 
 /**

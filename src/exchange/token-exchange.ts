@@ -13,6 +13,7 @@ import {
 } from '../grants/loop-rules.js';
 import type { Principal } from '../identity/principal.js';
 import type { SubjectVerifier } from '../identity/verify-subject-token.js';
+import { grantedDetails, type AgentTaskDetail } from '../intent/agent-task-detail.js';
 import type { Catalogue } from '../intent/catalogue.js';
 import type { Intent } from '../intent/intent.js';
 import type { IssuanceRules } from '../intent/issuance-rules.js';
@@ -34,7 +35,7 @@ import {
   type ExchangeResponse,
 } from './exchange-request.js';
 import { assertNarrower, cycleRefusal, delegatedFrom, type Delegated } from './delegated-from.js';
-import { approvalRequired, assertIssuable, refusalFor } from './refusals.js';
+import { approvalRequired, asAssertionRefusal, assertIssuable, refusalFor } from './refusals.js';
 
 /** Everything the exchange needs, each an interface built by the composition root. */
 export interface TokenExchangeOptions {
@@ -106,13 +107,14 @@ export class TokenExchange {
     let outcome: ExchangeOutcome = 'granted';
     try {
       return await this.#run(request, trail);
-    } catch (err) {
+    } catch (caught) {
+      const err = request.grant === 'jwt-bearer' ? asAssertionRefusal(caught) : caught;
       outcome = isMandateError(err) ? err.code : 'server_error';
       this.#o.audit.record({
         event: 'token_exchange',
         outcome: 'refused',
         ...trail,
-        audience: request.audience,
+        ...namedResource(request),
         scopes: request.scopes,
         error: outcome,
         reason: isMandateError(err) ? err.message : 'internal error',
@@ -167,9 +169,10 @@ export class TokenExchange {
     );
     const grant = await this.#record(principal, task, intent, at, delegated, request);
     if (approval) await this.#consumeApproval(approval, grant);
-    const accessToken = await this.#mint(grant);
+    const details = grantedDetails({ ...grant, ...intent });
+    const accessToken = await this.#mint(grant, details);
     this.#auditGranted(principal, grant, decision, delegated);
-    return answer(accessToken, grant);
+    return answer(request, accessToken, grant, details);
   }
 
   /** Verifies the subject token: who the agent is, noted for the audit line of a refusal. */
@@ -467,9 +470,15 @@ export class TokenExchange {
     }
   }
 
-  /** Mints the access token of the grant as recorded: its lifetime may be cut to the task's end. */
-  async #mint(grant: GrantRecord): Promise<string> {
-    return mintAccessToken(grant, { issuer: this.#o.issuer, keyRing: this.#o.keyRing });
+  /**
+   * Mints the access token of the grant as recorded (its lifetime may be cut to the task's end),
+   * carrying the granted authorization details.
+   */
+  async #mint(grant: GrantRecord, details: readonly AgentTaskDetail[]): Promise<string> {
+    return mintAccessToken(
+      { ...grant, authorizationDetails: details },
+      { issuer: this.#o.issuer, keyRing: this.#o.keyRing },
+    );
   }
 
   /** The audit line of a granted exchange: who, what, which policies allowed it. */
@@ -527,6 +536,12 @@ function decisionInput(
   };
 }
 
+/** The resource a refused request named, as it named it, for its audit line. */
+function namedResource(request: ExchangeRequest): { audience?: string } {
+  const named = request.audience ?? request.resource ?? request.locations?.[0];
+  return named === undefined ? {} : { audience: named };
+}
+
 /** The intent to grant, its lifetime never longer than the approval presented allows. */
 function capToApproval(intent: Intent, approval: Approval | undefined): Intent {
   if (!approval || intent.ttlSeconds <= approval.ttlSeconds) return intent;
@@ -540,14 +555,23 @@ function capToParent(intent: Intent, delegated: Delegated | undefined, at: At): 
   return intent.ttlSeconds <= left ? intent : { ...intent, ttlSeconds: Math.max(0, left) };
 }
 
-/** The RFC 8693 answer, plus the task and grant ids. */
-function answer(accessToken: string, grant: GrantRecord): ExchangeResponse {
+/**
+ * The RFC 8693 answer (RFC 6749's for a jwt-bearer grant: no `issued_token_type`), the granted
+ * RFC 9396 details (section 7), the task and grant ids.
+ */
+function answer(
+  request: ExchangeRequest,
+  accessToken: string,
+  grant: GrantRecord,
+  details: readonly AgentTaskDetail[],
+): ExchangeResponse {
   return {
     access_token: accessToken,
-    issued_token_type: ACCESS_TOKEN_TYPE,
+    ...(request.grant === 'jwt-bearer' ? {} : { issued_token_type: ACCESS_TOKEN_TYPE }),
     token_type: 'Bearer',
     expires_in: grant.expiresAt - grant.issuedAt,
     scope: grant.scopes.join(' '),
+    authorization_details: details,
     task_id: grant.taskId,
     grant_id: grant.jti,
   };

@@ -52,6 +52,7 @@ const RESPONSES: Record<ErrorCode, ErrorResponse> = {
   unsupported_grant_type: { status: 400, error: 'unsupported_grant_type' },
   invalid_scope: { status: 400, error: 'invalid_scope' },
   invalid_target: { status: 400, error: 'invalid_target' },
+  invalid_authorization_details: { status: 400, error: 'invalid_authorization_details' },
   invalid_token: { status: 401, error: 'invalid_token', headers: bearerChallenge('invalid_token') },
   insufficient_scope: {
     status: 403,

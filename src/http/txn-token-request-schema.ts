@@ -6,13 +6,7 @@ import {
   TXN_TOKEN_TYPE,
   type TransactionTokenRequest,
 } from '../exchange/transaction-token-request.js';
-import { tokenExchangeFields } from './exchange-request-schema.js';
-
-const once = (name: string) =>
-  z.string({
-    error: (issue) =>
-      issue.input === undefined ? `${name} is missing` : `${name} must be given once, as a string`,
-  });
+import { once, tokenExchangeFields } from './exchange-request-schema.js';
 
 const requestSchema = z.object({
   subject_token: once('subject_token').min(1, 'subject_token is empty'),
@@ -32,6 +26,8 @@ const NOT_FOR_TXN = [
   'actor_token',
   'actor_token_type',
   'intent',
+  'authorization_details',
+  'resource',
   'task_id',
   'approval_id',
   'requested_ttl',

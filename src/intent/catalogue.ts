@@ -16,6 +16,7 @@ export interface Resource {
 /** The resource catalogue: looks resources up by name or by audience URI. */
 export class Catalogue {
   readonly #byKey = new Map<string, Resource>();
+  readonly #byAudience = new Map<string, Resource>();
   readonly resources: readonly Resource[];
 
   constructor(resources: readonly Resource[]) {
@@ -23,6 +24,7 @@ export class Catalogue {
     for (const resource of resources) {
       this.#byKey.set(resource.name, resource);
       this.#byKey.set(resource.audience, resource);
+      this.#byAudience.set(resource.audience, resource);
     }
   }
 
@@ -34,5 +36,10 @@ export class Catalogue {
   /** The resource named by `audience` (its name or its audience URI), if any. */
   find(audience: string): Resource | undefined {
     return this.#byKey.get(audience);
+  }
+
+  /** The resource whose audience URI is `uri` exactly (RFC 8707 `resource`, RFC 9396 `locations`). */
+  findByAudience(uri: string): Resource | undefined {
+    return this.#byAudience.get(uri);
   }
 }

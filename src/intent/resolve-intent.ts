@@ -2,11 +2,11 @@ import { MandateError } from '../errors.js';
 import type { Catalogue } from './catalogue.js';
 import type { DeclaredIntent, Intent } from './intent.js';
 import type { IssuanceRules } from './issuance-rules.js';
+import { selectResource, type ResourceNames } from './select-resource.js';
 import { higherTier, moreSensitive } from './tiers.js';
 
 /** An exchange request's intent-bearing parts. */
-export interface IntentRequest {
-  readonly audience: string;
+export interface IntentRequest extends ResourceNames {
   readonly scopes: readonly string[];
   readonly intent: DeclaredIntent;
   /** A shorter lifetime the agent asked for; never lengthens what the tier allows. */
@@ -14,7 +14,7 @@ export interface IntentRequest {
 }
 
 /**
- * Resolves audience and scopes against the catalogue, takes the risk tier as the highest class
+ * Resolves the resource (intent/select-resource) and scopes against the catalogue, takes the risk tier as the highest class
  * of the scopes (raised to the sensitivity floor of the data), and clamps the lifetime:
  * request -> tier -> global max -> subject token's remaining life.
  *
@@ -30,13 +30,7 @@ export function resolveIntent(
     nowSeconds: number;
   },
 ): Intent {
-  const resource = context.catalogue.find(request.audience);
-  if (!resource) {
-    throw new MandateError(
-      'invalid_target',
-      `audience "${request.audience}" is not served by this broker`,
-    );
-  }
+  const resource = selectResource(request, context.catalogue);
   const scopes = [...new Set(request.scopes)];
   const unknown = scopes.filter((s) => !Object.hasOwn(resource.scopes, s));
   if (unknown.length > 0) {

@@ -33,6 +33,10 @@ export interface OwnTokenClaims {
   readonly may_act?: { readonly sub: readonly string[] };
   /** Delegated tokens: the ancestors' grants, root first. */
   readonly lineage?: readonly LineageEntry[];
+  /** The targets the intent named. */
+  readonly targets?: readonly string[];
+  /** The granted RFC 9396 details, as signed (section 9.2: introspection returns them). */
+  readonly authorization_details?: readonly Record<string, unknown>[];
 }
 
 /** The actors of `act`, outermost (current) first; null when malformed or deeper than 16. */
@@ -156,8 +160,13 @@ function accessClaims(payload: JWTPayload, issuer: string): OwnTokenClaims | nul
   const act = payload.act === undefined ? undefined : actorsOf(payload.act);
   const lineage = parseLineage(payload.lineage);
   const mayAct = payload.may_act === undefined ? undefined : mayActOf(payload.may_act);
+  const { targets, authorization_details: details } = payload;
   if (act === null || lineage === null || mayAct === null) return null;
+  if (targets !== undefined && !isStringArray(targets)) return null;
+  if (details !== undefined && !isObjectArray(details)) return null;
   return {
+    ...(targets !== undefined ? { targets } : {}),
+    ...(details !== undefined ? { authorization_details: details } : {}),
     ...(act ? { act: payload.act as ActClaim } : {}),
     ...(lineage ? { lineage } : {}),
     ...(mayAct ? { may_act: mayAct } : {}),
@@ -172,6 +181,17 @@ function accessClaims(payload: JWTPayload, issuer: string): OwnTokenClaims | nul
     task_id: task.id,
     tier: typeof payload.tier === 'string' ? payload.tier : '',
   };
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
+function isObjectArray(value: unknown): value is Record<string, unknown>[] {
+  return (
+    Array.isArray(value) &&
+    value.every((v) => typeof v === 'object' && v !== null && !Array.isArray(v))
+  );
 }
 
 /** The claims of a transaction token of ours, or null when its shape is not the one we mint. */

@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import type { AgentTaskDetail } from '../intent/agent-task-detail.js';
 import type { ScopeClass } from '../intent/tiers.js';
 import type { KeyRing } from './key-ring.js';
 import type { LineageEntry } from './token-lineage.js';
@@ -33,6 +34,8 @@ export interface TokenClaims {
   readonly delegation?: TokenDelegation;
   /** Who may act for this token's holder (`may_act`): agent ids, or prefixes ending in `*`. */
   readonly mayAct?: readonly string[];
+  /** The granted RFC 9396 details (section 9.1: the `authorization_details` claim). */
+  readonly authorizationDetails?: readonly AgentTaskDetail[];
 }
 
 /** RFC 8693 `act`, nested: the current actor outermost, earlier actors inside. */
@@ -72,6 +75,7 @@ export async function mintAccessToken(
         }
       : {}),
     ...(grant.mayAct ? { may_act: { sub: [...grant.mayAct] } } : {}),
+    ...(grant.authorizationDetails ? { authorization_details: grant.authorizationDetails } : {}),
   })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYP })
     .setIssuer(options.issuer)

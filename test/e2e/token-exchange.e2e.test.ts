@@ -76,14 +76,18 @@ describe('POST /token-exchange, end to end on a real server', () => {
     expect(res.body.expires_in).toBeGreaterThan(30);
   });
 
-  it('serves RFC 8414 metadata naming the token-exchange grant and the JWKS', async () => {
+  it('serves RFC 8414 metadata naming both grants, the RFC 9396 type and the JWKS', async () => {
     const res = await fetch(`${t.url}/.well-known/oauth-authorization-server`);
     const metadata = (await res.json()) as Record<string, unknown>;
     expect(metadata).toMatchObject({
       issuer: 'http://mandate.test',
       token_endpoint: 'http://mandate.test/token-exchange',
       jwks_uri: 'http://mandate.test/.well-known/jwks.json',
-      grant_types_supported: ['urn:ietf:params:oauth:grant-type:token-exchange'],
+      grant_types_supported: [
+        'urn:ietf:params:oauth:grant-type:token-exchange',
+        'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      ],
+      authorization_details_types_supported: ['agent_task'],
     });
   });
 

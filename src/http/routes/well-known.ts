@@ -1,12 +1,15 @@
 import { Router } from 'express';
 import type { Catalogue } from '../../intent/catalogue.js';
 import type { KeyRing } from '../../tokens/key-ring.js';
-import { TOKEN_EXCHANGE_GRANT } from '../exchange-request-schema.js';
+import { AGENT_TASK_TYPE } from '../../intent/agent-task-detail.js';
+import { GRANT_TYPES } from '../exchange-request-schema.js';
 
 /**
  * The authorization server metadata document (RFC 8414): every endpoint the broker serves that
  * the IANA "OAuth Authorization Server Metadata" registry names, and how each authenticates.
  *
+ * - Grants: RFC 8693 token exchange and RFC 7523 jwt-bearer, both at the token endpoint; RFC
+ *   9396 authorization details of type `agent_task` (docs/mcp.md).
  * - Token and revocation endpoints: `none`. The subject token, or the token being revoked, is
  *   the proof; no client authenticates (a `client_id` parameter is accepted and ignored).
  * - Introspection: `Bearer`, an operator API key with the `resource_server` role. RFC 8414
@@ -28,7 +31,8 @@ export function serverMetadata(
     revocation_endpoint: `${base}/revoke`,
     introspection_endpoint: `${base}/introspect`,
     scopes_supported: [...new Set(catalogue.resources.flatMap((r) => Object.keys(r.scopes)))],
-    grant_types_supported: [TOKEN_EXCHANGE_GRANT],
+    grant_types_supported: [...GRANT_TYPES],
+    authorization_details_types_supported: [AGENT_TASK_TYPE],
     token_endpoint_auth_methods_supported: ['none'],
     revocation_endpoint_auth_methods_supported: ['none'],
     introspection_endpoint_auth_methods_supported: ['Bearer'],
