@@ -13,6 +13,18 @@ import { createTestTrustDomain, type TestTrustDomain } from '../support/trust-do
 import { OPERATOR_KEYS, redisBrokerConfig } from './redis-broker.js';
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+
+/** An RFC 9396 `agent_task` entry reading ticket T-1, as a client sends it (JSON text). */
+const READ_T1 = JSON.stringify([
+  {
+    type: 'agent_task',
+    locations: [TEST_RESOURCES.tickets.audience],
+    actions: ['tickets:read'],
+    purpose: 'triage ticket T-1',
+    targets: ['T-1'],
+  },
+]);
 
 /**
  * openid-client 6, unmodified, against the real broker: discovery (RFC 8414), a token
@@ -70,7 +82,8 @@ describe('openid-client 6 against the broker', () => {
       jwks_uri: `${issuer.origin}/.well-known/jwks.json`,
       revocation_endpoint: `${issuer.origin}/revoke`,
       introspection_endpoint: `${issuer.origin}/introspect`,
-      grant_types_supported: [TOKEN_EXCHANGE],
+      grant_types_supported: [TOKEN_EXCHANGE, JWT_BEARER],
+      authorization_details_types_supported: ['agent_task'],
       token_endpoint_auth_methods_supported: ['none'],
       revocation_endpoint_auth_methods_supported: ['none'],
       introspection_endpoint_auth_methods_supported: ['Bearer'],
@@ -118,6 +131,56 @@ describe('openid-client 6 against the broker', () => {
     expect(await oidc.tokenIntrospection(resourceServer, tokens.access_token)).toEqual({
       active: false,
     });
+  });
+
+  it('performs the jwt-bearer grant with resource and authorization_details', async () => {
+    const agent = await oidc.discovery(issuer, 'triage-agent', undefined, oidc.None(), options);
+    const tokens = await oidc.genericGrantRequest(agent, JWT_BEARER, {
+      assertion: await td.svid({ path: '/agent/triage' }),
+      resource: TEST_RESOURCES.tickets.audience,
+      authorization_details: READ_T1,
+    });
+    expect(tokens).toMatchObject({ token_type: 'bearer', scope: 'tickets:read' });
+    expect(tokens.authorization_details).toEqual([
+      {
+        type: 'agent_task',
+        locations: [TEST_RESOURCES.tickets.audience],
+        actions: ['tickets:read'],
+        purpose: 'triage ticket T-1',
+        targets: ['T-1'],
+        sensitivity: 'internal',
+        tier: 'read',
+        task_id: tokens.task_id,
+      },
+    ]);
+  });
+
+  it('performs a token exchange with resource and authorization_details', async () => {
+    const agent = await oidc.discovery(issuer, 'triage-agent', undefined, oidc.None(), options);
+    const tokens = await oidc.genericGrantRequest(agent, TOKEN_EXCHANGE, {
+      subject_token: await td.svid({ path: '/agent/triage' }),
+      subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+      resource: TEST_RESOURCES.tickets.audience,
+      authorization_details: READ_T1,
+    });
+    expect(tokens).toMatchObject({
+      token_type: 'bearer',
+      scope: 'tickets:read',
+      issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+    });
+    expect(tokens.authorization_details?.[0]).toMatchObject({ type: 'agent_task', tier: 'read' });
+  });
+
+  it('surfaces an assertion the broker refuses as invalid_grant', async () => {
+    const agent = await oidc.discovery(issuer, 'triage-agent', undefined, oidc.None(), options);
+    const expired = await td.svid({ path: '/agent/triage', expiresIn: -120 });
+    await expect(
+      oidc.genericGrantRequest(agent, JWT_BEARER, {
+        assertion: expired,
+        resource: TEST_RESOURCES.tickets.audience,
+        authorization_details: READ_T1,
+      }),
+    ).rejects.toMatchObject({ error: 'invalid_grant', status: 400 });
   });
 
   it('refuses introspection to a client without the API key', async () => {
