@@ -47,6 +47,19 @@ describe('revocation and introspection, end to end on Redis', () => {
       tier: 'read',
       iss: 'http://mandate.test',
       token_type: 'Bearer',
+      targets: ['T-1'],
+      authorization_details: [
+        {
+          type: 'agent_task',
+          locations: ['https://tickets.example'],
+          actions: ['tickets:read'],
+          purpose: 'triage ticket T-1',
+          targets: ['T-1'],
+          sensitivity: 'internal',
+          tier: 'read',
+          task_id,
+        },
+      ],
     });
     const keys = await keysOf(redis, prefix);
     expect(keys.length).toBeGreaterThanOrEqual(5);
