@@ -18,6 +18,7 @@ export {
   type VerifiedTransactionToken,
 } from './check-transaction-token.js';
 export type { LineageEntry } from './delegation-claims.js';
+export type { AuthorizationDetail } from './authorization-details.js';
 export type { RevocationEntry, RevocationKind, RevocationPage } from './revocation-entry.js';
 export { VERIFIER_DEFAULTS } from './verifier-defaults.js';
 export * from './errors.js';
