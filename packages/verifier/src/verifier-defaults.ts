@@ -28,4 +28,6 @@ export const VERIFIER_DEFAULTS = {
    * and an hour keeps discovery off the hot path of every new client.
    */
   resourceMetadataMaxAgeSeconds: 3600,
+  /** The MCP SDK's own bound on a JSON-RPC message: tool arguments may carry documents. */
+  mcpMaxBodyBytes: 4 * 1024 * 1024,
 } as const;
