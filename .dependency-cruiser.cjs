@@ -39,11 +39,27 @@ module.exports = {
     },
     {
       name: 'verifier-jose-and-node-only',
-      comment: 'API owners install @mandate/verifier: jose and Node, express as types only.',
+      comment:
+        'API owners install @mandate/verifier: jose and Node, express as types only; the MCP SDK (an optional peer) only in the mcp entry.',
       severity: 'error',
-      from: { path: '^packages/verifier/src/' },
+      from: { path: '^packages/verifier/src/', pathNot: '^packages/verifier/src/mcp[^/]*[.]ts$' },
       to: {
         pathNot: ['^packages/verifier/src/', 'node_modules/jose/'],
+        dependencyTypesNot: ['core', 'type-only'],
+      },
+    },
+    {
+      name: 'verifier-mcp-entry-jose-node-and-sdk',
+      severity: 'error',
+      from: { path: '^packages/verifier/src/mcp[^/]*[.]ts$' },
+      to: {
+        pathNot: [
+          '^packages/verifier/src/',
+          'node_modules/jose/',
+          // The SDK's `./*` exports name `types` first, which enhanced-resolve cannot follow
+          // for `.js` subpaths: its imports stay unresolved, under their own name.
+          '^@modelcontextprotocol/sdk/',
+        ],
         dependencyTypesNot: ['core', 'type-only'],
       },
     },
@@ -57,6 +73,7 @@ module.exports = {
           '^packages/verifier/src/',
           'node_modules/jose/',
           'node_modules/(@types/)?express/',
+          '^@modelcontextprotocol/sdk/',
         ],
       },
     },

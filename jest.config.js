@@ -37,6 +37,7 @@ export const shared = {
     // The workspace package from its TypeScript sources, so tests never need a build.
     '^@mandate/verifier$': '<rootDir>/packages/verifier/src/index.ts',
     '^@mandate/verifier/express$': '<rootDir>/packages/verifier/src/express.ts',
+    '^@mandate/verifier/mcp$': '<rootDir>/packages/verifier/src/mcp.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },

@@ -49,7 +49,7 @@ let work: string;
 let tarballs: Map<string, Packed>;
 /** A project with only the verifier installed. */
 let verifierOnly: string;
-/** A project with the broker, the verifier, and what a TypeScript user adds. */
+/** A project with the broker, the verifier, the MCP SDK, and what a TypeScript user adds. */
 let full: string;
 
 beforeAll(async () => {
@@ -80,6 +80,8 @@ beforeAll(async () => {
       tarball('@mandate/verifier'),
       `@types/node@${versionOf('@types/node')}`,
       `@types/express@${versionOf('@types/express')}`,
+      `@modelcontextprotocol/sdk@${versionOf('@modelcontextprotocol/sdk')}`,
+      `zod@${versionOf('zod')}`,
     ),
   ]);
 });
@@ -88,13 +90,17 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-/** Imports every entry of an installed package's `exports` from plain Node ESM. */
-async function importEveryExport(cwd: string, name: string): Promise<Record<string, string[]>> {
+/** Imports every entry of an installed package's `exports` (but `skip`) from plain Node ESM. */
+async function importEveryExport(
+  cwd: string,
+  name: string,
+  skip: readonly string[] = [],
+): Promise<Record<string, string[]>> {
   const script = `
     import { readFileSync } from 'node:fs';
     const { exports } = JSON.parse(readFileSync('node_modules/${name}/package.json', 'utf8'));
     const out = {};
-    for (const key of Object.keys(exports)) {
+    for (const key of Object.keys(exports).filter((k) => !${JSON.stringify(skip)}.includes(k))) {
       const specifier = '${name}' + key.slice(1);
       out[specifier] = Object.keys(await import(specifier)).sort();
     }
@@ -152,7 +158,7 @@ describe('the packed packages', () => {
   });
 
   it('load every export of the verifier from plain Node, the Express entry without express', async () => {
-    const exported = await importEveryExport(verifierOnly, '@mandate/verifier');
+    const exported = await importEveryExport(verifierOnly, '@mandate/verifier', ['./mcp']);
     expect(Object.keys(exported).sort()).toEqual([
       '@mandate/verifier',
       '@mandate/verifier/express',
@@ -167,10 +173,27 @@ describe('the packed packages', () => {
     );
     expect(exported['@mandate/verifier/express']).toEqual([
       'mandateOf',
+      'protectedResourceMetadata',
       'requireMandate',
       'requireTransactionToken',
+      'resourceMetadataUrl',
+      'serveResourceMetadata',
       'transactionOf',
     ]);
+  });
+
+  it('load the MCP entry where the MCP SDK is installed, and name the SDK where it is not', async () => {
+    const exported = await importEveryExport(full, '@mandate/verifier');
+    expect(exported['@mandate/verifier/mcp']).toEqual(['mcpMandateOf', 'protectMcpServer']);
+    const missing = await run(
+      process.execPath,
+      ['--input-type=module', '-e', "await import('@mandate/verifier/mcp')"],
+      { cwd: verifierOnly, env },
+    ).then(
+      () => '',
+      (err: { stderr: string }) => err.stderr,
+    );
+    expect(missing).toMatch(/Cannot find package '@modelcontextprotocol\/sdk'/);
   });
 
   it('load every export of the broker from plain Node', async () => {
@@ -187,7 +210,8 @@ describe('the packed packages', () => {
     });
   });
 
-  it('type-check for a strict NodeNext TypeScript user, declarations included', async () => {
+  /** Type-checks `source` in the full project as a strict NodeNext user; tsc's report. */
+  async function typeCheck(source: string, lib: readonly string[]): Promise<string> {
     writeFileSync(
       join(full, 'tsconfig.json'),
       JSON.stringify({
@@ -196,7 +220,7 @@ describe('the packed packages', () => {
           module: 'NodeNext',
           moduleResolution: 'NodeNext',
           target: 'ES2022',
-          lib: ['ES2023'],
+          lib,
           types: ['node'],
           noEmit: true,
           skipLibCheck: false,
@@ -204,16 +228,21 @@ describe('the packed packages', () => {
         files: ['use.ts'],
       }),
     );
-    writeFileSync(join(full, 'use.ts'), USE_TS);
+    writeFileSync(join(full, 'use.ts'), source);
     const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-    const checked = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], {
-      cwd: full,
-      env,
-    }).then(
+    return run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: full, env }).then(
       () => '',
       (err: { stdout: string }) => err.stdout,
     );
-    expect(checked).toBe('');
+  }
+
+  it('type-check for a strict NodeNext TypeScript user, declarations included', async () => {
+    expect(await typeCheck(USE_TS, ['ES2023'])).toBe('');
+  });
+
+  it('type-check the MCP entry for such a user, with the DOM lib the MCP SDK declarations name', async () => {
+    // The SDK's own .d.ts files use DOM types (HeadersInit), whatever this package does.
+    expect(await typeCheck(USE_MCP_TS, ['ES2023', 'DOM'])).toBe('');
   });
 
   it('install a working `mandate` command', async () => {
@@ -236,7 +265,7 @@ import {
   ACCESS_TOKEN_TYP, createVerifier, VERIFIER_DEFAULTS,
   type RevocationEntry, type VerifiedToken, type Verifier,
 } from '@mandate/verifier';
-import { mandateOf, requireMandate } from '@mandate/verifier/express';
+import { mandateOf, requireMandate, resourceMetadataUrl } from '@mandate/verifier/express';
 
 export async function serve(file: string, env: ConfigEnv, deps: BrokerDeps): Promise<RunningServer> {
   const config: Config = loadConfig(file, env);
@@ -262,8 +291,32 @@ export const kind = (e: RevocationEntry): 'grant' | 'task' | 'agent' | 'epoch' =
 export const audience = (e: RevocationEntry): string | undefined => e.aud;
 export const scopes = (t: VerifiedToken): readonly string[] => t.scopes;
 
+export const challenge = (verifier: Verifier) =>
+  requireMandate({ verifier, resourceMetadata: resourceMetadataUrl('https://api.example/v1') });
+
 // @ts-expect-error the verifier's options are typed, not any
 export const bad = () => createVerifier({ issuer: 'https://mandate.example', audience: 1 });
 // @ts-expect-error the error codes are a closed union
 export const wrong: ErrorCode = 'no_such_code';
+`;
+
+/** A user's MCP server behind the verifier: the entry's exports in use, and a misuse. */
+const USE_MCP_TS = `
+import type { Verifier } from '@mandate/verifier';
+import { mcpMandateOf, protectMcpServer, type McpToolRules } from '@mandate/verifier/mcp';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+
+const tools: McpToolRules = { comment: { scope: 'tickets:write', target: 'ticket_id' } };
+export const mcp = (verifier: Verifier) =>
+  protectMcpServer({
+    verifier,
+    resource: 'https://mcp.example/mcp',
+    authorizationServers: ['https://mandate.example'],
+    server: () => new McpServer({ name: 'tickets', version: '1.0.0' }),
+    tools,
+  });
+export const caller = (extra: Parameters<typeof mcpMandateOf>[0]): string =>
+  mcpMandateOf(extra).agentId;
+// @ts-expect-error a tool names the scope it needs
+export const noScope: McpToolRules = { comment: { target: 'ticket_id' } };
 `;

@@ -16,10 +16,23 @@ describe('@mandate/verifier dependencies', () => {
     const outside = files.flatMap((f) =>
       runtimeImports(f)
         .filter((m) => !(m === 'jose' || m.startsWith('node:') || /^\.\/[a-z-]+\.js$/.test(m)))
+        // The MCP entry loads the application's own MCP SDK (an optional peer), and only it.
+        .filter((m) => !(/^mcp[a-z-]*\.ts$/.test(f) && m.startsWith('@modelcontextprotocol/sdk/')))
         .map((m) => `${f} -> ${m}`),
     );
     expect(files).toContain('express.ts');
     expect(outside).toEqual([]);
+  });
+
+  it('loads the MCP SDK only from the MCP entry: the other entries never need it', () => {
+    const files = readdirSync(DIR).filter((f) => f.endsWith('.ts'));
+    const withSdk = files.filter((f) =>
+      runtimeImports(f).some((m) => m.startsWith('@modelcontextprotocol/')),
+    );
+    expect(withSdk.sort()).toEqual(['mcp-guarded-transport.ts', 'mcp.ts']);
+    const nonMcp = files.filter((f) => !f.startsWith('mcp'));
+    const reachMcp = nonMcp.filter((f) => runtimeImports(f).some((m) => /^\.\/mcp/.test(m)));
+    expect(reachMcp).toEqual([]);
   });
 
   it('declares jose as its only dependency and express only as an optional peer', () => {

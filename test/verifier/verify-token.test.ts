@@ -47,6 +47,39 @@ describe('verify(): signature, type, issuer, audience, times and scopes', () => 
     expect(token.expiresAt - token.issuedAt).toBe(300);
   });
 
+  it('exposes authorization_details (RFC 9396) as signed, extra fields kept, and leaves it out when absent', async () => {
+    const detail = {
+      type: 'agent_task',
+      locations: [FAKE_AUDIENCE],
+      actions: ['tickets:read'],
+      purpose: 'triage the printer tickets',
+      targets: ['T-1'],
+      tier: 'read',
+      task_id: 'T-42',
+      ticket_queue: 'printers',
+    };
+    const other = {
+      type: 'payment_initiation',
+      instructedAmount: { currency: 'EUR', amount: '1' },
+    };
+    const carried = await broker.issue({ claims: { authorization_details: [detail, other] } });
+    expect((await verifier.verify(carried.token)).authorizationDetails).toEqual([detail, other]);
+    const plain = await verifier.verify((await broker.issue()).token);
+    expect('authorizationDetails' in plain).toBe(false);
+  });
+
+  it.each([
+    ['not a list', { type: 'agent_task' }],
+    ['an entry that is not an object', ['agent_task']],
+    ['an entry without a type', [{ actions: ['tickets:read'] }]],
+    ['actions that are not strings', [{ type: 'agent_task', actions: [1] }]],
+    ['targets that are not a list', [{ type: 'agent_task', targets: 'T-1' }]],
+    ['a purpose that is not a string', [{ type: 'agent_task', purpose: {} }]],
+  ])('refuses authorization_details that is %s as malformed', async (_what, claim) => {
+    const { token } = await broker.issue({ claims: { authorization_details: claim } });
+    expect(await outcome(verifier.verify(token))).toBe('ERR_TOKEN_MALFORMED');
+  });
+
   it.each([
     ['a token of another type', { header: { typ: 'JWT' } }, 'ERR_TOKEN_TYPE'],
     ['a token from another issuer', { iss: 'http://evil.test' }, 'ERR_TOKEN_ISSUER'],

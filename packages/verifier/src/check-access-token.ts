@@ -1,4 +1,5 @@
 import type { JWTPayload } from 'jose';
+import { readAuthorizationDetails, type AuthorizationDetail } from './authorization-details.js';
 import { readDelegationClaims, type LineageEntry } from './delegation-claims.js';
 import { TokenMalformed } from './errors.js';
 import { verifyBrokerJwt, type TokenCheck } from './verify-broker-jwt.js';
@@ -31,6 +32,11 @@ export interface VerifiedToken {
   /** Targets named by the agent's intent (empty when it named none). */
   readonly targets: readonly string[];
   readonly clientId: string | undefined;
+  /**
+   * `authorization_details` (RFC 9396) as signed: the task's intent as `agent_task` entries
+   * (locations, actions, purpose, targets, tier, task id). Absent on tokens that do not carry it.
+   */
+  readonly authorizationDetails?: readonly AuthorizationDetail[];
   /** Epoch seconds. */
   readonly issuedAt: number;
   readonly expiresAt: number;
@@ -65,6 +71,7 @@ function readClaims(payload: JWTPayload): VerifiedToken {
   if (clientId !== undefined && (typeof clientId !== 'string' || clientId === ''))
     throw new TokenMalformed('the "client_id" claim is not a string');
   const delegation = readDelegationClaims(payload);
+  const authorizationDetails = readAuthorizationDetails(payload.authorization_details);
   const agentId = clientId ?? payload.sub!;
   // The outermost actor holds the grant; a token saying otherwise cannot be revoked reliably.
   if (delegation.actors.length > 0 && delegation.actors[0] !== agentId)
@@ -82,6 +89,7 @@ function readClaims(payload: JWTPayload): VerifiedToken {
     tier,
     targets: targets ?? [],
     clientId,
+    ...(authorizationDetails === undefined ? {} : { authorizationDetails }),
     issuedAt: payload.iat!,
     expiresAt: payload.exp!,
     claims: payload,

@@ -5,13 +5,20 @@ import type { VerifiedToken } from './check-access-token.js';
 import type { VerifiedTransactionToken } from './check-transaction-token.js';
 import type { Verifier } from './create-verifier.js';
 import {
-  InsufficientScope,
   isVerifierError,
   RequestMalformed,
-  TokenMissing,
   TxnTokenMissing,
   type VerifierError,
 } from './errors.js';
+import { bearerToken, refuse, type Challenge } from './refusal.js';
+
+export { serveResourceMetadata } from './express-resource-metadata.js';
+export {
+  protectedResourceMetadata,
+  resourceMetadataUrl,
+  type ProtectedResourceMetadata,
+  type ProtectedResourceOptions,
+} from './protected-resource.js';
 
 /** Options of {@link requireMandate}. */
 export interface RequireMandateOptions {
@@ -20,10 +27,15 @@ export interface RequireMandateOptions {
   readonly scopes?: readonly string[];
   /** `realm` of the `WWW-Authenticate` challenge. */
   readonly realm?: string;
+  /**
+   * The URL of this resource's RFC 9728 metadata ({@link resourceMetadataUrl}), sent as
+   * `resource_metadata` in every challenge, so a client that was refused finds the broker.
+   */
+  readonly resourceMetadata?: string | URL;
 }
 
 /** Options of {@link requireTransactionToken}. */
-export type RequireTransactionTokenOptions = RequireMandateOptions;
+export type RequireTransactionTokenOptions = Omit<RequireMandateOptions, 'resourceMetadata'>;
 
 const verified = new WeakMap<Request, VerifiedToken>();
 const transactions = new WeakMap<Request, VerifiedTransactionToken>();
@@ -40,9 +52,11 @@ export function mandateOf(req: Request): VerifiedToken {
 
 /**
  * Express middleware admitting only requests with a live broker token that holds `scopes`.
- * Refusals follow RFC 6750: 401 with `WWW-Authenticate: Bearer error="invalid_token"`, 403 with
- * `error="insufficient_scope"` and the scopes needed, 503 with `Retry-After` while the verifier
- * cannot tell whether tokens are revoked. The body is `{error, error_description}`.
+ * Refusals follow RFC 6750: 401 with `WWW-Authenticate: Bearer error="invalid_token"` (a bare
+ * challenge when no token came), 403 with `error="insufficient_scope"` and the scopes needed,
+ * 503 with `Retry-After` while the verifier cannot tell whether tokens are revoked; with
+ * `resourceMetadata`, each challenge also names the metadata (RFC 9728 section 5.1). The body is
+ * `{error, error_description}`.
  *
  * @example
  * app.get('/tickets/:id', requireMandate({ verifier, scopes: ['tickets:read'] }), (req, res) => {
@@ -51,12 +65,17 @@ export function mandateOf(req: Request): VerifiedToken {
  */
 export function requireMandate(options: RequireMandateOptions): RequestHandler {
   const scopes = options.scopes ?? [];
+  const challenge: Challenge = {
+    scheme: 'Bearer',
+    realm: options.realm,
+    metadata: options.resourceMetadata,
+  };
   return (req: Request, res: Response, next: NextFunction) => {
     let token: string;
     try {
       token = bearerToken(req.get('authorization'));
     } catch (err) {
-      refuse(res, err as VerifierError, options.realm, 'Bearer');
+      refuse(res, err as VerifierError, challenge);
       return;
     }
     options.verifier.verify(token, { scopes }).then(
@@ -65,7 +84,7 @@ export function requireMandate(options: RequireMandateOptions): RequestHandler {
         next();
       },
       (err: unknown) => {
-        if (isVerifierError(err)) refuse(res, err, options.realm, 'Bearer');
+        if (isVerifierError(err)) refuse(res, err, challenge);
         else next(err);
       },
     );
@@ -95,12 +114,13 @@ export function transactionOf(req: Request): VerifiedTransactionToken {
  */
 export function requireTransactionToken(options: RequireTransactionTokenOptions): RequestHandler {
   const scopes = options.scopes ?? [];
+  const challenge: Challenge = { scheme: 'Txn-Token', realm: options.realm, metadata: undefined };
   return (req: Request, res: Response, next: NextFunction) => {
     let token: string;
     try {
       token = txnToken(req.get('txn-token'));
     } catch (err) {
-      refuse(res, err as VerifierError, options.realm, 'Txn-Token');
+      refuse(res, err as VerifierError, challenge);
       return;
     }
     options.verifier.verifyTransactionToken(token, { scopes }).then(
@@ -109,7 +129,7 @@ export function requireTransactionToken(options: RequireTransactionTokenOptions)
         next();
       },
       (err: unknown) => {
-        if (isVerifierError(err)) refuse(res, err, options.realm, 'Txn-Token');
+        if (isVerifierError(err)) refuse(res, err, challenge);
         else next(err);
       },
     );
@@ -123,41 +143,4 @@ function txnToken(header: string | undefined): string {
   const match = /^ *([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*) *$/.exec(header);
   if (!match) throw new RequestMalformed('the Txn-Token header is not one compact JWT');
   return match[1]!;
-}
-
-function bearerToken(header: string | undefined): string {
-  if (header === undefined || !/^Bearer(?: |$)/i.test(header))
-    throw new TokenMissing('a bearer token is required');
-  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
-  if (!match) throw new RequestMalformed('the Authorization header is not "Bearer <token>"');
-  return match[1]!;
-}
-
-function refuse(
-  res: Response,
-  err: VerifierError,
-  realm: string | undefined,
-  scheme: 'Bearer' | 'Txn-Token',
-): void {
-  const params = realm === undefined ? [] : [`realm="${quoted(realm)}"`];
-  if (err.oauthError !== undefined && err.oauthError !== 'temporarily_unavailable') {
-    params.push(`error="${err.oauthError}"`, `error_description="${quoted(err.message)}"`);
-    if (err instanceof InsufficientScope)
-      params.push(`scope="${quoted(err.requiredScopes.join(' '))}"`);
-  }
-  if (err.status !== 503) res.set('WWW-Authenticate', [scheme, params.join(', ')].join(' ').trim());
-  else res.set('Retry-After', '1');
-  res.set('Cache-Control', 'no-store');
-  if (err.oauthError === undefined) {
-    res.status(err.status).end();
-    return;
-  }
-  res
-    .status(err.status)
-    .json({ error: err.oauthError, error_description: err.message, code: err.code });
-}
-
-/** A quoted-string keeps to printable ASCII without `"` or `\` (RFC 6750 section 3). */
-function quoted(text: string): string {
-  return text.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, '');
 }

@@ -18,6 +18,13 @@ export {
   type VerifiedTransactionToken,
 } from './check-transaction-token.js';
 export type { LineageEntry } from './delegation-claims.js';
+export type { AuthorizationDetail } from './authorization-details.js';
+export {
+  protectedResourceMetadata,
+  resourceMetadataUrl,
+  type ProtectedResourceMetadata,
+  type ProtectedResourceOptions,
+} from './protected-resource.js';
 export type { RevocationEntry, RevocationKind, RevocationPage } from './revocation-entry.js';
 export { VERIFIER_DEFAULTS } from './verifier-defaults.js';
 export * from './errors.js';

@@ -23,4 +23,11 @@ export const VERIFIER_DEFAULTS = {
   jwksCacheMaxAgeMs: 10 * 60_000,
   /** Expired revocations are dropped this often; they stay harmless until then. */
   pruneEveryMs: 30_000,
+  /**
+   * Clients may keep a resource's RFC 9728 metadata this long: it changes only with a deploy,
+   * and an hour keeps discovery off the hot path of every new client.
+   */
+  resourceMetadataMaxAgeSeconds: 3600,
+  /** The MCP SDK's own bound on a JSON-RPC message: tool arguments may carry documents. */
+  mcpMaxBodyBytes: 4 * 1024 * 1024,
 } as const;
