@@ -3,109 +3,23 @@
 // then the agent: SVID -> token -> API calls -> task complete -> the next call is refused; then
 // one delegated hop: a research agent's token handed to a summarizer, accepted by the API until
 // an operator revokes the research agent's task.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { parse, stringify } from 'yaml';
 import { runAgent } from './agent/agent.js';
 import { runDelegatedHop } from './agent/delegated-hop.js';
+import { say, startDemoBroker } from './demo-broker.js';
 import { startTicketsApi } from './downstream-api/server.js';
 
-const REPO = resolve(import.meta.dirname, '..');
-const say = (who: string, line: string) => process.stdout.write(`[${who}] ${line}\n`);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-/** The dev config with a port of its own, an API key for the tickets API and one to revoke. */
-function writeConfig(
-  dir: string,
-  port: number,
-): { file: string; apiKey: string; operatorKey: string } {
-  const config = parse(readFileSync(join(REPO, 'config/mandate.yaml'), 'utf8')) as Record<
-    string,
-    unknown
-  >;
-  const apiKey = `mdt_${randomBytes(24).toString('base64url')}`;
-  const operatorKey = `mdt_${randomBytes(24).toString('base64url')}`;
-  const file = join(dir, 'mandate.yaml');
-  const demo = {
-    ...config,
-    server: { host: '127.0.0.1', port },
-    issuer: `http://127.0.0.1:${port}`,
-    dev: { trust_domain: 'dev.mandate.local', dir: join(REPO, '.mandate-dev') },
-    policy: { dir: join(REPO, 'config/policies') },
-    operators: {
-      api_keys: [
-        {
-          name: 'tickets-api',
-          sha256: createHash('sha256').update(apiKey).digest('hex'),
-          roles: ['resource_server'],
-        },
-        {
-          name: 'demo-operator',
-          sha256: createHash('sha256').update(operatorKey).digest('hex'),
-          roles: ['revoker'],
-        },
-      ],
-    },
-  };
-  writeFileSync(file, stringify(demo));
-  return { file, apiKey, operatorKey };
-}
-
-async function waitReady(url: string, broker: ChildProcess): Promise<void> {
-  const end = Date.now() + 30_000;
-  while (Date.now() < end && broker.exitCode === null) {
-    const ok = await fetch(`${url}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the broker did not become ready');
-}
-
 async function main(): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'mandate-demo-'));
-  const port = await freePort();
-  const { file, apiKey, operatorKey } = writeConfig(dir, port);
-  const brokerUrl = `http://127.0.0.1:${port}`;
-
-  say('demo', `starting the broker on ${brokerUrl} (dev mode, in-memory store)`);
-  const broker = spawn(
-    process.execPath,
-    [join(REPO, 'bin/mandate.js'), 'serve', '--config', file],
-    {
-      cwd: REPO,
-      env: { ...process.env, LOG_LEVEL: 'error' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let brokerErr = '';
-  broker.stderr?.on('data', (chunk: Buffer) => (brokerErr += chunk.toString()));
-  const exited = new Promise<void>((r) => broker.once('exit', () => r()));
-  // The broker is ours: stopped and waited for, so the demo leaves no process behind.
-  const cleanup = async () => {
-    if (broker.exitCode === null && broker.signalCode === null) {
-      broker.kill('SIGTERM');
-      const forced = setTimeout(() => broker.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(forced);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
+  say('demo', 'starting the broker (dev mode, in-memory store)');
+  let broker;
   try {
-    await waitReady(brokerUrl, broker);
+    broker = await startDemoBroker();
+  } catch (err) {
+    say('demo', `failed: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+  const { url: brokerUrl, file, apiKey, operatorKey } = broker;
+  say('demo', `broker on ${brokerUrl}`);
+  try {
     const api = await startTicketsApi({
       issuer: brokerUrl,
       apiKey,
@@ -149,10 +63,10 @@ async function main(): Promise<number> {
     }
   } catch (err) {
     say('demo', `failed: ${err instanceof Error ? err.message : String(err)}`);
-    if (brokerErr) process.stderr.write(brokerErr);
+    if (broker.errors()) process.stderr.write(broker.errors());
     return 1;
   } finally {
-    await cleanup();
+    await broker.stop();
   }
 }
 
