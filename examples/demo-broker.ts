@@ -123,3 +123,29 @@ export async function startDemoBroker(
     throw err;
   }
 }
+
+/**
+ * Runs a demo: starts the broker, runs `demo` with it, stops the broker whatever happens, and
+ * returns the exit code (0 when `demo` resolved true). A failure is said, with the broker's
+ * stderr.
+ *
+ * @example
+ * process.exit(await runDemo({}, async (broker) => checkSomething(broker.url)));
+ */
+export async function runDemo(
+  options: Parameters<typeof startDemoBroker>[0],
+  demo: (broker: DemoBroker) => Promise<boolean>,
+): Promise<number> {
+  let broker: DemoBroker | undefined;
+  try {
+    broker = await startDemoBroker(options);
+    say('demo', `broker on ${broker.url}`);
+    return (await demo(broker)) ? 0 : 1;
+  } catch (err) {
+    say('demo', `failed: ${err instanceof Error ? err.message : String(err)}`);
+    if (broker?.errors()) process.stderr.write(broker.errors());
+    return 1;
+  } finally {
+    await broker?.stop();
+  }
+}

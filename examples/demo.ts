@@ -5,21 +5,12 @@
 // an operator revokes the research agent's task.
 import { runAgent } from './agent/agent.js';
 import { runDelegatedHop } from './agent/delegated-hop.js';
-import { say, startDemoBroker } from './demo-broker.js';
+import { runDemo, say } from './demo-broker.js';
 import { startTicketsApi } from './downstream-api/server.js';
 
-async function main(): Promise<number> {
-  say('demo', 'starting the broker (dev mode, in-memory store)');
-  let broker;
-  try {
-    broker = await startDemoBroker();
-  } catch (err) {
-    say('demo', `failed: ${err instanceof Error ? err.message : String(err)}`);
-    return 1;
-  }
-  const { url: brokerUrl, file, apiKey, operatorKey } = broker;
-  say('demo', `broker on ${brokerUrl}`);
-  try {
+say('demo', 'starting the broker (dev mode, in-memory store)');
+process.exit(
+  await runDemo({}, async ({ url: brokerUrl, file, apiKey, operatorKey }) => {
     const api = await startTicketsApi({
       issuer: brokerUrl,
       apiKey,
@@ -57,17 +48,9 @@ async function main(): Promise<number> {
             ? "FAILED: the API still accepted the summarizer's token after the research task was revoked."
             : "FAILED: the API refused the summarizer's delegated token.",
       );
-      return refusedAfterComplete && delegatedOk ? 0 : 1;
+      return refusedAfterComplete && delegatedOk;
     } finally {
       await api.close();
     }
-  } catch (err) {
-    say('demo', `failed: ${err instanceof Error ? err.message : String(err)}`);
-    if (broker.errors()) process.stderr.write(broker.errors());
-    return 1;
-  } finally {
-    await broker.stop();
-  }
-}
-
-process.exit(await main());
+  }),
+);

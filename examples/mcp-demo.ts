@@ -6,7 +6,7 @@
 // comments on its ticket, is refused a tool outside its scopes and a ticket outside its targets,
 // completes its task, and is refused the next call. Exits 0 when all of that happened.
 import { devSvid } from './agent/agent.js';
-import { say, startDemoBroker, freePort } from './demo-broker.js';
+import { freePort, runDemo, say } from './demo-broker.js';
 import { runMcpAgent, type McpAgentResult } from './mcp-agent/agent.js';
 import { taskEndWatch } from './mcp-agent/task-end-watch.js';
 import { startTicketsMcpServer } from './mcp-server/server.js';
@@ -25,17 +25,15 @@ export function mcpDemoProblems(result: McpAgentResult): string[] {
   return problems;
 }
 
-async function main(): Promise<number> {
-  const mcpPort = await freePort();
-  const resource = `http://127.0.0.1:${mcpPort}/mcp`;
-  say('demo', 'starting the broker (dev mode), its tickets resource being the MCP server');
-  const broker = await startDemoBroker({
-    resources: (catalogue) => ({
-      ...catalogue,
-      tickets: { ...(catalogue.tickets as object), audience: resource },
-    }),
-  });
-  try {
+const mcpPort = await freePort();
+const resource = `http://127.0.0.1:${mcpPort}/mcp`;
+say('demo', 'starting the broker (dev mode), its tickets resource being the MCP server');
+const pointedAtMcp = (catalogue: Record<string, unknown>) => ({
+  ...catalogue,
+  tickets: { ...(catalogue.tickets as object), audience: resource },
+});
+process.exit(
+  await runDemo({ resources: pointedAtMcp }, async (broker) => {
     const watch = taskEndWatch();
     const mcp = await startTicketsMcpServer({
       port: mcpPort,
@@ -67,17 +65,9 @@ async function main(): Promise<number> {
       for (const problem of problems) say('demo', `FAILED: ${problem}`);
       if (problems.length === 0)
         say('demo', 'done: every tool call was checked against the task, and died with it.');
-      return problems.length === 0 ? 0 : 1;
+      return problems.length === 0;
     } finally {
       await mcp.close();
     }
-  } catch (err) {
-    say('demo', `failed: ${err instanceof Error ? err.message : String(err)}`);
-    if (broker.errors()) process.stderr.write(broker.errors());
-    return 1;
-  } finally {
-    await broker.stop();
-  }
-}
-
-process.exit(await main());
+  }),
+);
