@@ -197,6 +197,8 @@ export const DEFAULTS = {
     sessionPolicyMaxChars: 2048,
     rolePolicyMaxChars: 10_240,
     revokerRetrySeconds: 5,
+    /** A deny is kept this long past a session's expiry: AWS's clock may run ahead of ours. */
+    expiryMarginSeconds: 60,
     /** What a temporary STS failure tells the agent to wait before retrying. */
     stsRetryAfterSeconds: 2,
   },

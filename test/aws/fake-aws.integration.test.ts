@@ -16,8 +16,13 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
-const sts = (credentials = BROKER_CREDENTIALS) =>
-  new STSClient({ region: 'eu-west-1', endpoint: fake.endpoint, credentials, maxAttempts: 1 });
+const sts = (
+  credentials: {
+    accessKeyId: string;
+    secretAccessKey: string;
+    sessionToken?: string;
+  } = BROKER_CREDENTIALS,
+) => new STSClient({ region: 'eu-west-1', endpoint: fake.endpoint, credentials, maxAttempts: 1 });
 const ROLE = 'arn:aws:iam::123456789012:role/agent-reports';
 
 describe('the fake STS/IAM endpoint', () => {
@@ -54,7 +59,7 @@ describe('the fake STS/IAM endpoint', () => {
       accessKeyId: out.Credentials!.AccessKeyId!,
       secretAccessKey: out.Credentials!.SecretAccessKey!,
       sessionToken: out.Credentials!.SessionToken!,
-    } as never).send(new GetCallerIdentityCommand({}));
+    }).send(new GetCallerIdentityCommand({}));
     expect(who.Arn).toBe('arn:aws:sts::123456789012:assumed-role/agent-reports/mandate-g1');
   });
 
