@@ -7,7 +7,11 @@ import { boundedAudit, createLoggerAudit, type AuditLog } from '../audit/audit-l
 import { DEFAULTS } from '../config/defaults.js';
 import type { Config } from '../config/load-config.js';
 import { ensureDevTrustDomain } from '../dev/dev-trust-domain.js';
+import { AwsCredentialIssuer } from '../aws/aws-credential-issuer.js';
+import { MemoryAwsSessionLedger } from '../aws/aws-session-ledger.js';
+import { RedisAwsSessionLedger } from '../aws/redis-aws-session-ledger.js';
 import { TokenExchange } from '../exchange/token-exchange.js';
+import { awsClients, type AwsCredentialsSource } from './aws-clients.js';
 import { TransactionTokenExchange } from '../exchange/transaction-token-exchange.js';
 import { createGrantStore, revocationRetentionMs } from '../grants/create-grant-store.js';
 import type { GrantStore } from '../grants/grant-store.js';
@@ -47,6 +51,8 @@ export interface BrokerDeps {
   readonly store?: GrantStore;
   /** Receives every audited event; the process logger (`audit: true` lines) by default. */
   readonly audit?: AuditLog;
+  /** The broker's own AWS credentials; the AWS SDK's default provider chain by default. */
+  readonly awsCredentials?: AwsCredentialsSource;
 }
 
 /** A built broker: the HTTP app and the parts operators and tests reach into. */
@@ -190,6 +196,16 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
   });
   const rules = issuanceRules(config);
 
+  const aws = awsClients(config.aws, deps.awsCredentials);
+  const awsSessions = redis
+    ? new RedisAwsSessionLedger({ redis, prefix: config.store.prefix })
+    : new MemoryAwsSessionLedger();
+  const awsIssuer = new AwsCredentialIssuer({
+    stsFor: aws.stsFor,
+    defaultRegion: config.aws.region,
+    sessions: awsSessions,
+  });
+
   const verifier = new OwnTokenVerifier({ issuer: config.issuer, keyRing, clock });
   const exchange = new TokenExchange({
     issuer: config.issuer,
@@ -209,6 +225,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     ownTokens: verifier,
     maxDelegationDepth: config.delegation.max_depth,
     onLoopTrip: createLoopTripReporter({ audit, metrics }),
+    aws: awsIssuer,
   });
 
   const shutdown = new ShutdownSignal();
@@ -263,6 +280,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     storeEpoch?.close();
     policy.close();
     identity.close();
+    aws.close();
     await grants.close();
   };
   return {

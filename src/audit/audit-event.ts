@@ -26,6 +26,15 @@ export interface TokenExchangeEvent {
   readonly reason?: string;
   /** A delegated exchange: the chain, original subject first and `agent` (the actor) last. */
   readonly delegation?: { readonly chain: readonly string[]; readonly depth: number };
+  /** AWS credentials issued: the session's names and key id, never its secrets. */
+  readonly aws?: {
+    readonly role_arn: string;
+    readonly session_name: string;
+    readonly access_key_id: string;
+    readonly source_identity: string;
+    /** Epoch seconds. */
+    readonly expires_at: number;
+  };
 }
 
 /** What every operator action says: who (API key name) and which action. */

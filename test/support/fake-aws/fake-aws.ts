@@ -60,6 +60,8 @@ export class FakeAws {
   readonly #failures: { action: string; failure: Failure; times: number }[] = [];
   readonly #server: Server;
   readonly #now: () => number;
+  /** Runs before each verified call is answered (a test looks at the broker's state then). */
+  beforeAnswer: ((call: RecordedCall) => Promise<void>) | undefined;
 
   private constructor(now: () => number) {
     this.#now = now;
@@ -131,7 +133,9 @@ export class FakeAws {
         'SignatureDoesNotMatch',
         `signed for ${signedBy.service}, not ${service}`,
       );
-    this.calls.push({ action, signedBy, params });
+    const call = { action, signedBy, params };
+    this.calls.push(call);
+    await this.beforeAnswer?.(call);
     const failure = this.#takeFailure(action);
     if (failure === 'drop') {
       req.socket.destroy();
@@ -214,15 +218,13 @@ export class FakeAws {
       ? session.roleArn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/') +
         `/${session.sessionName}`
       : 'arn:aws:iam::123456789012:user/mandate-broker';
-    res
-      .writeHead(200, { 'Content-Type': 'text/xml' })
-      .end(
-        resultXml('sts', 'GetCallerIdentity', {
-          Arn: arn,
-          UserId: signedBy.accessKeyId,
-          Account: '123456789012',
-        }),
-      );
+    res.writeHead(200, { 'Content-Type': 'text/xml' }).end(
+      resultXml('sts', 'GetCallerIdentity', {
+        Arn: arn,
+        UserId: signedBy.accessKeyId,
+        Account: '123456789012',
+      }),
+    );
   }
 
   #putRolePolicy(res: ServerResponse, p: Record<string, string>): void {
