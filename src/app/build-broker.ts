@@ -10,6 +10,8 @@ import { ensureDevTrustDomain } from '../dev/dev-trust-domain.js';
 import { AwsCredentialIssuer } from '../aws/aws-credential-issuer.js';
 import { MemoryAwsSessionLedger } from '../aws/aws-session-ledger.js';
 import { RedisAwsSessionLedger } from '../aws/redis-aws-session-ledger.js';
+import type { DenyPolicyRevoker } from '../aws/deny-policy-revoker.js';
+import { awsRevoker } from './aws-revoker.js';
 import { TokenExchange } from '../exchange/token-exchange.js';
 import { awsClients, type AwsCredentialsSource } from './aws-clients.js';
 import { TransactionTokenExchange } from '../exchange/transaction-token-exchange.js';
@@ -77,6 +79,8 @@ export interface Broker {
   beginShutdown(): void;
   /** The Redis store's epoch, checked every `store.epoch_check_interval`; absent with memory. */
   readonly storeEpoch?: RedisStoreEpoch;
+  /** Revocation that reaches AWS (`aws.revocation: deny_policy`); absent otherwise. */
+  readonly awsRevoker?: DenyPolicyRevoker;
   /** Releases the store, policy watchers and timers. */
   close(): Promise<void>;
 }
@@ -206,6 +210,18 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     sessions: awsSessions,
   });
 
+  const revoker = awsRevoker(config, {
+    clients: aws,
+    sessions: awsSessions,
+    feed: store,
+    redis,
+    clock,
+    audit,
+    metrics,
+    logger,
+  });
+  await revoker?.start();
+
   const verifier = new OwnTokenVerifier({ issuer: config.issuer, keyRing, clock });
   const exchange = new TokenExchange({
     issuer: config.issuer,
@@ -252,6 +268,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     maxBodyBytes: DEFAULTS.maxBodyBytes,
     pendingTrustDomains: identity.pendingTrustDomains,
     pingStore: () => store.ping(),
+    ...(revoker ? { readinessDetail: () => ({ aws_revocation: revoker.health() }) } : {}),
     approvals,
     evaluationContext: () => ({ policy: policy.current(), catalogue, rules, now: clock.now() }),
     agentActions: new AgentActions({
@@ -280,6 +297,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     storeEpoch?.close();
     policy.close();
     identity.close();
+    revoker?.close();
     aws.close();
     await grants.close();
   };
@@ -288,6 +306,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     ...(adminListener ? { adminApp: createAdminApp(httpOptions) } : {}),
     ...(redis ? { redis } : {}),
     ...(storeEpoch ? { storeEpoch } : {}),
+    ...(revoker ? { awsRevoker: revoker } : {}),
     config,
     keyRing,
     store,

@@ -144,7 +144,37 @@ export interface ApprovalEvent {
 }
 
 /** One audited event. Carries hashes and ids, never a token; `event` says which. */
+/**
+ * The broker wrote a deny for revoked AWS sessions into a role's inline policy
+ * (`aws_sessions_denied`, docs/aws.md): which revocation, and how (`tag`: a statement for the
+ * sessions' tags; `issued_before`: every session of the role issued before now).
+ */
+export interface AwsSessionsDeniedEvent {
+  readonly event: 'aws_sessions_denied';
+  readonly role_arn: string;
+  readonly revocation: 'grant' | 'task' | 'agent' | 'epoch';
+  readonly agent: string;
+  readonly task?: string;
+  readonly jti?: string;
+  readonly statement: 'tag' | 'issued_before';
+  /** Epoch seconds: the deny is kept until then, when the sessions have expired anyway. */
+  readonly until: number;
+  /** The revocation feed entry it follows. */
+  readonly feed_id: string;
+}
+
+/** Expired statements dropped from a role's deny policy (`aws_deny_pruned`). */
+export interface AwsDenyPrunedEvent {
+  readonly event: 'aws_deny_pruned';
+  readonly role_arn: string;
+  readonly pruned: number;
+  /** Statements left; 0: the policy was deleted. */
+  readonly left: number;
+}
+
 export type AuditEvent =
+  | AwsSessionsDeniedEvent
+  | AwsDenyPrunedEvent
   | TokenExchangeEvent
   | OperatorActionEvent
   | LoopTrippedEvent

@@ -199,6 +199,10 @@ export const DEFAULTS = {
     revokerRetrySeconds: 5,
     /** A deny is kept this long past a session's expiry: AWS's clock may run ahead of ours. */
     expiryMarginSeconds: 60,
+    /** Expired deny statements are dropped this often (each is one GetRolePolicy per role). */
+    pruneEverySeconds: 60,
+    /** The revoker's place in the feed is kept a day; lost, it starts again (harmlessly). */
+    cursorTtlSeconds: 24 * 3600,
     /** What a temporary STS failure tells the agent to wait before retrying. */
     stsRetryAfterSeconds: 2,
   },

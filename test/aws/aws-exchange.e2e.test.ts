@@ -5,30 +5,11 @@ import { OPERATOR_KEYS, call, startRedisBroker } from '../e2e/redis-broker.js';
 import { BROKER_CREDENTIALS, FakeAws, type RecordedCall } from '../support/fake-aws/fake-aws.js';
 import { apiContract } from '../support/openapi-contract.js';
 import { TEST_RESOURCES, type TestBroker } from '../support/test-broker.js';
+import { REPORTS_RESOURCE } from '../support/fake-aws/reports-resource.js';
 
 const AGENT = 'spiffe://test.example/agent/triage';
 const AWS_TYPE = 'urn:mandate:token-type:aws-credentials';
 const ROLE = 'arn:aws:iam::123456789012:role/agent-reports';
-
-/** A kind: aws resource as an operator writes it. */
-export const REPORTS_RESOURCE = {
-  audience: 'aws:reports',
-  kind: 'aws',
-  sensitivity: 'internal',
-  aws: { role_arn: ROLE },
-  scopes: {
-    'reports:read': {
-      class: 'read',
-      actions: ['s3:GetObject'],
-      resources: ['arn:aws:s3:::reports/${target}/*'],
-    },
-    'reports:list': {
-      class: 'read',
-      actions: ['s3:ListBucket'],
-      resources: ['arn:aws:s3:::reports'],
-    },
-  },
-};
 
 /** The grant an AssumeRole call was for: its session is `mandate-<grant id>`. */
 const grantIdOf = (c: RecordedCall) => c.params.RoleSessionName!.replace(/^mandate-/, '');
