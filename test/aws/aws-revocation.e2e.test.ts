@@ -178,3 +178,52 @@ describe('revocation that reaches AWS (aws.revocation: deny_policy), end to end'
     return metric.values.find((v) => v.labels.outcome === 'failed')?.value ?? 0;
   }
 });
+
+describe('a loop trip reaches AWS too', () => {
+  let t: TestBroker;
+  let fake: FakeAws;
+  const prefix = uniquePrefix();
+  beforeAll(async () => {
+    fake = await FakeAws.start();
+    t = await startRedisBroker(prefix, {
+      config: {
+        resources: { ...TEST_RESOURCES, reports: REPORTS_RESOURCE },
+        aws: { region: 'eu-west-1', endpoint: fake.endpoint, revocation: 'deny_policy' },
+        loops: { max_identical: 2 },
+      },
+      deps: { awsCredentials: BROKER_CREDENTIALS },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await fake.close();
+    const redis = await connectRedis();
+    await deleteKeys(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('denies the sessions of a task a loop rule halted', async () => {
+    const ask = (task?: string) =>
+      t.exchange({
+        audience: 'reports',
+        scope: 'reports:read',
+        intent: { purpose: 'summarise Q1 reports', targets: ['2026-q1'] },
+        ...(task ? { task_id: task } : {}),
+      });
+    const first = await ask();
+    const task = first.body.task_id as string;
+    const second = await ask(task);
+    expect(second.status).toBe(200);
+    const tripped = await ask(task);
+    expect(tripped.status).toBe(403);
+    expect(tripped.body.error).toBe('task_halted');
+    const denied = () =>
+      ((fake.policyOf(ROLE, POLICY)?.Statement ?? []) as Statement[]).map(
+        (s) => s.Condition.StringEquals?.['aws:PrincipalTag/mandate:grant'],
+      );
+    await eventually(
+      () => [first, second].every((r) => denied().includes(r.body.grant_id as string)),
+      'both grants’ sessions denied',
+    );
+  });
+});
