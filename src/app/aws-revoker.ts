@@ -22,6 +22,8 @@ import type { AwsClients } from './aws-clients.js';
 export function awsRevoker(
   config: Config,
   deps: {
+    /** Every role of the catalogue. */
+    roles: readonly string[];
     clients: AwsClients;
     sessions: AwsSessionLedger;
     feed: RevocationFeed;

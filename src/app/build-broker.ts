@@ -7,13 +7,10 @@ import { boundedAudit, createLoggerAudit, type AuditLog } from '../audit/audit-l
 import { DEFAULTS } from '../config/defaults.js';
 import type { Config } from '../config/load-config.js';
 import { ensureDevTrustDomain } from '../dev/dev-trust-domain.js';
-import { AwsCredentialIssuer } from '../aws/aws-credential-issuer.js';
-import { MemoryAwsSessionLedger } from '../aws/aws-session-ledger.js';
-import { RedisAwsSessionLedger } from '../aws/redis-aws-session-ledger.js';
 import type { DenyPolicyRevoker } from '../aws/deny-policy-revoker.js';
-import { awsRevoker } from './aws-revoker.js';
 import { TokenExchange } from '../exchange/token-exchange.js';
-import { awsClients, type AwsCredentialsSource } from './aws-clients.js';
+import type { AwsCredentialsSource } from './aws-clients.js';
+import { buildAws } from './build-aws.js';
 import { TransactionTokenExchange } from '../exchange/transaction-token-exchange.js';
 import { createGrantStore, revocationRetentionMs } from '../grants/create-grant-store.js';
 import type { GrantStore } from '../grants/grant-store.js';
@@ -200,27 +197,17 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
   });
   const rules = issuanceRules(config);
 
-  const aws = awsClients(config.aws, deps.awsCredentials);
-  const awsSessions = redis
-    ? new RedisAwsSessionLedger({ redis, prefix: config.store.prefix })
-    : new MemoryAwsSessionLedger();
-  const awsIssuer = new AwsCredentialIssuer({
-    stsFor: aws.stsFor,
-    defaultRegion: config.aws.region,
-    sessions: awsSessions,
-  });
-
-  const revoker = awsRevoker(config, {
-    clients: aws,
-    sessions: awsSessions,
+  const aws = await buildAws(config, {
+    catalogue,
     feed: store,
     redis,
+    credentials: deps.awsCredentials,
     clock,
     audit,
     metrics,
     logger,
   });
-  await revoker?.start();
+  const revoker = aws?.revoker;
 
   const verifier = new OwnTokenVerifier({ issuer: config.issuer, keyRing, clock });
   const exchange = new TokenExchange({
@@ -241,7 +228,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     ownTokens: verifier,
     maxDelegationDepth: config.delegation.max_depth,
     onLoopTrip: createLoopTripReporter({ audit, metrics }),
-    aws: awsIssuer,
+    ...(aws ? { aws: aws.issuer } : {}),
   });
 
   const shutdown = new ShutdownSignal();
@@ -297,8 +284,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     storeEpoch?.close();
     policy.close();
     identity.close();
-    revoker?.close();
-    aws.close();
+    aws?.close();
     await grants.close();
   };
   return {

@@ -56,7 +56,7 @@ export interface RevokerHealth {
 export class DenyPolicyRevoker {
   readonly #o: DenyPolicyRevokerOptions;
   #cursor: string | undefined;
-  #draining = false;
+  #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
   #unwatch: (() => void) | undefined;
@@ -99,21 +99,27 @@ export class DenyPolicyRevoker {
     void this.drain();
   }
 
-  /** Applies every entry after the cursor, in order; resolves when done or stopped by a failure. */
-  async drain(): Promise<void> {
-    if (this.#draining) {
+  /**
+   * Applies every entry after the cursor, in order; resolves when done or stopped by a failure
+   * (then retried on a timer). Called while a drain runs, that drain goes round once more and
+   * this resolves with it.
+   */
+  drain(): Promise<void> {
+    if (this.#running) {
       this.#again = true;
-      return;
+      return this.#running;
     }
-    this.#draining = true;
-    try {
-      do {
-        this.#again = false;
-        await this.#drainOnce();
-      } while (this.#again && !this.#stopped);
-    } finally {
-      this.#draining = false;
-    }
+    this.#running = (async () => {
+      try {
+        do {
+          this.#again = false;
+          await this.#drainOnce();
+        } while (this.#again && !this.#stopped);
+      } finally {
+        this.#running = undefined;
+      }
+    })();
+    return this.#running;
   }
 
   async #drainOnce(): Promise<void> {

@@ -524,7 +524,8 @@ export class TokenExchange {
       source_identity: issued.sourceIdentity,
       expires_at: issued.expiresAt,
     });
-    return awsAnswer(issued, grant, plan, now);
+    // Counted from when STS answered: its clock set the expiry.
+    return awsAnswer(issued, grant, plan, this.#now().seconds);
   }
 
   /** Mints the access token of the grant as recorded: its lifetime may be cut to the task's end. */

@@ -63,9 +63,11 @@ describe('revocation that reaches AWS (aws.revocation: deny_policy), end to end'
       OPERATOR_KEYS.revoker.key,
     );
     expect(res.status).toBe(200);
+    // Audited once IAM answered: wait for the audit line, which follows the write.
     await eventually(
-      () => denying('mandate:grant', grant_id) !== undefined,
-      'the grant’s deny in IAM',
+      () => audit.of('aws_sessions_denied').some((e) => e.jti === grant_id),
+      'the grant’s deny in IAM, audited',
+      15_000,
     );
     const statement = denying('mandate:grant', grant_id)!;
     const until = Number(/^Mandate(\d+)T/.exec(statement.Sid)![1]);
