@@ -229,3 +229,51 @@ describe('a loop trip reaches AWS too', () => {
     );
   });
 });
+
+describe('the revoker resumes from the feed after a restart', () => {
+  it('denies a revocation made while no revoker ran, from the feed retained in Redis', async () => {
+    const fake = await FakeAws.start();
+    const prefix = uniquePrefix();
+    const config = {
+      resources: { ...TEST_RESOURCES, reports: REPORTS_RESOURCE },
+      aws: { region: 'eu-west-1', endpoint: fake.endpoint, revocation: 'none' },
+    };
+    // A broker that does not revoke in AWS (or one that crashed) issues and revokes a session.
+    const before = await startRedisBroker(prefix, {
+      config,
+      deps: { awsCredentials: BROKER_CREDENTIALS },
+    });
+    const issued = await before.exchange({
+      audience: 'reports',
+      scope: 'reports:read',
+      intent: { purpose: 'summarise Q1 reports', targets: ['2026-q1'] },
+    });
+    const jti = issued.body.grant_id as string;
+    await call(before.url, 'POST', `/v1/grants/${jti}/revoke?${Q}`, OPERATOR_KEYS.revoker.key);
+    await before.close();
+    expect(fake.policyOf(ROLE, POLICY)).toBeUndefined();
+    // The next broker on the same Redis picks the entry up from the feed.
+    const audit = new MemoryAuditLog();
+    const after = await startRedisBroker(prefix, {
+      config: { ...config, aws: { ...config.aws, revocation: 'deny_policy' } },
+      deps: { awsCredentials: BROKER_CREDENTIALS, audit },
+    });
+    try {
+      await eventually(
+        () => audit.of('aws_sessions_denied').some((e) => e.jti === jti),
+        'the deny written by the next broker',
+        15_000,
+      );
+      const statements = fake.policyOf(ROLE, POLICY)!.Statement as Statement[];
+      expect(
+        statements.map((s) => s.Condition.StringEquals?.['aws:PrincipalTag/mandate:grant']),
+      ).toEqual([jti]);
+    } finally {
+      await after.close();
+      await fake.close();
+      const redis = await connectRedis();
+      await deleteKeys(redis, prefix);
+      redis.disconnect();
+    }
+  });
+});
