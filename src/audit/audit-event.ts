@@ -143,7 +143,6 @@ export interface ApprovalEvent {
   readonly reason?: string;
 }
 
-/** One audited event. Carries hashes and ids, never a token; `event` says which. */
 /**
  * The broker wrote a deny for revoked AWS sessions into a role's inline policy
  * (`aws_sessions_denied`, docs/aws.md): which revocation, and how (`tag`: a statement for the
@@ -172,6 +171,7 @@ export interface AwsDenyPrunedEvent {
   readonly left: number;
 }
 
+/** One audited event. Carries hashes and ids, never a token; `event` says which. */
 export type AuditEvent =
   | AwsSessionsDeniedEvent
   | AwsDenyPrunedEvent
