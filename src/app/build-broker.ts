@@ -7,7 +7,10 @@ import { boundedAudit, createLoggerAudit, type AuditLog } from '../audit/audit-l
 import { DEFAULTS } from '../config/defaults.js';
 import type { Config } from '../config/load-config.js';
 import { ensureDevTrustDomain } from '../dev/dev-trust-domain.js';
+import type { DenyPolicyRevoker } from '../aws/deny-policy-revoker.js';
 import { TokenExchange } from '../exchange/token-exchange.js';
+import type { AwsCredentialsSource } from './aws-clients.js';
+import { buildAws } from './build-aws.js';
 import { TransactionTokenExchange } from '../exchange/transaction-token-exchange.js';
 import { createGrantStore, revocationRetentionMs } from '../grants/create-grant-store.js';
 import type { GrantStore } from '../grants/grant-store.js';
@@ -47,6 +50,8 @@ export interface BrokerDeps {
   readonly store?: GrantStore;
   /** Receives every audited event; the process logger (`audit: true` lines) by default. */
   readonly audit?: AuditLog;
+  /** The broker's own AWS credentials; the AWS SDK's default provider chain by default. */
+  readonly awsCredentials?: AwsCredentialsSource;
 }
 
 /** A built broker: the HTTP app and the parts operators and tests reach into. */
@@ -71,6 +76,8 @@ export interface Broker {
   beginShutdown(): void;
   /** The Redis store's epoch, checked every `store.epoch_check_interval`; absent with memory. */
   readonly storeEpoch?: RedisStoreEpoch;
+  /** Revocation that reaches AWS (`aws.revocation: deny_policy`); absent otherwise. */
+  readonly awsRevoker?: DenyPolicyRevoker;
   /** Releases the store, policy watchers and timers. */
   close(): Promise<void>;
 }
@@ -190,6 +197,18 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
   });
   const rules = issuanceRules(config);
 
+  const aws = await buildAws(config, {
+    catalogue,
+    feed: store,
+    redis,
+    credentials: deps.awsCredentials,
+    clock,
+    audit,
+    metrics,
+    logger,
+  });
+  const revoker = aws?.revoker;
+
   const verifier = new OwnTokenVerifier({ issuer: config.issuer, keyRing, clock });
   const exchange = new TokenExchange({
     issuer: config.issuer,
@@ -209,6 +228,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     ownTokens: verifier,
     maxDelegationDepth: config.delegation.max_depth,
     onLoopTrip: createLoopTripReporter({ audit, metrics }),
+    ...(aws ? { aws: aws.issuer } : {}),
   });
 
   const shutdown = new ShutdownSignal();
@@ -235,6 +255,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     maxBodyBytes: DEFAULTS.maxBodyBytes,
     pendingTrustDomains: identity.pendingTrustDomains,
     pingStore: () => store.ping(),
+    ...(revoker ? { readinessDetail: () => ({ aws_revocation: revoker.health() }) } : {}),
     approvals,
     evaluationContext: () => ({ policy: policy.current(), catalogue, rules, now: clock.now() }),
     agentActions: new AgentActions({
@@ -263,6 +284,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     storeEpoch?.close();
     policy.close();
     identity.close();
+    aws?.close();
     await grants.close();
   };
   return {
@@ -270,6 +292,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     ...(adminListener ? { adminApp: createAdminApp(httpOptions) } : {}),
     ...(redis ? { redis } : {}),
     ...(storeEpoch ? { storeEpoch } : {}),
+    ...(revoker ? { awsRevoker: revoker } : {}),
     config,
     keyRing,
     store,

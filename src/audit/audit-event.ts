@@ -26,6 +26,15 @@ export interface TokenExchangeEvent {
   readonly reason?: string;
   /** A delegated exchange: the chain, original subject first and `agent` (the actor) last. */
   readonly delegation?: { readonly chain: readonly string[]; readonly depth: number };
+  /** AWS credentials issued: the session's names and key id, never its secrets. */
+  readonly aws?: {
+    readonly role_arn: string;
+    readonly session_name: string;
+    readonly access_key_id: string;
+    readonly source_identity: string;
+    /** Epoch seconds. */
+    readonly expires_at: number;
+  };
 }
 
 /** What every operator action says: who (API key name) and which action. */
@@ -134,8 +143,38 @@ export interface ApprovalEvent {
   readonly reason?: string;
 }
 
+/**
+ * The broker wrote a deny for revoked AWS sessions into a role's inline policy
+ * (`aws_sessions_denied`, docs/aws.md): which revocation, and how (`tag`: a statement for the
+ * sessions' tags; `issued_before`: every session of the role issued before now).
+ */
+export interface AwsSessionsDeniedEvent {
+  readonly event: 'aws_sessions_denied';
+  readonly role_arn: string;
+  readonly revocation: 'grant' | 'task' | 'agent' | 'epoch';
+  readonly agent: string;
+  readonly task?: string;
+  readonly jti?: string;
+  readonly statement: 'tag' | 'issued_before';
+  /** Epoch seconds: the deny is kept until then, when the sessions have expired anyway. */
+  readonly until: number;
+  /** The revocation feed entry it follows. */
+  readonly feed_id: string;
+}
+
+/** Expired statements dropped from a role's deny policy (`aws_deny_pruned`). */
+export interface AwsDenyPrunedEvent {
+  readonly event: 'aws_deny_pruned';
+  readonly role_arn: string;
+  readonly pruned: number;
+  /** Statements left; 0: the policy was deleted. */
+  readonly left: number;
+}
+
 /** One audited event. Carries hashes and ids, never a token; `event` says which. */
 export type AuditEvent =
+  | AwsSessionsDeniedEvent
+  | AwsDenyPrunedEvent
   | TokenExchangeEvent
   | OperatorActionEvent
   | LoopTrippedEvent

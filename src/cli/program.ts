@@ -6,6 +6,7 @@ import { ensureDevTrustDomain, issueDevSvid } from '../dev/dev-trust-domain.js';
 import { parseSpiffeId } from '../identity/spiffe-id.js';
 import { generateApiKey } from '../operators/api-keys.js';
 import { OPERATOR_ROLES, type OperatorRole } from '../operators/operator.js';
+import { addAwsCommands } from './aws-credential-process.js';
 import { packageVersion } from './package-version.js';
 import { addPolicyCommands } from './policy-commands.js';
 import { SERVE_ENVIRONMENT_HELP, serve } from './serve.js';
@@ -131,5 +132,6 @@ export function buildProgram(): Command {
     .action(operatorKey);
 
   addPolicyCommands(program, readConfig);
+  addAwsCommands(program);
   return program;
 }

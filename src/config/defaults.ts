@@ -187,4 +187,28 @@ export const DEFAULTS = {
   /** Where the dev trust domain keeps its key, relative to the config file. */
   devDir: '../.mandate-dev',
   devTrustDomain: 'dev.mandate.local',
+  /**
+   * AWS (docs/aws.md). us-east-1 when the file names no region: STS answers there for every
+   * account. STS refuses a session shorter than 900 s (DurationSeconds' minimum), so a grant
+   * for AWS lives at least that long. Its inline session policy is refused by STS over 2,048
+   * characters, and a role's inline policies together over 10,240 characters (whitespace not
+   * counted), so both are checked before the call. A failed deny-policy update is retried every
+   * 5 s: revocation must reach AWS, and IAM's own throttling is per second.
+   */
+  aws: {
+    region: 'us-east-1',
+    denyPolicyName: 'mandate-revoked-sessions',
+    minSessionSeconds: 900,
+    sessionPolicyMaxChars: 2048,
+    rolePolicyMaxChars: 10_240,
+    revokerRetrySeconds: 5,
+    /** A deny is kept this long past a session's expiry: AWS's clock may run ahead of ours. */
+    expiryMarginSeconds: 60,
+    /** Expired deny statements are dropped this often (each is one GetRolePolicy per role). */
+    pruneEverySeconds: 60,
+    /** The revoker's place in the feed is kept a day; lost, it starts again (harmlessly). */
+    cursorTtlSeconds: 24 * 3600,
+    /** What a temporary STS failure tells the agent to wait before retrying. */
+    stsRetryAfterSeconds: 2,
+  },
 } as const;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { DEFAULTS } from './defaults.js';
+import { awsResource, awsScope, awsSection } from './aws-schema.js';
 
 /** A duration written as `30s`, `5m`, `1h` or a number of seconds; parsed to seconds. */
 const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
@@ -119,19 +120,65 @@ const oidcTrust = z.strictObject({
   person_id: idTemplate('(such as "person:")').optional(),
 });
 
-const resource = z.strictObject({
-  audience: z.string().min(1),
-  kind: z.string().min(1).default('api'),
-  sensitivity: z.enum(SENSITIVITIES).default('internal'),
-  /** Grant the scopes policy allows and drop the rest, instead of refusing the request. */
-  partial: z.boolean().optional(),
-  scopes: z
-    .record(
-      z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope is a RFC 6749 scope-token'),
-      z.enum(SCOPE_CLASSES),
-    )
-    .refine((scopes) => Object.keys(scopes).length > 0, 'a resource needs at least one scope'),
-});
+const scopeName = z
+  .string()
+  .regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope is a RFC 6749 scope-token');
+
+const resource = z
+  .strictObject({
+    audience: z.string().min(1),
+    kind: z.string().min(1).default('api'),
+    sensitivity: z.enum(SENSITIVITIES).default('internal'),
+    /** Grant the scopes policy allows and drop the rest, instead of refusing the request. */
+    partial: z.boolean().optional(),
+    /** `kind: aws` only: the role the broker assumes (docs/aws.md). */
+    aws: awsResource.optional(),
+    /** name -> class; on `kind: aws`, name -> { class, actions, resources }. */
+    scopes: z
+      .record(scopeName, z.union([z.enum(SCOPE_CLASSES), awsScope(z.enum(SCOPE_CLASSES))]))
+      .refine((scopes) => Object.keys(scopes).length > 0, 'a resource needs at least one scope'),
+  })
+  .superRefine((r, ctx) => {
+    const isAws = r.kind === 'aws';
+    if (isAws && r.aws === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['aws'],
+        message: 'a kind: aws resource needs aws.role_arn',
+      });
+    if (!isAws && r.aws !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['aws'],
+        message: 'aws: is for kind: aws resources only',
+      });
+    for (const [name, scope] of Object.entries(r.scopes)) {
+      if (isAws && typeof scope === 'string')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['scopes', name],
+          message: 'a scope of a kind: aws resource is { class, actions, resources }',
+        });
+      if (!isAws && typeof scope !== 'string')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['scopes', name],
+          message: 'actions and resources are for kind: aws resources; name the class only',
+        });
+    }
+  })
+  .transform(({ scopes, aws, ...rest }) => {
+    const classes = Object.fromEntries(
+      Object.entries(scopes).map(([name, s]) => [name, typeof s === 'string' ? s : s.class]),
+    );
+    if (aws === undefined) return { ...rest, scopes: classes };
+    const statements = Object.fromEntries(
+      Object.entries(scopes).flatMap(([name, s]) =>
+        typeof s === 'string' ? [] : [[name, { actions: s.actions, resources: s.resources }]],
+      ),
+    );
+    return { ...rest, scopes: classes, aws: { ...aws, scopes: statements } };
+  });
 
 const tier = z.strictObject({
   ttl: duration,
@@ -406,6 +453,12 @@ export const configSchema = z.strictObject({
         .default([]),
     })
     .default({ api_keys: [] }),
+  /** AWS STS and IAM, for `kind: aws` resources (docs/aws.md). */
+  aws: awsSection.default({
+    region: DEFAULTS.aws.region,
+    revocation: 'none',
+    deny_policy_name: DEFAULTS.aws.denyPolicyName,
+  }),
   dev: z
     .strictObject({
       trust_domain: trustDomain.default(DEFAULTS.devTrustDomain),

@@ -1,10 +1,18 @@
 import type { Approval } from '../approvals/approval.js';
+import { AWS_CREDENTIALS_TOKEN_TYPE } from '../aws/aws-credential-issuer.js';
 import { isMandateError, MandateError } from '../errors.js';
 import type { GrantRefusal } from '../grants/grant-store.js';
 import { ACCESS_TOKEN_TYPE } from './exchange-request.js';
 
-/** Token types an agent may ask for with `requested_token_type` for an API resource. */
-const ISSUABLE_TYPES = new Set([ACCESS_TOKEN_TYPE, 'urn:ietf:params:oauth:token-type:jwt']);
+/**
+ * Token types an agent may ask for with `requested_token_type`: access tokens for an API
+ * resource, AWS credentials for a `kind: aws` one (the pairing: exchange/aws-answer.ts).
+ */
+const ISSUABLE_TYPES = new Set([
+  ACCESS_TOKEN_TYPE,
+  'urn:ietf:params:oauth:token-type:jwt',
+  AWS_CREDENTIALS_TOKEN_TYPE,
+]);
 
 /** Refuses a `requested_token_type` the broker does not issue for an API resource. */
 export function assertIssuable(requestedTokenType: string | undefined): void {

@@ -1,6 +1,8 @@
 import type { ApprovalGate } from '../approvals/approval-gate.js';
 import type { Approval, ApprovalSubject } from '../approvals/approval.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { TokenExchangeEvent } from '../audit/audit-event.js';
+import type { AwsCredentialIssuer, AwsSessionPlan } from '../aws/aws-credential-issuer.js';
 import { isMandateError } from '../errors.js';
 import type { GrantLedger } from '../grants/grant-ledger.js';
 import type { GrantQueries } from '../grants/grant-queries.js';
@@ -36,6 +38,7 @@ import {
 } from './exchange-request.js';
 import { assertNarrower, cycleRefusal, delegatedFrom, type Delegated } from './delegated-from.js';
 import { approvalRequired, asAssertionRefusal, assertIssuable, refusalFor } from './refusals.js';
+import { assertTokenTypeFits, awsAnswer, type AwsExchangeResponse } from './aws-answer.js';
 
 /** Everything the exchange needs, each an interface built by the composition root. */
 export interface TokenExchangeOptions {
@@ -66,6 +69,8 @@ export interface TokenExchangeOptions {
   readonly maxLiveTasks?: number;
   /** Told of every loop trip (audit line and metric). */
   readonly onLoopTrip?: (trip: LoopTrip, where: { agent: string; task: string }) => void;
+  /** Issues AWS credentials for `kind: aws` resources (docs/aws.md); absent: none served. */
+  readonly aws?: AwsCredentialIssuer;
 }
 
 /** What policy decides on, before approval is known. */
@@ -101,7 +106,7 @@ export class TokenExchange {
   }
 
   /** Runs one exchange, recording its outcome in the audit log and metrics. */
-  async exchange(request: ExchangeRequest): Promise<ExchangeResponse> {
+  async exchange(request: ExchangeRequest): Promise<ExchangeResponse | AwsExchangeResponse> {
     const started = process.hrtime.bigint();
     const trail: Trail = {};
     let outcome: ExchangeOutcome = 'granted';
@@ -130,7 +135,10 @@ export class TokenExchange {
   }
 
   /** The steps of one exchange, in order; a refusal at any step ends it. */
-  async #run(request: ExchangeRequest, trail: Trail): Promise<ExchangeResponse> {
+  async #run(
+    request: ExchangeRequest,
+    trail: Trail,
+  ): Promise<ExchangeResponse | AwsExchangeResponse> {
     const policy = this.#o.policy.current();
     const delegated = await this.#delegated(request, trail);
     const principal = delegated?.actor ?? (await this.#verifySubject(request, trail));
@@ -144,6 +152,7 @@ export class TokenExchange {
     const readFirst = approval !== undefined || policy.readsTaskContext;
     const state = readFirst ? await this.#readTask(principal, task) : null;
     const asked = this.#resolveIntent(request, principal, at);
+    assertTokenTypeFits(request.requestedTokenType, asked.resource);
     if (delegated?.cycle) await this.#refuseCycle(principal, task, asked, at);
     if (delegated)
       assertNarrower(asked, delegated, {
@@ -167,8 +176,17 @@ export class TokenExchange {
       delegated,
       at,
     );
-    const grant = await this.#record(principal, task, intent, at, delegated, request);
+    const aws = this.#awsPlan(intent);
+    const grant = await this.#record(
+      principal,
+      task,
+      aws?.intent ?? intent,
+      at,
+      delegated,
+      request,
+    );
     if (approval) await this.#consumeApproval(approval, grant);
+    if (aws) return this.#issueAws(aws, principal, grant, decision, delegated);
     const details = grantedDetails({ ...grant, ...intent });
     const accessToken = await this.#mint(grant, details);
     this.#auditGranted(principal, grant, decision, delegated);
@@ -471,6 +489,49 @@ export class TokenExchange {
   }
 
   /**
+   * A `kind: aws` resource: its session policy (refused before anything is recorded) and the
+   * lifetime raised to AWS's 900 s floor, so the grant records the credentials' real expiry.
+   */
+  #awsPlan(intent: Intent): AwsSessionPlan | undefined {
+    if (intent.resource.kind !== 'aws') return undefined;
+    if (!this.#o.aws) throw new Error('an AWS resource without an AWS issuer');
+    return this.#o.aws.plan(intent);
+  }
+
+  /**
+   * Calls STS for the grant just recorded (record before the side effect); when STS refuses,
+   * the grant is revoked and the refusal answered.
+   */
+  async #issueAws(
+    plan: AwsSessionPlan,
+    principal: Principal,
+    grant: GrantRecord,
+    decision: Decision,
+    delegated: Delegated | undefined,
+  ): Promise<AwsExchangeResponse> {
+    const now = this.#now().seconds;
+    let issued;
+    try {
+      issued = await this.#o.aws!.issue(plan, grant, now);
+    } catch (err) {
+      // The grant has no credentials; a failure to revoke leaves it to expire unused.
+      await this.#o.store
+        .revokeGrant(grant.agentId, grant.jti, 'AWS STS did not issue the session')
+        .catch(() => undefined);
+      throw err;
+    }
+    this.#auditGranted(principal, grant, decision, delegated, {
+      role_arn: issued.roleArn,
+      session_name: issued.sessionName,
+      access_key_id: issued.credentials.AccessKeyId,
+      source_identity: issued.sourceIdentity,
+      expires_at: issued.expiresAt,
+    });
+    // Counted from when STS answered: its clock set the expiry.
+    return awsAnswer(issued, grant, plan, this.#now().seconds);
+  }
+
+  /**
    * Mints the access token of the grant as recorded (its lifetime may be cut to the task's end),
    * carrying the granted authorization details.
    */
@@ -487,6 +548,7 @@ export class TokenExchange {
     grant: GrantRecord,
     decision: Decision,
     delegated: Delegated | undefined,
+    aws?: TokenExchangeEvent['aws'],
   ): void {
     this.#o.audit.record({
       event: 'token_exchange',
@@ -507,6 +569,7 @@ export class TokenExchange {
             },
           }
         : {}),
+      ...(aws ? { aws } : {}),
     });
   }
 }

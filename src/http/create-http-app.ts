@@ -52,6 +52,8 @@ export interface HttpAppOptions {
   readonly pendingTrustDomains: () => readonly string[];
   /** Resolves when the grant store can serve requests (`/readyz`); rejects otherwise. */
   readonly pingStore: () => Promise<void>;
+  /** Members a ready `/readyz` adds (e.g. `aws_revocation`); absent: none. */
+  readonly readinessDetail?: () => Record<string, unknown>;
   /** Approvals operators decide on (`/v1/approvals`). */
   readonly approvals: ApprovalGate;
   /** What `/v1/policy/evaluate` evaluates with, read at each call (policy reloads). */

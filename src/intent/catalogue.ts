@@ -1,3 +1,4 @@
+import { awsAccess, type AwsAccess, type AwsAccessConfig } from './aws-access.js';
 import type { ScopeClass, Sensitivity } from './tiers.js';
 
 /** A downstream API the broker mints tokens for, as the operator described it. */
@@ -11,7 +12,12 @@ export interface Resource {
   readonly scopes: Readonly<Record<string, ScopeClass>>;
   /** Grant the allowed subset of the requested scopes instead of refusing them all. */
   readonly partial?: boolean | undefined;
+  /** `kind: aws`: the role the broker assumes and what each scope allows there. */
+  readonly aws?: AwsAccess | undefined;
 }
+
+/** A resource as the config's `resources:` section holds it. */
+export type ResourceConfig = Omit<Resource, 'name' | 'aws'> & { readonly aws?: AwsAccessConfig };
 
 /** The resource catalogue: looks resources up by name or by audience URI. */
 export class Catalogue {
@@ -29,8 +35,14 @@ export class Catalogue {
   }
 
   /** Builds the catalogue from the `resources:` section of the config. */
-  static fromConfig(resources: Record<string, Omit<Resource, 'name'>>): Catalogue {
-    return new Catalogue(Object.entries(resources).map(([name, r]) => ({ name, ...r })));
+  static fromConfig(resources: Record<string, ResourceConfig>): Catalogue {
+    return new Catalogue(
+      Object.entries(resources).map(([name, { aws, ...r }]) => ({
+        name,
+        ...r,
+        ...(aws ? { aws: awsAccess(aws) } : {}),
+      })),
+    );
   }
 
   /** The resource named by `audience` (its name or its audience URI), if any. */

@@ -37,6 +37,8 @@ function revokedBy(event: AuditEvent): { source: RevocationSource; count: number
       return 'revoked' in event ? { source: 'operator', count: event.revoked ?? 0 } : undefined;
     case 'token_exchange':
     case 'txn_token_issued':
+    case 'aws_sessions_denied':
+    case 'aws_deny_pruned':
     case 'approval_requested':
     case 'approval_approved':
     case 'approval_denied':

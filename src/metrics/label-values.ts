@@ -75,6 +75,9 @@ export const APPROVAL_METRIC_EVENTS: readonly ApprovalMetricEvent[] =
 /** Who revoked grants: the agent (`/revoke`), the agent ending its task, an operator, a loop rule. */
 export const REVOCATION_SOURCES = ['agent', 'task_completed', 'operator', 'loop_rule'] as const;
 
+/** What became of a revocation the AWS deny-policy revoker applied (docs/aws.md). */
+export const AWS_REVOCATION_OUTCOMES = ['denied', 'folded', 'pruned', 'failed'] as const;
+
 /** The stores whose Redis failures answer 503. */
 export const STORES = ['grants', 'approvals'] as const;
 

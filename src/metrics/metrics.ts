@@ -4,6 +4,7 @@ import type { RefusalClass } from '../identity/subject-refusal.js';
 import type { SubjectSource } from '../identity/verify-subject-token.js';
 import {
   APPROVAL_METRIC_EVENTS,
+  AWS_REVOCATION_OUTCOMES,
   EXCHANGE_OUTCOMES,
   EXCHANGE_RESULTS,
   LOOP_RULES,
@@ -52,6 +53,10 @@ export interface Metrics {
    * authorities come from config, so their zero series start where the sources are built.
    */
   readonly keySetRefreshFailures: LabelledCounter<{ source: string; authority: string }>;
+  /** Role policy changes of the AWS deny-policy revoker, and its failed attempts (retried). */
+  readonly awsRevocations: LabelledCounter<{
+    outcome: (typeof AWS_REVOCATION_OUTCOMES)[number];
+  }>;
 }
 
 /**
@@ -144,6 +149,11 @@ export function createMetrics(): Metrics {
       name: 'mandate_key_set_refresh_failures_total',
       help: 'Failed refreshes of trusted keys, by source kind and configured authority.',
       labels: { source: [], authority: [] },
+    }),
+    awsRevocations: labelledCounter(registry, {
+      name: 'mandate_aws_revocations_total',
+      help: 'AWS deny-policy changes by outcome (denied, folded, pruned) and failed attempts, which are retried.',
+      labels: { outcome: AWS_REVOCATION_OUTCOMES },
     }),
   };
 }

@@ -4,6 +4,7 @@ import { LOOP_RULES } from '../../src/grants/loop-rules.js';
 import { REFUSAL_CLASSES } from '../../src/identity/subject-refusal.js';
 import {
   APPROVAL_METRIC_EVENTS,
+  AWS_REVOCATION_OUTCOMES,
   EXCHANGE_OUTCOMES,
   REVOCATION_SOURCES,
   STORES,
@@ -74,6 +75,7 @@ describe('/metrics of a broker that has served nothing yet', () => {
     zero('mandate_revoked_grants_total', 'source', REVOCATION_SOURCES);
     zero('mandate_store_errors_total', 'store', STORES);
     zero('mandate_txn_tokens_total', 'outcome', TXN_TOKEN_OUTCOMES);
+    zero('mandate_aws_revocations_total', 'outcome', AWS_REVOCATION_OUTCOMES);
     expect(m.value('mandate_store_epochs_total')).toBe(0);
     expect(m.value('mandate_approvals_pending')).toBe(0);
   });

@@ -12,6 +12,11 @@ export function healthRoutes(options: {
   logger: Logger;
   pendingTrustDomains: () => readonly string[];
   shutdown: Pick<ShutdownSignal, 'begun'>;
+  /**
+   * What a ready answer shows beside its status: work that is retrying without making the
+   * broker unfit to serve (the AWS revoker, docs/aws.md).
+   */
+  readinessDetail?: () => Record<string, unknown>;
 }): Router {
   const unavailable = (res: Response, reason: string) =>
     res.status(503).set('Retry-After', '1').json({ status: 'unavailable', reason });
@@ -32,7 +37,7 @@ export function healthRoutes(options: {
       }
       try {
         await options.pingStore();
-        res.json({ status: 'ready' });
+        res.json({ status: 'ready', ...options.readinessDetail?.() });
       } catch (err) {
         options.logger.warn({ err }, 'readiness check failed: store unreachable');
         unavailable(res, 'store unreachable');
