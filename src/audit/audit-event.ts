@@ -26,6 +26,8 @@ export interface TokenExchangeEvent {
   readonly reason?: string;
   /** A delegated exchange: the chain, original subject first and `agent` (the actor) last. */
   readonly delegation?: { readonly chain: readonly string[]; readonly depth: number };
+  /** The W3C trace id (32 hex) of the exchange's span, when its context is valid. */
+  readonly trace_id?: string;
 }
 
 /** What every operator action says: who (API key name) and which action. */

@@ -1,0 +1,119 @@
+import {
+  context as otelContext,
+  isSpanContextValid,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
+
+/** The instrumentation scope of the broker's spans. */
+export const TRACER_NAME = 'mandate';
+
+/**
+ * The broker's tracer: the global provider's, through `@opentelemetry/api` only. With no SDK
+ * registered it is the API's no-op tracer, so every span costs a small object and nothing else;
+ * an SDK registered later (by `--import` or an embedder) is picked up by the API's proxy.
+ *
+ * @example
+ * const traced = startTrace('token_exchange', { tracer: defaultTracer() });
+ */
+export function defaultTracer(): Tracer {
+  return trace.getTracer(TRACER_NAME);
+}
+
+/** One traced operation: its span, the steps under it, what it learns on the way. */
+export interface Traced {
+  /** The trace id (32 hex), when the span context is valid: a sampled span or a caller's. */
+  readonly traceId: string | undefined;
+  /**
+   * Runs `fn` as the step `name`: a child span while the operation's span records (ended when
+   * `fn` returns or its promise settles, error status with the refusal's code if it throws);
+   * just `fn` otherwise.
+   */
+  readonly step: <T>(name: string, fn: () => T) => T;
+  /** Attributes of the operation's span (never a token). */
+  note(attributes: Attributes): void;
+  /** Marks the operation refused: error status whose message is the stable code. */
+  fail(code: string): void;
+  end(): void;
+}
+
+/** Where a traced operation starts. */
+export interface TraceOptions {
+  readonly tracer: Tracer;
+  /** The parent context (the request's trace); default: the active context. */
+  readonly parent?: Context;
+  /** The stable code of an error thrown by a step, for its span's status. */
+  readonly codeOf?: (err: unknown) => string;
+}
+
+/**
+ * Starts the span of one operation; its steps are children of it. Contexts are passed
+ * explicitly, so the links hold without a context manager; each step also runs in its span's
+ * context, so an instrumented client called inside it (Redis, HTTP) nests under the step where
+ * an SDK installed one.
+ *
+ * @example
+ * const traced = startTrace('token_exchange', { tracer, parent });
+ * try {
+ *   const principal = await traced.step('verify', () => verify(token));
+ * } finally {
+ *   traced.end();
+ * }
+ */
+export function startTrace(name: string, options: TraceOptions): Traced {
+  const parent = options.parent ?? otelContext.active();
+  const span = options.tracer.startSpan(name, {}, parent);
+  const spanContext = span.spanContext();
+  const traceId = isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
+  if (!span.isRecording()) return untraced(span, traceId);
+  const within = trace.setSpan(parent, span);
+  const codeOf = options.codeOf ?? (() => 'error');
+  return {
+    traceId,
+    step: (stepName, fn) => {
+      const stepSpan = options.tracer.startSpan(stepName, {}, within);
+      return inStep(stepSpan, trace.setSpan(within, stepSpan), fn, codeOf);
+    },
+    note: (attributes) => span.setAttributes(attributes),
+    fail: (code) => span.setStatus({ code: SpanStatusCode.ERROR, message: code }),
+    end: () => span.end(),
+  };
+}
+
+/** A span not recorded (no SDK, or not sampled): steps are plain calls. */
+function untraced(span: Span, traceId: string | undefined): Traced {
+  return {
+    traceId,
+    step: (_name, fn) => fn(),
+    note: () => undefined,
+    fail: () => undefined,
+    end: () => span.end(),
+  };
+}
+
+/** Runs `fn` in the step's span and ends it when `fn` is done, sync or async. */
+function inStep<T>(span: Span, within: Context, fn: () => T, codeOf: (err: unknown) => string): T {
+  const failed = (err: unknown): never => {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: codeOf(err) });
+    span.end();
+    throw err;
+  };
+  let result: T;
+  try {
+    result = otelContext.with(within, fn);
+  } catch (err) {
+    return failed(err);
+  }
+  if (!(result instanceof Promise)) {
+    span.end();
+    return result;
+  }
+  return result.then((value: unknown) => {
+    span.end();
+    return value;
+  }, failed) as T;
+}
