@@ -33,7 +33,7 @@ export interface Traced {
    * `fn` returns or its promise settles, error status with the refusal's code if it throws);
    * just `fn` otherwise.
    */
-  readonly step: <T>(name: string, fn: () => T) => T;
+  step<T>(this: void, name: string, fn: () => T): T;
   /** Attributes of the operation's span (never a token). */
   note(attributes: Attributes): void;
   /** Marks the operation refused: error status whose message is the stable code. */
@@ -54,7 +54,8 @@ export interface TraceOptions {
  * Starts the span of one operation; its steps are children of it. Contexts are passed
  * explicitly, so the links hold without a context manager; each step also runs in its span's
  * context, so an instrumented client called inside it (Redis, HTTP) nests under the step where
- * an SDK installed one.
+ * an SDK installed one. With no SDK (or a span not sampled) nothing is recorded and each step
+ * is a plain call: no span, closure or context is made per step.
  *
  * @example
  * const traced = startTrace('token_exchange', { tracer, parent });
@@ -69,30 +70,54 @@ export function startTrace(name: string, options: TraceOptions): Traced {
   const span = options.tracer.startSpan(name, {}, parent);
   const spanContext = span.spanContext();
   const traceId = isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
-  if (!span.isRecording()) return untraced(span, traceId);
-  const within = trace.setSpan(parent, span);
-  const codeOf = options.codeOf ?? (() => 'error');
-  return {
-    traceId,
-    step: (stepName, fn) => {
-      const stepSpan = options.tracer.startSpan(stepName, {}, within);
-      return inStep(stepSpan, trace.setSpan(within, stepSpan), fn, codeOf);
-    },
-    note: (attributes) => span.setAttributes(attributes),
-    fail: (code) => span.setStatus({ code: SpanStatusCode.ERROR, message: code }),
-    end: () => span.end(),
-  };
+  if (!span.isRecording()) return traceId === undefined ? UNTRACED : new Untraced(traceId);
+  return new Recorded(span, traceId, trace.setSpan(parent, span), options);
 }
 
-/** A span not recorded (no SDK, or not sampled): steps are plain calls. */
-function untraced(span: Span, traceId: string | undefined): Traced {
-  return {
-    traceId,
-    step: (_name, fn) => fn(),
-    note: () => undefined,
-    fail: () => undefined,
-    end: () => span.end(),
-  };
+/** A span not recorded (no SDK, or not sampled): steps are plain calls, ending is a no-op. */
+class Untraced implements Traced {
+  constructor(readonly traceId: string | undefined) {}
+  step<T>(this: void, _name: string, fn: () => T): T {
+    return fn();
+  }
+  note(): void {}
+  fail(): void {}
+  end(): void {}
+}
+
+/** The one untraced operation without a trace id, shared: nothing of it changes. */
+const UNTRACED = new Untraced(undefined);
+
+/** A recorded span and its steps. */
+class Recorded implements Traced {
+  readonly step: <T>(this: void, name: string, fn: () => T) => T;
+  readonly #span: Span;
+
+  constructor(
+    span: Span,
+    readonly traceId: string | undefined,
+    within: Context,
+    options: TraceOptions,
+  ) {
+    this.#span = span;
+    const codeOf = options.codeOf ?? (() => 'error');
+    this.step = (name, fn) => {
+      const stepSpan = options.tracer.startSpan(name, {}, within);
+      return inStep(stepSpan, trace.setSpan(within, stepSpan), fn, codeOf);
+    };
+  }
+
+  note(attributes: Attributes): void {
+    this.#span.setAttributes(attributes);
+  }
+
+  fail(code: string): void {
+    this.#span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+  }
+
+  end(): void {
+    this.#span.end();
+  }
 }
 
 /** Runs `fn` in the step's span and ends it when `fn` is done, sync or async. */
