@@ -1,4 +1,10 @@
-import { trace, ROOT_CONTEXT } from '@opentelemetry/api';
+import {
+  context,
+  trace,
+  ROOT_CONTEXT,
+  type Context,
+  type ContextManager,
+} from '@opentelemetry/api';
 import { incomingTraceContext, parseTraceparent } from '../../src/http/trace-context.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -53,5 +59,54 @@ describe('incomingTraceContext continues the caller trace', () => {
     const repeated = incomingTraceContext({ traceparent: [VALID, VALID] });
     expect(trace.getSpanContext(repeated)).toBeUndefined();
     expect(incomingTraceContext({})).toBe(ROOT_CONTEXT);
+  });
+});
+
+/** The least context manager an SDK installs: the active context while `with` runs (sync). */
+class StackContextManager implements ContextManager {
+  #stack: Context[] = [ROOT_CONTEXT];
+  active(): Context {
+    return this.#stack.at(-1)!;
+  }
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
+    ctx: Context,
+    fn: F,
+    thisArg?: ThisParameterType<F>,
+    ...args: A
+  ): ReturnType<F> {
+    this.#stack.push(ctx);
+    try {
+      return fn.call(thisArg, ...args);
+    } finally {
+      this.#stack.pop();
+    }
+  }
+  bind<T>(_ctx: Context, target: T): T {
+    return target;
+  }
+  enable(): this {
+    return this;
+  }
+  disable(): this {
+    this.#stack = [ROOT_CONTEXT];
+    return this;
+  }
+}
+
+describe('incomingTraceContext under an SDK that continued the trace already', () => {
+  beforeAll(() => context.setGlobalContextManager(new StackContextManager()));
+  afterAll(() => context.disable());
+
+  it("keeps the instrumentation's server span as the parent, whatever the header says", () => {
+    const server = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 };
+    const active = trace.setSpanContext(ROOT_CONTEXT, server);
+    const chosen = context.with(active, () => incomingTraceContext({ traceparent: VALID }));
+    expect(chosen).toBe(active);
+    expect(trace.getSpanContext(chosen)).toEqual(server);
+  });
+
+  it('reads the header when the active context has no span', () => {
+    const chosen = context.with(ROOT_CONTEXT, () => incomingTraceContext({ traceparent: VALID }));
+    expect(trace.getSpanContext(chosen)?.traceId).toBe(TRACE_ID);
   });
 });
