@@ -127,7 +127,8 @@ export class TokenExchange {
       outcome = errorCode(err);
       const named = namedResource(request);
       traced.fail(outcome);
-      traced.note({ 'mandate.error': outcome, 'mandate.audience': named.audience ?? '' });
+      // An attribute left undefined (not known when refused) is not recorded.
+      traced.note({ 'mandate.error': outcome, 'mandate.audience': named.audience });
       this.#o.audit.record({
         event: 'token_exchange',
         outcome: 'refused',
@@ -142,8 +143,8 @@ export class TokenExchange {
     } finally {
       traced.note({
         'mandate.outcome': outcome === 'granted' ? 'granted' : 'refused',
-        'mandate.agent': trail.agent ?? '',
-        'mandate.task': trail.task ?? '',
+        'mandate.agent': trail.agent,
+        'mandate.task': trail.task,
       });
       traced.end();
       this.#o.metrics.exchanges.inc({ outcome });

@@ -141,6 +141,22 @@ describe('the exchange is traced through @opentelemetry/api', () => {
       });
     });
 
+    it('a refusal before the agent is known names no agent or task, and the verify step refused', async () => {
+      const sent = await send({ subject_token: 'not-a-jwt' });
+      expect(sent.status).toBe(400);
+      const { root, steps } = exchangeSpans();
+      expect(root.attributes).toEqual({
+        'mandate.audience': 'tickets',
+        'mandate.outcome': 'refused',
+        'mandate.error': sent.body.error,
+      });
+      expect([...steps.keys()]).toEqual(['verify']);
+      expect(steps.get('verify')!.status).toEqual({
+        code: SpanStatusCode.ERROR,
+        message: sent.body.error,
+      });
+    });
+
     it("a traceparent continues the caller's trace, with its tracestate", async () => {
       const sent = await send({}, { traceparent: TRACEPARENT, tracestate: 'congo=t61rcWkgMzE' });
       expect(sent.status).toBe(200);
