@@ -35,6 +35,8 @@ export interface TokenExchangeEvent {
     /** Epoch seconds. */
     readonly expires_at: number;
   };
+  /** The W3C trace id (32 hex) of the exchange's span, when its context is valid. */
+  readonly trace_id?: string;
 }
 
 /** What every operator action says: who (API key name) and which action. */

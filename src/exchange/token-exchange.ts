@@ -1,3 +1,4 @@
+import type { Context, Tracer } from '@opentelemetry/api';
 import type { ApprovalGate } from '../approvals/approval-gate.js';
 import type { Approval, ApprovalSubject } from '../approvals/approval.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -24,6 +25,7 @@ import type { ExchangeOutcome } from '../metrics/label-values.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { epochSeconds, type Clock } from '../platform/clock.js';
 import type { IdGenerator } from '../platform/ids.js';
+import { defaultTracer, startTrace, type Traced } from '../platform/tracing.js';
 import type { DecisionInput } from '../policy/cedar-engine.js';
 import type { Decision } from '../policy/decision.js';
 import { grantedScopes } from '../policy/granted-scopes.js';
@@ -71,6 +73,8 @@ export interface TokenExchangeOptions {
   readonly onLoopTrip?: (trip: LoopTrip, where: { agent: string; task: string }) => void;
   /** Issues AWS credentials for `kind: aws` resources (docs/aws.md); absent: none served. */
   readonly aws?: AwsCredentialIssuer;
+  /** The tracer of the exchange's spans; default: the global provider's (no-op without an SDK). */
+  readonly tracer?: Tracer;
 }
 
 /** What policy decides on, before approval is known. */
@@ -100,32 +104,57 @@ interface TaskRef {
  */
 export class TokenExchange {
   readonly #o: TokenExchangeOptions;
+  readonly #tracer: Tracer;
 
   constructor(options: TokenExchangeOptions) {
     this.#o = options;
+    this.#tracer = options.tracer ?? defaultTracer();
   }
 
-  /** Runs one exchange, recording its outcome in the audit log and metrics. */
-  async exchange(request: ExchangeRequest): Promise<ExchangeResponse | AwsExchangeResponse> {
+  /**
+   * Runs one exchange, recording its outcome in the audit log and metrics, traced as the span
+   * `token_exchange` (a child of `parent`, the request's trace, when given) with one child span
+   * per step.
+   */
+  async exchange(
+    request: ExchangeRequest,
+    parent?: Context,
+  ): Promise<ExchangeResponse | AwsExchangeResponse> {
     const started = process.hrtime.bigint();
     const trail: Trail = {};
+    const traced = startTrace('token_exchange', {
+      tracer: this.#tracer,
+      codeOf: errorCode,
+      ...(parent ? { parent } : {}),
+    });
     let outcome: ExchangeOutcome = 'granted';
     try {
-      return await this.#run(request, trail);
+      return await this.#run(request, trail, traced);
     } catch (caught) {
       const err = request.grant === 'jwt-bearer' ? asAssertionRefusal(caught) : caught;
-      outcome = isMandateError(err) ? err.code : 'server_error';
+      outcome = errorCode(err);
+      const named = namedResource(request);
+      traced.fail(outcome);
+      // An attribute left undefined (not known when refused) is not recorded.
+      traced.note({ 'mandate.error': outcome, 'mandate.audience': named.audience });
       this.#o.audit.record({
         event: 'token_exchange',
         outcome: 'refused',
         ...trail,
-        ...namedResource(request),
+        ...named,
         scopes: request.scopes,
         error: outcome,
         reason: isMandateError(err) ? err.message : 'internal error',
+        ...traceIdOf(traced),
       });
       throw err;
     } finally {
+      traced.note({
+        'mandate.outcome': outcome === 'granted' ? 'granted' : 'refused',
+        'mandate.agent': trail.agent,
+        'mandate.task': trail.task,
+      });
+      traced.end();
       this.#o.metrics.exchanges.inc({ outcome });
       this.#o.metrics.exchangeSeconds.observe(
         { outcome: outcome === 'granted' ? 'granted' : 'refused' },
@@ -134,14 +163,18 @@ export class TokenExchange {
     }
   }
 
-  /** The steps of one exchange, in order; a refusal at any step ends it. */
+  /**
+   * The steps of one exchange, in order; a refusal at any step ends it. The five traced steps
+   * (verify, resolve, decide, record, mint) run through `step`, each a span of its own.
+   */
   async #run(
     request: ExchangeRequest,
     trail: Trail,
+    traced: Traced,
   ): Promise<ExchangeResponse | AwsExchangeResponse> {
+    const { step } = traced;
     const policy = this.#o.policy.current();
-    const delegated = await this.#delegated(request, trail);
-    const principal = delegated?.actor ?? (await this.#verifySubject(request, trail));
+    const { delegated, principal } = await step('verify', () => this.#identify(request, trail));
     assertIssuable(request.requestedTokenType);
     const approval = await this.#presentedApproval(request, principal);
     const at = this.#now();
@@ -151,7 +184,7 @@ export class TokenExchange {
     // that is not active anyway, atomically: read it first only when something needs it.
     const readFirst = approval !== undefined || policy.readsTaskContext;
     const state = readFirst ? await this.#readTask(principal, task) : null;
-    const asked = this.#resolveIntent(request, principal, at);
+    const asked = step('resolve', () => this.#resolveIntent(request, principal, at));
     assertTokenTypeFits(request.requestedTokenType, asked.resource);
     if (delegated?.cycle) await this.#refuseCycle(principal, task, asked, at);
     if (delegated)
@@ -160,10 +193,9 @@ export class TokenExchange {
         nowSeconds: at.seconds,
       });
     const input = decisionInput(principal, asked, task, state, at, delegated);
-    const decision = this.#decide(policy, request, principal, at, input, approval);
-    const toApprove = approval
-      ? undefined
-      : this.#approvalToAsk(policy, request, principal, at, input, decision);
+    const { decision, toApprove } = step('decide', () =>
+      this.#decideAll(policy, request, principal, at, input, approval),
+    );
     if (toApprove) {
       // Counted as an exchange (block, rate, task state, live tasks, loop rules): an operator
       // is never asked to approve work on a task that cannot go on, nor flooded by a loop.
@@ -177,20 +209,25 @@ export class TokenExchange {
       at,
     );
     const aws = this.#awsPlan(intent);
-    const grant = await this.#record(
-      principal,
-      task,
-      aws?.intent ?? intent,
-      at,
-      delegated,
-      request,
+    const grant = await step('record', () =>
+      this.#record(principal, task, aws?.intent ?? intent, at, delegated, request),
     );
     if (approval) await this.#consumeApproval(approval, grant);
-    if (aws) return this.#issueAws(aws, principal, grant, decision, delegated);
+    if (aws) return this.#issueAws(aws, { principal, grant, decision, delegated, traced });
     const details = grantedDetails({ ...grant, ...intent });
-    const accessToken = await this.#mint(grant, details);
-    this.#auditGranted(principal, grant, decision, delegated);
+    const accessToken = await step('mint', () => this.#mint(grant, details));
+    this.#auditGranted(principal, grant, decision, delegated, traced);
     return answer(request, accessToken, grant, details);
+  }
+
+  /** Who asks: the delegation when an actor token comes with the request, else the subject. */
+  async #identify(
+    request: ExchangeRequest,
+    trail: Trail,
+  ): Promise<{ delegated: Delegated | undefined; principal: Principal }> {
+    const delegated = await this.#delegated(request, trail);
+    const principal = delegated?.actor ?? (await this.#verifySubject(request, trail));
+    return { delegated, principal };
   }
 
   /** Verifies the subject token: who the agent is, noted for the audit line of a refusal. */
@@ -265,6 +302,22 @@ export class TokenExchange {
       subjectExpiresAt: principal.expiresAt,
       nowSeconds: at.seconds,
     });
+  }
+
+  /** Policy's decision, and what an operator must approve first (never with an approval). */
+  #decideAll(
+    policy: PolicySnapshot,
+    request: ExchangeRequest,
+    principal: Principal,
+    at: At,
+    input: AskedInput,
+    approval: Approval | undefined,
+  ): { decision: Decision; toApprove: ApprovalSubject | undefined } {
+    const decision = this.#decide(policy, request, principal, at, input, approval);
+    const toApprove = approval
+      ? undefined
+      : this.#approvalToAsk(policy, request, principal, at, input, decision);
+    return { decision, toApprove };
   }
 
   /**
@@ -504,11 +557,15 @@ export class TokenExchange {
    */
   async #issueAws(
     plan: AwsSessionPlan,
-    principal: Principal,
-    grant: GrantRecord,
-    decision: Decision,
-    delegated: Delegated | undefined,
+    granted: {
+      principal: Principal;
+      grant: GrantRecord;
+      decision: Decision;
+      delegated: Delegated | undefined;
+      traced: Traced;
+    },
   ): Promise<AwsExchangeResponse> {
+    const { principal, grant, decision, delegated, traced } = granted;
     const now = this.#now().seconds;
     let issued;
     try {
@@ -520,7 +577,7 @@ export class TokenExchange {
         .catch(() => undefined);
       throw err;
     }
-    this.#auditGranted(principal, grant, decision, delegated, {
+    this.#auditGranted(principal, grant, decision, delegated, traced, {
       role_arn: issued.roleArn,
       session_name: issued.sessionName,
       access_key_id: issued.credentials.AccessKeyId,
@@ -542,14 +599,16 @@ export class TokenExchange {
     );
   }
 
-  /** The audit line of a granted exchange: who, what, which policies allowed it. */
+  /** The audit line of a granted exchange: who, what, which policies allowed it, its trace. */
   #auditGranted(
     principal: Principal,
     grant: GrantRecord,
     decision: Decision,
     delegated: Delegated | undefined,
+    traced: Traced,
     aws?: TokenExchangeEvent['aws'],
   ): void {
+    traced.note({ 'mandate.audience': grant.audience });
     this.#o.audit.record({
       event: 'token_exchange',
       outcome: 'granted',
@@ -569,9 +628,20 @@ export class TokenExchange {
             },
           }
         : {}),
+      ...traceIdOf(traced),
       ...(aws ? { aws } : {}),
     });
   }
+}
+
+/** The stable code of an exchange's error: a refusal's own, else `server_error`. */
+function errorCode(err: unknown): ExchangeOutcome {
+  return isMandateError(err) ? err.code : 'server_error';
+}
+
+/** The audit event's `trace_id`, when the exchange's span context is valid. */
+function traceIdOf(traced: Traced): { trace_id?: string } {
+  return traced.traceId === undefined ? {} : { trace_id: traced.traceId };
 }
 
 /** What policy decides on: who, the intent, the task's state as known (zeros if not read). */

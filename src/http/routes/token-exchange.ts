@@ -4,6 +4,7 @@ import type { TransactionTokenExchange } from '../../exchange/transaction-token-
 import { parseExchangeRequest } from '../exchange-request-schema.js';
 import { isJwtBearerRequest, parseJwtBearerRequest } from '../jwt-bearer-request-schema.js';
 import { noStore, parseBody } from '../parse-body.js';
+import { incomingTraceContext } from '../trace-context.js';
 import {
   isTransactionTokenRequest,
   parseTransactionTokenRequest,
@@ -29,7 +30,7 @@ export function tokenExchangeRoutes(options: {
     const request = isJwtBearerRequest(req.body)
       ? parseJwtBearerRequest(req.body)
       : parseExchangeRequest(req.body);
-    res.json(await options.exchange.exchange(request));
+    res.json(await options.exchange.exchange(request, incomingTraceContext(req.headers)));
   };
   return Router().post('/token-exchange', noStore, ...parseBody(options.maxBodyBytes), exchange);
 }
