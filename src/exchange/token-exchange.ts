@@ -1,13 +1,15 @@
 import type { ApprovalGate } from '../approvals/approval-gate.js';
 import type { Approval, ApprovalSubject } from '../approvals/approval.js';
+import type { ScopeDecisionRecord, TokenExchangeEvent } from '../audit/audit-event.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import { isMandateError } from '../errors.js';
+import { isMandateError, MandateError } from '../errors.js';
 import type { GrantLedger } from '../grants/grant-ledger.js';
 import type { GrantQueries } from '../grants/grant-queries.js';
 import type { GrantRecord, GrantRefusal, TaskState } from '../grants/grant-records.js';
 import {
   intentFingerprint,
   type LoopLimits,
+  type LoopRule,
   type LoopTrip,
   type RateLimit,
 } from '../grants/loop-rules.js';
@@ -21,7 +23,7 @@ import { resolveIntent, type IntentRequest } from '../intent/resolve-intent.js';
 import type { ExchangeOutcome } from '../metrics/label-values.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { epochSeconds, type Clock } from '../platform/clock.js';
-import type { IdGenerator } from '../platform/ids.js';
+import { sha256Hex, type IdGenerator } from '../platform/ids.js';
 import type { DecisionInput } from '../policy/cedar-engine.js';
 import type { Decision } from '../policy/decision.js';
 import { grantedScopes } from '../policy/granted-scopes.js';
@@ -57,6 +59,11 @@ export interface TokenExchangeOptions {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly audit: AuditLog;
+  /**
+   * `audit.required`: a granted exchange waits for its audit event to be written and is refused
+   * (503, its grant revoked, no token) when it cannot be.
+   */
+  readonly auditRequired?: boolean;
   readonly metrics: Metrics;
   /** Loop rules applied as each grant is recorded; absent: off. */
   readonly loops?: LoopLimits;
@@ -72,7 +79,11 @@ export interface TokenExchangeOptions {
 type AskedInput = Omit<DecisionInput, 'approved'>;
 
 /** What the audit line of a refused exchange can name, filled in as the steps learn it. */
-type Trail = Partial<Record<'agent' | 'task' | 'subject_token_sha256', string>>;
+type Trail = {
+  -readonly [
+    K in 'agent' | 'task' | 'subject_token_sha256' | 'policy_version' | 'intent' | 'decisions'
+  ]?: TokenExchangeEvent[K];
+};
 
 /** When the exchange happens: ms for the task and policy, whole seconds for the token. */
 interface At {
@@ -118,6 +129,7 @@ export class TokenExchange {
         scopes: request.scopes,
         error: outcome,
         reason: isMandateError(err) ? err.message : 'internal error',
+        ...loopRuleOf(err),
       });
       throw err;
     } finally {
@@ -132,6 +144,7 @@ export class TokenExchange {
   /** The steps of one exchange, in order; a refusal at any step ends it. */
   async #run(request: ExchangeRequest, trail: Trail): Promise<ExchangeResponse> {
     const policy = this.#o.policy.current();
+    trail.policy_version = policy.version;
     const delegated = await this.#delegated(request, trail);
     const principal = delegated?.actor ?? (await this.#verifySubject(request, trail));
     assertIssuable(request.requestedTokenType);
@@ -144,6 +157,7 @@ export class TokenExchange {
     const readFirst = approval !== undefined || policy.readsTaskContext;
     const state = readFirst ? await this.#readTask(principal, task) : null;
     const asked = this.#resolveIntent(request, principal, at);
+    trail.intent = { purpose: asked.purpose, targets: asked.targets };
     if (delegated?.cycle) await this.#refuseCycle(principal, task, asked, at);
     if (delegated)
       assertNarrower(asked, delegated, {
@@ -152,6 +166,7 @@ export class TokenExchange {
       });
     const input = decisionInput(principal, asked, task, state, at, delegated);
     const decision = this.#decide(policy, request, principal, at, input, approval);
+    trail.decisions = decisionRecords(decision);
     const toApprove = approval
       ? undefined
       : this.#approvalToAsk(policy, request, principal, at, input, decision);
@@ -171,7 +186,13 @@ export class TokenExchange {
     if (approval) await this.#consumeApproval(approval, grant);
     const details = grantedDetails({ ...grant, ...intent });
     const accessToken = await this.#mint(grant, details);
-    this.#auditGranted(principal, grant, decision, delegated);
+    await this.#auditGranted(grant, trail, {
+      details,
+      policyIds: decision.policyIds,
+      accessToken,
+      ...(delegated ? { delegated } : {}),
+      ...(approval ? { approval } : {}),
+    });
     return answer(request, accessToken, grant, details);
   }
 
@@ -481,34 +502,78 @@ export class TokenExchange {
     );
   }
 
-  /** The audit line of a granted exchange: who, what, which policies allowed it. */
-  #auditGranted(
-    principal: Principal,
-    grant: GrantRecord,
-    decision: Decision,
-    delegated: Delegated | undefined,
-  ): void {
-    this.#o.audit.record({
+  /**
+   * The audit event of a granted exchange: who, what was declared and decided by which set of
+   * policies, the token's hash and jti, the approval used. With `auditRequired`, waits for it to
+   * be written; when it cannot be, the grant is revoked and the exchange refused (no token).
+   */
+  async #auditGranted(grant: GrantRecord, trail: Trail, granted: Granted): Promise<void> {
+    const { delegated, approval } = granted;
+    const event: TokenExchangeEvent = {
       event: 'token_exchange',
       outcome: 'granted',
-      agent: principal.agentId,
+      ...trail,
       task: grant.taskId,
       audience: grant.audience,
       scopes: grant.scopes,
       tier: grant.tier,
       jti: grant.jti,
-      subject_token_sha256: principal.tokenSha256,
-      policy_ids: decision.policyIds,
-      ...(delegated
+      policy_ids: granted.policyIds,
+      token_sha256: sha256Hex(granted.accessToken),
+      authorization_details: granted.details,
+      ...(approval
         ? {
-            delegation: {
-              chain: delegated.context.chain,
-              depth: delegated.context.depth,
+            approval: {
+              id: approval.id,
+              ...(approval.decidedBy !== undefined ? { approver: approval.decidedBy } : {}),
             },
           }
         : {}),
-    });
+      ...(delegated
+        ? { delegation: { chain: delegated.context.chain, depth: delegated.context.depth } }
+        : {}),
+    };
+    if (!this.#o.auditRequired) {
+      this.#o.audit.record(event);
+      return;
+    }
+    try {
+      await this.#o.audit.write(event);
+    } catch (cause) {
+      await this.#o.store.revokeGrant(grant.agentId, grant.jti, 'audit trail unavailable');
+      throw new MandateError(
+        'temporarily_unavailable',
+        'the audit trail cannot be written; no token is issued until it can',
+        { retryAfter: 1, cause },
+      );
+    }
   }
+}
+
+/** What a granted exchange's audit event names beyond the grant. */
+interface Granted {
+  readonly details: readonly AgentTaskDetail[];
+  /** The policies that allowed the granted scopes. */
+  readonly policyIds: readonly string[];
+  readonly accessToken: string;
+  readonly delegated?: Delegated;
+  readonly approval?: Approval;
+}
+
+/** Each scope's decision, as the audit event names it. */
+function decisionRecords(decision: Decision): ScopeDecisionRecord[] {
+  return decision.scopes.map((d) => ({
+    scope: d.scope,
+    decision: d.decision,
+    policy_ids: d.policyIds,
+  }));
+}
+
+/** The loop rule of a refusal that names one (`task_halted`), for its audit line. */
+function loopRuleOf(err: unknown): Pick<TokenExchangeEvent, 'loop_rule'> {
+  if (!isMandateError(err) || err.code !== 'task_halted') return {};
+  const rule = err.details?.rule;
+  return typeof rule === 'string' ? { loop_rule: rule as LoopRule } : {};
 }
 
 /** What policy decides on: who, the intent, the task's state as known (zeros if not read). */
