@@ -7,6 +7,7 @@ import { parseSpiffeId } from '../identity/spiffe-id.js';
 import { generateApiKey } from '../operators/api-keys.js';
 import { OPERATOR_ROLES, type OperatorRole } from '../operators/operator.js';
 import { packageVersion } from './package-version.js';
+import { addAuditCommands } from './audit-commands.js';
 import { addPolicyCommands } from './policy-commands.js';
 import { SERVE_ENVIRONMENT_HELP, serve } from './serve.js';
 
@@ -131,5 +132,6 @@ export function buildProgram(): Command {
     .action(operatorKey);
 
   addPolicyCommands(program, readConfig);
+  addAuditCommands(program);
   return program;
 }
