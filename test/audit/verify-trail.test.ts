@@ -70,7 +70,7 @@ describe('mandate audit verify: a trail and each kind of tampering', () => {
     expect(report.problem).toEqual({
       file: 'audit.jsonl',
       line: 3,
-      message: expect.stringMatching(/seq 3 of b-1 was altered/),
+      message: expect.stringMatching(/seq 3 of b-1 was altered/) as string,
     });
   });
 
@@ -78,7 +78,7 @@ describe('mandate audit verify: a trail and each kind of tampering', () => {
     const report = await verify(edit(lines, 3, (r) => (r.revoked = 0), true));
     expect(report.problem).toMatchObject({
       line: 4,
-      message: expect.stringMatching(/seq 4 does not chain to seq 3/),
+      message: expect.stringMatching(/seq 4 does not chain to seq 3/) as string,
     });
   });
 
@@ -86,7 +86,7 @@ describe('mandate audit verify: a trail and each kind of tampering', () => {
     const report = await verify(lines.filter((_, i) => i !== 2));
     expect(report.problem).toMatchObject({
       line: 3,
-      message: expect.stringMatching(/seq 4 follows seq 2 .*1 record\(s\) missing/),
+      message: expect.stringMatching(/seq 4 follows seq 2 .*1 record\(s\) missing/) as string,
     });
   });
 
@@ -96,12 +96,12 @@ describe('mandate audit verify: a trail and each kind of tampering', () => {
     const report = await verify(swapped);
     expect(report.problem).toMatchObject({
       line: 2,
-      message: expect.stringMatching(/seq 3 follows seq 1/),
+      message: expect.stringMatching(/seq 3 follows seq 1/) as string,
     });
     const back = await verify([...lines.slice(0, 3), lines[1]!, ...lines.slice(3)]);
     expect(back.problem).toMatchObject({
       line: 4,
-      message: expect.stringMatching(/seq 2 comes after seq 3 .*reordered or repeated/),
+      message: expect.stringMatching(/seq 2 comes after seq 3 .*reordered or repeated/) as string,
     });
   });
 
@@ -110,18 +110,23 @@ describe('mandate audit verify: a trail and each kind of tampering', () => {
     forged.task = 'T-forged';
     forged.hash = recordHash(forged);
     const report = await verify([lines[0]!, lines[1]!, JSON.stringify(forged), ...lines.slice(2)]);
-    expect(report.problem).toMatchObject({ line: 3, message: expect.stringMatching(/seq 2/) });
+    expect(report.problem).toMatchObject({
+      line: 3,
+      message: expect.stringMatching(/seq 2/) as string,
+    });
   });
 
   it('catches a trail cut short mid-line, and one missing its beginning', async () => {
     const cut = [...lines.slice(0, 6), lines[6]!.slice(0, 40)];
     expect((await verify(cut)).problem).toMatchObject({
       line: 7,
-      message: expect.stringMatching(/not a JSON line/),
+      message: expect.stringMatching(/not a JSON line/) as string,
     });
     expect((await verify(lines.slice(2))).problem).toMatchObject({
       line: 1,
-      message: expect.stringMatching(/b-1 begins at seq 3: the records before it are missing/),
+      message: expect.stringMatching(
+        /b-1 begins at seq 3: the records before it are missing/,
+      ) as string,
     });
     expect((await verify(lines.slice(2), { partial: true })).problem).toBeUndefined();
   });
@@ -143,7 +148,7 @@ describe('mandate audit verify: a trail and each kind of tampering', () => {
     });
     expect(report.problem).toMatchObject({
       line: 6,
-      message: expect.stringMatching(/signed head .* is not the head it names: forged/),
+      message: expect.stringMatching(/signed head .* is not the head it names: forged/) as string,
     });
     // Without the keys, the rewrite is consistent: only a signature vouches for a trail.
     expect((await verify([...rewritten, JSON.stringify(checkpoint)])).problem).toBeUndefined();
@@ -153,7 +158,7 @@ describe('mandate audit verify: a trail and each kind of tampering', () => {
     const signedElsewhere = await verify(foreign, { jwks: keys.jwks() });
     expect(signedElsewhere.problem).toMatchObject({
       line: 6,
-      message: expect.stringMatching(/checkpoint signature does not verify .*forged/),
+      message: expect.stringMatching(/checkpoint signature does not verify .*forged/) as string,
     });
   });
 

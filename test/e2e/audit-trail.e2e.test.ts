@@ -151,7 +151,7 @@ describe('the audit trail: written under load, continued after a restart, verifi
     first = await startRedisBroker(prefix, { config });
     const viewer = OPERATOR_KEYS.viewer.key;
     const q = (params: Record<string, string>) =>
-      call(first.url, 'GET', `/v1/audit?${new URLSearchParams(params)}`, viewer);
+      call(first.url, 'GET', `/v1/audit?${new URLSearchParams(params).toString()}`, viewer);
 
     const byJti = await q({ jti: grantIds[3]! });
     expect(byJti.status).toBe(200);
