@@ -1,4 +1,4 @@
-import { open, rename, rm, stat, appendFile } from 'node:fs/promises';
+import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import type { AuditRecord, ChainHead } from './audit-record.js';
 import { headOf, type AuditSink } from './audit-sink.js';
 
@@ -35,6 +35,8 @@ export class FileAuditSink implements AuditSink {
   #size: number;
   #pending: Pending[] = [];
   #writing: Promise<void> | undefined;
+  /** Open for appending between writes; dropped on a failure, so the next write opens afresh. */
+  #handle: FileHandle | undefined;
 
   private constructor(options: FileSinkOptions, size: number) {
     this.#o = options;
@@ -65,7 +67,7 @@ export class FileAuditSink implements AuditSink {
       const bytes = Buffer.byteLength(text);
       try {
         if (this.#size > 0 && this.#size + bytes > this.#o.maxBytes) await this.#rotate();
-        await appendFile(this.#o.path, text);
+        await this.#append(text);
         this.#size += bytes;
         for (const p of batch) p.resolve();
       } catch (err) {
@@ -75,7 +77,24 @@ export class FileAuditSink implements AuditSink {
     this.#writing = undefined;
   }
 
+  async #append(text: string): Promise<void> {
+    this.#handle ??= await open(this.#o.path, 'a');
+    try {
+      await this.#handle.write(text);
+    } catch (err) {
+      await this.#release();
+      throw err;
+    }
+  }
+
+  async #release(): Promise<void> {
+    const handle = this.#handle;
+    this.#handle = undefined;
+    await handle?.close().catch(() => undefined);
+  }
+
   async #rotate(): Promise<void> {
+    await this.#release();
     const { path, keep } = this.#o;
     await rm(`${path}.${keep}`, { force: true });
     for (let i = keep - 1; i >= 1; i -= 1)
@@ -94,6 +113,7 @@ export class FileAuditSink implements AuditSink {
 
   async close(): Promise<void> {
     await this.#writing;
+    await this.#release();
   }
 }
 
