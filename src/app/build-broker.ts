@@ -3,7 +3,10 @@ import type { Redis } from 'ioredis';
 import { AgentActions } from '../agent-actions/agent-actions.js';
 import type { ApprovalGate } from '../approvals/approval-gate.js';
 import { createApprovalGate } from '../approvals/create-approval-gate.js';
-import { boundedAudit, createLoggerAudit, type AuditLog } from '../audit/audit-log.js';
+import { boundedAudit, type AuditLog } from '../audit/audit-log.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import type { LineWriter } from '../audit/stdout-sink.js';
+import { buildAudit, type BuiltAudit } from './build-audit.js';
 import { DEFAULTS } from '../config/defaults.js';
 import type { Config } from '../config/load-config.js';
 import { ensureDevTrustDomain } from '../dev/dev-trust-domain.js';
@@ -48,10 +51,12 @@ export interface BrokerDeps {
   readonly ids?: IdGenerator;
   readonly logger?: Logger;
   readonly store?: GrantStore;
-  /** Receives every audited event; the process logger (`audit: true` lines) by default. */
+  /** Receives every audited event instead of the trail `audit.sinks` configures. */
   readonly audit?: AuditLog;
   /** The broker's own AWS credentials; the AWS SDK's default provider chain by default. */
   readonly awsCredentials?: AwsCredentialsSource;
+  /** Where the `stdout` audit sink writes; process.stdout by default. */
+  readonly auditStdout?: LineWriter;
 }
 
 /** A built broker: the HTTP app and the parts operators and tests reach into. */
@@ -69,6 +74,8 @@ export interface Broker {
   /** The serving policy set; `reload()` on SIGHUP. */
   readonly policy: LivePolicy;
   readonly approvals: ApprovalGate;
+  /** The audit trail of `audit.sinks`; absent when `deps.audit` stands in for it. */
+  readonly auditTrail?: AuditTrail;
   /**
    * The shutdown began (SIGTERM): `/readyz` answers 503 from now on and SSE streams end. The
    * listeners drain themselves (app/start-server.ts).
@@ -93,7 +100,6 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger();
   const metrics = createMetrics();
-  const audit = countRevocations(boundedAudit(deps.audit ?? createLoggerAudit(logger)), metrics);
 
   const spiffe = [...config.trust.spiffe];
   if (config.dev) {
@@ -145,6 +151,17 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
         { clock, logger },
       );
   const redis = 'redis' in grants ? grants.redis : undefined;
+  const built: BuiltAudit | undefined = deps.audit
+    ? undefined
+    : await buildAudit(config, {
+        clock,
+        logger,
+        metrics,
+        keyRing,
+        ...(redis ? { storeRedis: redis } : {}),
+        ...(deps.auditStdout ? { stdout: deps.auditStdout } : {}),
+      });
+  const audit = countRevocations(boundedAudit(deps.audit ?? built!.trail), metrics);
   const storeEpoch = redis
     ? new RedisStoreEpoch({
         redis,
@@ -222,6 +239,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     clock,
     ids: deps.ids ?? randomIds,
     audit,
+    auditRequired: config.audit.required,
     metrics,
     ...loopOptions(config.loops),
     maxLiveTasks: config.limits.max_live_tasks,
@@ -256,6 +274,9 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     pendingTrustDomains: identity.pendingTrustDomains,
     pingStore: () => store.ping(),
     ...(revoker ? { readinessDetail: () => ({ aws_revocation: revoker.health() }) } : {}),
+    auditHealth: () => built?.trail.health() ?? [],
+    auditRequired: config.audit.required,
+    ...(built?.reader ? { auditReader: built.reader } : {}),
     approvals,
     evaluationContext: () => ({ policy: policy.current(), catalogue, rules, now: clock.now() }),
     agentActions: new AgentActions({
@@ -285,6 +306,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     policy.close();
     identity.close();
     aws?.close();
+    await built?.close();
     await grants.close();
   };
   return {
@@ -300,6 +322,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     logger,
     policy,
     approvals,
+    ...(built ? { auditTrail: built.trail } : {}),
     beginShutdown: () => shutdown.begin(),
     close,
   };

@@ -1,6 +1,7 @@
 import type { ScopeClass } from '../intent/tiers.js';
 import type { TaskStatus } from '../grants/grant-store.js';
 import type { LoopRule } from '../grants/loop-rules.js';
+import type { AgentTaskDetail } from '../intent/agent-task-detail.js';
 
 // Field names are the JSON keys of the audit lines users parse: changing one breaks a reader.
 // Every event names the agent as `agent`, its task as `task`, a grant as `jti` and an operator
@@ -37,6 +38,28 @@ export interface TokenExchangeEvent {
   };
   /** The W3C trace id (32 hex) of the exchange's span, when its context is valid. */
   readonly trace_id?: string;
+  /** The intent the agent declared, once resolved. */
+  readonly intent?: { readonly purpose: string; readonly targets: readonly string[] };
+  /** Each requested scope's decision and the ids of the policies that decided it. */
+  readonly decisions?: readonly ScopeDecisionRecord[];
+  /** The version (sha256 hex) of the policy set that decided. */
+  readonly policy_version?: string;
+  /** The granted `authorization_details`, as the response and the token carry them. */
+  readonly authorization_details?: readonly AgentTaskDetail[];
+  /** sha256 (hex) of the access token minted; `jti` names it. */
+  readonly token_sha256?: string;
+  /** The approval consumed by this exchange and the operator who approved it. */
+  readonly approval?: { readonly id: string; readonly approver?: string };
+  /** The loop rule that halted the task, when that refused the exchange. */
+  readonly loop_rule?: LoopRule;
+}
+
+/** One scope's decision in a `token_exchange` event. */
+export interface ScopeDecisionRecord {
+  readonly scope: string;
+  readonly decision: 'allow' | 'deny';
+  /** The permits of an allow, the forbids of a deny (empty: default deny). */
+  readonly policy_ids: readonly string[];
 }
 
 /** What every operator action says: who (API key name) and which action. */
@@ -44,6 +67,8 @@ interface OperatorActionBase<A extends string> {
   readonly event: 'operator_action';
   /** The operator's API key name. */
   readonly operator: string;
+  /** The roles the operator's key held when it acted. */
+  readonly roles?: readonly string[];
   readonly action: A;
   readonly agent: string;
 }

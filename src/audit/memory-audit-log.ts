@@ -18,6 +18,12 @@ export class MemoryAuditLog implements AuditLog {
     this.events.push(event);
   }
 
+  /** Records the event; resolves at once (memory does not fail). */
+  write(event: AuditEvent): Promise<void> {
+    this.record(event);
+    return Promise.resolve();
+  }
+
   /** The events named `name`, narrowed to their type. */
   of<N extends AuditEventName>(name: N): AuditEventOf<N>[] {
     return this.events.filter((e): e is AuditEventOf<N> => e.event === name);

@@ -8,6 +8,7 @@ import { generateApiKey } from '../operators/api-keys.js';
 import { OPERATOR_ROLES, type OperatorRole } from '../operators/operator.js';
 import { addAwsCommands } from './aws-credential-process.js';
 import { packageVersion } from './package-version.js';
+import { addAuditCommands } from './audit-commands.js';
 import { addPolicyCommands } from './policy-commands.js';
 import { SERVE_ENVIRONMENT_HELP, serve } from './serve.js';
 
@@ -133,5 +134,6 @@ export function buildProgram(): Command {
 
   addPolicyCommands(program, readConfig);
   addAwsCommands(program);
+  addAuditCommands(program);
   return program;
 }

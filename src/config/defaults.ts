@@ -184,6 +184,22 @@ export const DEFAULTS = {
   maxPurposeLength: 512,
   /** Task ids chosen by agents: short, printable, no separators that could confuse key layout. */
   taskIdPattern: /^[A-Za-z0-9._~-]{1,128}$/,
+  /**
+   * The audit trail (`audit:`, docs/operations.md "Audit log"). Audit goes to stdout by default,
+   * marked lines apart from the operational log, so `npm start` needs nothing more.
+   * A signed checkpoint every 1000 records or every minute (when records were written) bounds
+   * what a verifier must trust storage for to one minute of events, at the cost of one ES256
+   * signature a minute under light load.
+   * A file is rotated at 100 MiB, five kept: half a GiB of evidence, about a million exchanges.
+   * The Redis stream keeps about a million entries (MAXLEN ~), a few hundred MiB of Redis memory.
+   */
+  audit: {
+    checkpointEvery: 1000,
+    checkpointSeconds: 60,
+    fileMaxBytes: 100 * 1024 * 1024,
+    fileKeep: 5,
+    redisMaxEntries: 1_000_000,
+  },
   /** Where the dev trust domain keeps its key, relative to the config file. */
   devDir: '../.mandate-dev',
   devTrustDomain: 'dev.mandate.local',

@@ -77,6 +77,12 @@ export function parseConfig(raw: unknown, file: string, env: ConfigEnv = {}): Co
       ),
     },
     policy: { ...config.policy, dir: at(config.policy.dir) },
+    audit: {
+      ...config.audit,
+      sinks: config.audit.sinks.map((sink) =>
+        sink.type === 'file' ? { ...sink, path: at(sink.path) } : sink,
+      ),
+    },
     ...(config.dev ? { dev: { ...config.dev, dir: at(config.dev.dir) } } : {}),
   };
 }

@@ -245,6 +245,63 @@ const serverDefault = {
 };
 
 /** The whole configuration file, as validated at start. */
+const A = DEFAULTS.audit;
+
+/** One place the audit trail is written (`audit.sinks[]`). */
+const auditSink = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('stdout') }),
+  z.strictObject({
+    type: z.literal('file'),
+    /** JSON lines; relative to the config file. */
+    path: z.string().min(1),
+    /** Rotate before the file would pass this size. */
+    max_bytes: z.number().int().min(1024).default(A.fileMaxBytes),
+    /** Rotated files kept (`path.1` newest). */
+    keep: z.number().int().min(1).max(1000).default(A.fileKeep),
+  }),
+  z.strictObject({
+    type: z.literal('redis'),
+    /** The stream `<store.prefix>:audit` on this Redis; default: store.redis_url. */
+    url: z
+      .string()
+      .regex(/^rediss?:\/\//, 'url is redis:// or rediss://')
+      .optional(),
+    /** The stream is trimmed to about this many entries. */
+    max_entries: z.number().int().min(1000).default(A.redisMaxEntries),
+  }),
+]);
+
+/** The audit trail: where it goes, its chain's name, checkpoints, whether it is required. */
+const audit = z
+  .strictObject({
+    sinks: z
+      .array(auditSink)
+      .min(1, 'name at least one sink (stdout, file, redis)')
+      .refine((l) => l.filter((s) => s.type === 'redis').length <= 1, 'at most one redis sink')
+      .refine((l) => l.filter((s) => s.type === 'stdout').length <= 1, 'at most one stdout sink')
+      .default([{ type: 'stdout' }]),
+    /** This broker's chain name; set it (pod name) for the chain to continue across restarts. */
+    instance: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'instance is letters, digits, ".", "_", ":" and "-"')
+      .optional(),
+    /** Refuse an exchange (503) whose audit record cannot be written. */
+    required: z.boolean().default(false),
+    checkpoint: z
+      .strictObject({
+        /** A signed checkpoint after this many records; 0: not by count. */
+        every: z.number().int().min(0).default(A.checkpointEvery),
+        /** And this often while records were written; 0: not by time. */
+        interval: duration.default(A.checkpointSeconds),
+      })
+      .default({ every: A.checkpointEvery, interval: A.checkpointSeconds }),
+  })
+  .default({
+    sinks: [{ type: 'stdout' }],
+    required: false,
+    checkpoint: { every: A.checkpointEvery, interval: A.checkpointSeconds },
+  });
+
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
@@ -459,6 +516,7 @@ export const configSchema = z.strictObject({
     revocation: 'none',
     deny_policy_name: DEFAULTS.aws.denyPolicyName,
   }),
+  audit,
   dev: z
     .strictObject({
       trust_domain: trustDomain.default(DEFAULTS.devTrustDomain),

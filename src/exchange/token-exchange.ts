@@ -1,16 +1,17 @@
 import type { Context, Tracer } from '@opentelemetry/api';
 import type { ApprovalGate } from '../approvals/approval-gate.js';
 import type { Approval, ApprovalSubject } from '../approvals/approval.js';
+import type { ScopeDecisionRecord, TokenExchangeEvent } from '../audit/audit-event.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { TokenExchangeEvent } from '../audit/audit-event.js';
 import type { AwsCredentialIssuer, AwsSessionPlan } from '../aws/aws-credential-issuer.js';
-import { isMandateError } from '../errors.js';
+import { isMandateError, MandateError } from '../errors.js';
 import type { GrantLedger } from '../grants/grant-ledger.js';
 import type { GrantQueries } from '../grants/grant-queries.js';
 import type { GrantRecord, GrantRefusal, TaskState } from '../grants/grant-records.js';
 import {
   intentFingerprint,
   type LoopLimits,
+  type LoopRule,
   type LoopTrip,
   type RateLimit,
 } from '../grants/loop-rules.js';
@@ -24,7 +25,7 @@ import { resolveIntent, type IntentRequest } from '../intent/resolve-intent.js';
 import type { ExchangeOutcome } from '../metrics/label-values.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { epochSeconds, type Clock } from '../platform/clock.js';
-import type { IdGenerator } from '../platform/ids.js';
+import { sha256Hex, type IdGenerator } from '../platform/ids.js';
 import { defaultTracer, startTrace, type Traced } from '../platform/tracing.js';
 import type { DecisionInput } from '../policy/cedar-engine.js';
 import type { Decision } from '../policy/decision.js';
@@ -62,6 +63,11 @@ export interface TokenExchangeOptions {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly audit: AuditLog;
+  /**
+   * `audit.required`: a granted exchange waits for its audit event to be written and is refused
+   * (503, its grant revoked, no token) when it cannot be.
+   */
+  readonly auditRequired?: boolean;
   readonly metrics: Metrics;
   /** Loop rules applied as each grant is recorded; absent: off. */
   readonly loops?: LoopLimits;
@@ -81,7 +87,11 @@ export interface TokenExchangeOptions {
 type AskedInput = Omit<DecisionInput, 'approved'>;
 
 /** What the audit line of a refused exchange can name, filled in as the steps learn it. */
-type Trail = Partial<Record<'agent' | 'task' | 'subject_token_sha256', string>>;
+type Trail = {
+  -readonly [
+    K in 'agent' | 'task' | 'subject_token_sha256' | 'policy_version' | 'intent' | 'decisions'
+  ]?: TokenExchangeEvent[K];
+};
 
 /** When the exchange happens: ms for the task and policy, whole seconds for the token. */
 interface At {
@@ -146,6 +156,7 @@ export class TokenExchange {
         error: outcome,
         reason: isMandateError(err) ? err.message : 'internal error',
         ...traceIdOf(traced),
+        ...loopRuleOf(err),
       });
       throw err;
     } finally {
@@ -174,6 +185,7 @@ export class TokenExchange {
   ): Promise<ExchangeResponse | AwsExchangeResponse> {
     const { step } = traced;
     const policy = this.#o.policy.current();
+    trail.policy_version = policy.version;
     const { delegated, principal } = await step('verify', () => this.#identify(request, trail));
     assertIssuable(request.requestedTokenType);
     const approval = await this.#presentedApproval(request, principal);
@@ -186,6 +198,7 @@ export class TokenExchange {
     const state = readFirst ? await this.#readTask(principal, task) : null;
     const asked = step('resolve', () => this.#resolveIntent(request, principal, at));
     assertTokenTypeFits(request.requestedTokenType, asked.resource);
+    trail.intent = { purpose: asked.purpose, targets: asked.targets };
     if (delegated?.cycle) await this.#refuseCycle(principal, task, asked, at);
     if (delegated)
       assertNarrower(asked, delegated, {
@@ -196,6 +209,7 @@ export class TokenExchange {
     const { decision, toApprove } = step('decide', () =>
       this.#decideAll(policy, request, principal, at, input, approval),
     );
+    trail.decisions = decisionRecords(decision);
     if (toApprove) {
       // Counted as an exchange (block, rate, task state, live tasks, loop rules): an operator
       // is never asked to approve work on a task that cannot go on, nor flooded by a loop.
@@ -213,10 +227,17 @@ export class TokenExchange {
       this.#record(principal, task, aws?.intent ?? intent, at, delegated, request),
     );
     if (approval) await this.#consumeApproval(approval, grant);
-    if (aws) return this.#issueAws(aws, { principal, grant, decision, delegated, traced });
+    if (aws) return this.#issueAws(aws, grant, trail, { traced, decision, delegated, approval });
     const details = grantedDetails({ ...grant, ...intent });
     const accessToken = await step('mint', () => this.#mint(grant, details));
-    this.#auditGranted(principal, grant, decision, delegated, traced);
+    await this.#auditGranted(grant, trail, {
+      traced,
+      details,
+      policyIds: decision.policyIds,
+      accessToken,
+      ...(delegated ? { delegated } : {}),
+      ...(approval ? { approval } : {}),
+    });
     return answer(request, accessToken, grant, details);
   }
 
@@ -557,15 +578,16 @@ export class TokenExchange {
    */
   async #issueAws(
     plan: AwsSessionPlan,
+    grant: GrantRecord,
+    trail: Trail,
     granted: {
-      principal: Principal;
-      grant: GrantRecord;
+      traced: Traced;
       decision: Decision;
       delegated: Delegated | undefined;
-      traced: Traced;
+      approval: Approval | undefined;
     },
   ): Promise<AwsExchangeResponse> {
-    const { principal, grant, decision, delegated, traced } = granted;
+    const { decision, delegated, approval, traced } = granted;
     const now = this.#now().seconds;
     let issued;
     try {
@@ -577,12 +599,18 @@ export class TokenExchange {
         .catch(() => undefined);
       throw err;
     }
-    this.#auditGranted(principal, grant, decision, delegated, traced, {
-      role_arn: issued.roleArn,
-      session_name: issued.sessionName,
-      access_key_id: issued.credentials.AccessKeyId,
-      source_identity: issued.sourceIdentity,
-      expires_at: issued.expiresAt,
+    await this.#auditGranted(grant, trail, {
+      traced,
+      policyIds: decision.policyIds,
+      ...(delegated ? { delegated } : {}),
+      ...(approval ? { approval } : {}),
+      aws: {
+        role_arn: issued.roleArn,
+        session_name: issued.sessionName,
+        access_key_id: issued.credentials.AccessKeyId,
+        source_identity: issued.sourceIdentity,
+        expires_at: issued.expiresAt,
+      },
     });
     // Counted from when STS answered: its clock set the expiry.
     return awsAnswer(issued, grant, plan, this.#now().seconds);
@@ -599,39 +627,88 @@ export class TokenExchange {
     );
   }
 
-  /** The audit line of a granted exchange: who, what, which policies allowed it, its trace. */
-  #auditGranted(
-    principal: Principal,
-    grant: GrantRecord,
-    decision: Decision,
-    delegated: Delegated | undefined,
-    traced: Traced,
-    aws?: TokenExchangeEvent['aws'],
-  ): void {
+  /**
+   * The audit event of a granted exchange: who, what was declared and decided by which set of
+   * policies, the token's hash and jti (or the AWS session), the approval used, the trace. With
+   * `auditRequired`, waits for it to be written; when it cannot be, the grant is revoked and the
+   * exchange refused (no token).
+   */
+  async #auditGranted(grant: GrantRecord, trail: Trail, granted: Granted): Promise<void> {
+    const { delegated, approval, traced } = granted;
     traced.note({ 'mandate.audience': grant.audience });
-    this.#o.audit.record({
+    const event: TokenExchangeEvent = {
       event: 'token_exchange',
       outcome: 'granted',
-      agent: principal.agentId,
+      ...trail,
       task: grant.taskId,
       audience: grant.audience,
       scopes: grant.scopes,
       tier: grant.tier,
       jti: grant.jti,
-      subject_token_sha256: principal.tokenSha256,
-      policy_ids: decision.policyIds,
-      ...(delegated
+      policy_ids: granted.policyIds,
+      ...(granted.accessToken !== undefined
+        ? { token_sha256: sha256Hex(granted.accessToken) }
+        : {}),
+      ...(granted.details ? { authorization_details: granted.details } : {}),
+      ...(approval
         ? {
-            delegation: {
-              chain: delegated.context.chain,
-              depth: delegated.context.depth,
+            approval: {
+              id: approval.id,
+              ...(approval.decidedBy !== undefined ? { approver: approval.decidedBy } : {}),
             },
           }
         : {}),
+      ...(delegated
+        ? { delegation: { chain: delegated.context.chain, depth: delegated.context.depth } }
+        : {}),
       ...traceIdOf(traced),
-      ...(aws ? { aws } : {}),
-    });
+      ...(granted.aws ? { aws: granted.aws } : {}),
+    };
+    if (!this.#o.auditRequired) {
+      this.#o.audit.record(event);
+      return;
+    }
+    try {
+      await this.#o.audit.write(event);
+    } catch (cause) {
+      await this.#o.store.revokeGrant(grant.agentId, grant.jti, 'audit trail unavailable');
+      throw new MandateError(
+        'temporarily_unavailable',
+        'the audit trail cannot be written; no token is issued until it can',
+        { retryAfter: 1, cause },
+      );
+    }
   }
+}
+
+/** What a granted exchange's audit event names beyond the grant. */
+interface Granted {
+  readonly traced: Traced;
+  /** Absent for AWS credentials, which carry none. */
+  readonly details?: readonly AgentTaskDetail[];
+  /** The policies that allowed the granted scopes. */
+  readonly policyIds: readonly string[];
+  /** Absent for AWS credentials: the session names them (`aws`). */
+  readonly accessToken?: string;
+  readonly aws?: TokenExchangeEvent['aws'];
+  readonly delegated?: Delegated;
+  readonly approval?: Approval;
+}
+
+/** Each scope's decision, as the audit event names it. */
+function decisionRecords(decision: Decision): ScopeDecisionRecord[] {
+  return decision.scopes.map((d) => ({
+    scope: d.scope,
+    decision: d.decision,
+    policy_ids: d.policyIds,
+  }));
+}
+
+/** The loop rule of a refusal that names one (`task_halted`), for its audit line. */
+function loopRuleOf(err: unknown): Pick<TokenExchangeEvent, 'loop_rule'> {
+  if (!isMandateError(err) || err.code !== 'task_halted') return {};
+  const rule = err.details?.rule;
+  return typeof rule === 'string' ? { loop_rule: rule as LoopRule } : {};
 }
 
 /** The stable code of an exchange's error: a refusal's own, else `server_error`. */

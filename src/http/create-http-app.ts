@@ -1,6 +1,8 @@
 import express, { type Express, type RequestHandler } from 'express';
 import type { AgentActions } from '../agent-actions/agent-actions.js';
 import type { ApprovalGate } from '../approvals/approval-gate.js';
+import type { AuditSinkHealth } from '../audit/audit-sink.js';
+import type { RedisAuditReader } from '../audit/redis-audit-reader.js';
 import { MandateError } from '../errors.js';
 import type { TokenExchange } from '../exchange/token-exchange.js';
 import type { TransactionTokenExchange } from '../exchange/transaction-token-exchange.js';
@@ -19,6 +21,7 @@ import type { RevocationFeedReader } from '../revocation/revocation-feed-reader.
 import type { KeyRing } from '../tokens/key-ring.js';
 import { errorHandler } from './error-handler.js';
 import { approvalRoutes } from './routes/approvals.js';
+import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
 import { introspectRoutes } from './routes/introspect.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -54,6 +57,12 @@ export interface HttpAppOptions {
   readonly pingStore: () => Promise<void>;
   /** Members a ready `/readyz` adds (e.g. `aws_revocation`); absent: none. */
   readonly readinessDetail?: () => Record<string, unknown>;
+  /** Each audit sink's state, shown by `/readyz`. */
+  readonly auditHealth: () => readonly AuditSinkHealth[];
+  /** `audit.required`: a failing sink makes the broker not ready (exchanges are refused). */
+  readonly auditRequired: boolean;
+  /** The Redis audit stream `GET /v1/audit` reads; absent without a Redis sink. */
+  readonly auditReader?: Pick<RedisAuditReader, 'page'>;
   /** Approvals operators decide on (`/v1/approvals`). */
   readonly approvals: ApprovalGate;
   /** What `/v1/policy/evaluate` evaluates with, read at each call (policy reloads). */
@@ -110,6 +119,7 @@ function mountOperatorApi(app: Express, options: HttpAppOptions): void {
   app.use(operatorAgentRoutes(options));
   app.use(approvalRoutes(options));
   app.use(policyEvaluateRoutes(options));
+  app.use(auditRoutes(options));
 }
 
 /** Builds the public express app: agent and resource-server routes, and the one error handler. */

@@ -17,6 +17,12 @@ export function operatorOf(req: Request): Operator {
   return operator;
 }
 
+/** Who acts, as an operator command names them: the key's name and the roles it holds. */
+export function actingOperator(req: Request): { operator: string; roles: string[] } {
+  const operator = operatorOf(req);
+  return { operator: operator.name, roles: [...operator.roles].sort() };
+}
+
 /** The role an operator key was refused for on this request, for the error's challenge. */
 export function refusedOperatorRole(req: Request): OperatorRole | undefined {
   return refused.get(req);

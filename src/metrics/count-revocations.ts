@@ -14,12 +14,19 @@ export function countRevocations(
   audit: AuditLog,
   metrics: Pick<Metrics, 'revokedGrants'>,
 ): AuditLog {
+  const count = (event: AuditEvent) => {
+    const revoked = revokedBy(event);
+    if (revoked && revoked.count > 0)
+      metrics.revokedGrants.inc({ source: revoked.source }, revoked.count);
+  };
   return {
     record: (event) => {
       audit.record(event);
-      const revoked = revokedBy(event);
-      if (revoked && revoked.count > 0)
-        metrics.revokedGrants.inc({ source: revoked.source }, revoked.count);
+      count(event);
+    },
+    write: async (event) => {
+      await audit.write(event);
+      count(event);
     },
   };
 }

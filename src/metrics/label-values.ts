@@ -1,4 +1,5 @@
 import { APPROVAL_EVENTS } from '../audit/audit-event.js';
+export { AUDIT_SINK_KINDS } from '../audit/audit-sink.js';
 import { ERROR_CODES, type ErrorCode } from '../errors.js';
 import { LOOP_RULES } from '../grants/loop-rules.js';
 import { REFUSAL_CLASSES } from '../identity/subject-refusal.js';

@@ -2,9 +2,11 @@ import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { LoopRule } from '../grants/loop-rules.js';
 import type { RefusalClass } from '../identity/subject-refusal.js';
 import type { SubjectSource } from '../identity/verify-subject-token.js';
+import type { AuditSinkKind } from '../audit/audit-sink.js';
 import {
   APPROVAL_METRIC_EVENTS,
   AWS_REVOCATION_OUTCOMES,
+  AUDIT_SINK_KINDS,
   EXCHANGE_OUTCOMES,
   EXCHANGE_RESULTS,
   LOOP_RULES,
@@ -41,6 +43,8 @@ export interface Metrics {
   readonly revokedGrants: LabelledCounter<{ source: RevocationSource }>;
   /** Store calls that failed on Redis (answered 503 `temporarily_unavailable`). */
   readonly storeErrors: LabelledCounter<{ store: StoreName }>;
+  /** Audit records a sink failed to write, by sink kind. */
+  readonly auditWriteFailures: LabelledCounter<{ sink: AuditSinkKind }>;
   /** Times this broker found Redis had lost its data and started a new store epoch. */
   readonly storeEpochs: LabelledCounter<Record<never, string>>;
   /** Subject-token verifications by source (spiffe, oidc, unknown) and outcome. */
@@ -134,6 +138,11 @@ export function createMetrics(): Metrics {
       name: 'mandate_store_errors_total',
       help: 'Store calls that failed on Redis and were answered 503, by store.',
       labels: { store: STORES },
+    }),
+    auditWriteFailures: labelledCounter(registry, {
+      name: 'mandate_audit_write_failures_total',
+      help: 'Audit records a sink failed to write, by sink (file, stdout, redis).',
+      labels: { sink: AUDIT_SINK_KINDS },
     }),
     storeEpochs: labelledCounter(registry, {
       name: 'mandate_store_epochs_total',

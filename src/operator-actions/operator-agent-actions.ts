@@ -2,7 +2,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { GrantLedger } from '../grants/grant-ledger.js';
 import type { Clock } from '../platform/clock.js';
 import { BLOCKED_BY_OPERATOR, REVOKED_BY_OPERATOR } from './feed-reasons.js';
-import type { OperatorCommand } from './operator-command.js';
+import { rolesOf, type OperatorCommand } from './operator-command.js';
 
 /** What {@link OperatorAgentActions} needs. */
 export interface OperatorAgentActionsOptions {
@@ -32,6 +32,7 @@ export class OperatorAgentActions {
     this.#o.audit.record({
       event: 'operator_action',
       operator,
+      ...rolesOf(command),
       action: 'revoke_agent',
       agent,
       revoked: result.revoked,
@@ -49,6 +50,7 @@ export class OperatorAgentActions {
     this.#o.audit.record({
       event: 'operator_action',
       operator,
+      ...rolesOf(command),
       action: 'block_agent',
       agent,
       seconds,
@@ -64,6 +66,7 @@ export class OperatorAgentActions {
     this.#o.audit.record({
       event: 'operator_action',
       operator,
+      ...rolesOf(command),
       action: 'unblock_agent',
       agent,
       was_blocked: was,

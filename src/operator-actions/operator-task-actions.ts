@@ -3,7 +3,7 @@ import { MandateError } from '../errors.js';
 import type { GrantLedger } from '../grants/grant-ledger.js';
 import type { TaskState } from '../grants/grant-records.js';
 import { REVOKED_BY_OPERATOR } from './feed-reasons.js';
-import type { OperatorCommand } from './operator-command.js';
+import { rolesOf, type OperatorCommand } from './operator-command.js';
 
 /** What {@link OperatorTaskActions} needs. */
 export interface OperatorTaskActionsOptions {
@@ -34,6 +34,7 @@ export class OperatorTaskActions {
     this.#o.audit.record({
       event: 'operator_action',
       operator,
+      ...rolesOf(command),
       action: 'revoke_grant',
       agent,
       jti,
@@ -50,6 +51,7 @@ export class OperatorTaskActions {
     this.#o.audit.record({
       event: 'operator_action',
       operator,
+      ...rolesOf(command),
       action: 'revoke_task',
       agent,
       task: taskId,
@@ -75,6 +77,7 @@ export class OperatorTaskActions {
     this.#o.audit.record({
       event: 'operator_action',
       operator,
+      ...rolesOf(command),
       action: 'resume_task',
       agent,
       task: taskId,

@@ -11,6 +11,11 @@ export const LOG_BOUNDS = {
   items: 32,
   /** Levels of nested objects and arrays; deeper ones become a marker. */
   depth: 6,
+  /**
+   * Characters of one string of an audit event: the longest legitimate value (an intent's
+   * purpose, 512) is evidence and fits whole; an attacker's 16 KiB does not.
+   */
+  auditChars: 512,
 } as const;
 
 const MARKER = (cut: number) => `…[cut ${cut} chars]`;
@@ -48,23 +53,23 @@ function isPlainObject(value: object): value is Record<string, unknown> {
  * @example
  * logger.info(boundForLog({ audience, scopes }), 'refused');
  */
-export function boundForLog<T>(value: T): T {
-  return bound(value, 0) as T;
+export function boundForLog<T>(value: T, chars: number = LOG_BOUNDS.chars): T {
+  return bound(value, 0, chars) as T;
 }
 
-function bound(value: unknown, depth: number): unknown {
-  if (typeof value === 'string') return boundString(value);
+function bound(value: unknown, depth: number, chars: number): unknown {
+  if (typeof value === 'string') return boundString(value, chars);
   if (typeof value !== 'object' || value === null) return value;
   const nested = Array.isArray(value) || isPlainObject(value);
   if (!nested) return value;
   if (depth >= LOG_BOUNDS.depth) return '…[cut: nested too deep]';
   if (Array.isArray(value)) {
-    const kept = value.slice(0, LOG_BOUNDS.items).map((item) => bound(item, depth + 1));
+    const kept = value.slice(0, LOG_BOUNDS.items).map((item) => bound(item, depth + 1, chars));
     const cut = value.length - kept.length;
     return cut > 0 ? [...kept, `…[cut ${cut} items]`] : kept;
   }
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[key] = bound(item, depth + 1);
+  for (const [key, item] of Object.entries(value)) out[key] = bound(item, depth + 1, chars);
   return out;
 }
 

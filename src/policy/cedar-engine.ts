@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import '../platform/v8-flags.js';
 import {
   preparsePolicySet,
@@ -85,11 +86,14 @@ export class CedarEngine {
    * read the task's state before deciding (never false for a set that reads it).
    */
   readonly readsTaskContext: boolean;
+  /** sha256 (hex) of the set's policies (by id, sorted) and schema: the audited policy version. */
+  readonly version: string;
 
   constructor({ set, claims = [] }: CedarEngineOptions) {
     this.set = set;
     this.#claims = claims;
     this.readsTaskContext = readsTaskContext(set.policies);
+    this.version = policySetVersion(set);
     generation += 1;
     this.#policySetId = `policies-${generation}`;
     this.#schemaName = `schema-${generation}`;
@@ -140,6 +144,16 @@ export class CedarEngine {
     }
     return { scopes, allowed, denied, policyIds: [...policyIds], errors };
   }
+}
+
+/** The version of a set: the same policies and schema give the same hash, whatever the files. */
+function policySetVersion(set: LoadedPolicySet): string {
+  const policies = Object.keys(set.policies)
+    .sort()
+    .map((id) => [id, set.policies[id]]);
+  return createHash('sha256')
+    .update(JSON.stringify([policies, set.schema]))
+    .digest('hex');
 }
 
 function agentEntity(principal: Principal, claims: readonly PolicyClaim[]): EntityJson {

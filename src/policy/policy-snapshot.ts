@@ -12,6 +12,8 @@ export interface PolicySnapshot {
   decide(input: DecisionInput): Decision;
   /** Whether a policy of this set may read `context.task` (then the task is read first). */
   readonly readsTaskContext: boolean;
+  /** The set's version: sha256 (hex) of its policies and schema, computed once per load. */
+  readonly version: string;
 }
 
 /** The policy serving now; each call is a snapshot to use for one whole exchange or dry run. */

@@ -106,7 +106,7 @@ describe('mistakes on the command line', () => {
     const [top, nested] = await Promise.all([runCli(['polcy']), runCli(['policy', 'tst'])]);
     expect(top.code).toBe(1);
     expect(top.stderr).toMatch(
-      /^error: unknown command 'polcy' \(commands: serve, dev, operator, policy, aws\)/,
+      /^error: unknown command 'polcy' \(commands: serve, dev, operator, policy, aws, audit\)/,
     );
     expect(nested.code).toBe(1);
     expect(nested.stderr).toMatch(/^error: unknown command 'tst'/);

@@ -61,7 +61,7 @@ describe('the audit log receives every audited event, and never a token', () => 
       reason: 'change CHG-7',
     });
 
-  it('records a granted exchange with the subject token hash and the policies', async () => {
+  it('records a granted exchange: intent, decisions, policy version, both token hashes', async () => {
     const res = await exchange({ task_id: 'AU-1' });
     expect(res.status).toBe(200);
     expect(audit.of('token_exchange').at(-1)).toEqual({
@@ -74,8 +74,14 @@ describe('the audit log receives every audited event, and never a token', () => 
       tier: 'read',
       jti: res.body.grant_id,
       subject_token_sha256: sha256Hex(res.subject),
+      token_sha256: sha256Hex(res.body.access_token as string),
       policy_ids: ['read-unrestricted'],
+      policy_version: t.broker.policy.current().version,
+      intent: { purpose: 'triage ticket T-1', targets: ['T-1'] },
+      decisions: [{ scope: 'tickets:read', decision: 'allow', policy_ids: ['read-unrestricted'] }],
+      authorization_details: res.body.authorization_details,
     });
+    expect(t.broker.policy.current().version).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('records a refused exchange with the error the agent got', async () => {
@@ -89,6 +95,14 @@ describe('the audit log receives every audited event, and never a token', () => 
       error: res.body.error,
       reason: res.body.error_description,
       subject_token_sha256: sha256Hex(res.subject),
+      policy_version: t.broker.policy.current().version,
+      decisions: [
+        {
+          scope: 'tickets:delete',
+          decision: 'deny',
+          policy_ids: ['destructive-needs-approval', 'triage-never-deletes'],
+        },
+      ],
     });
   });
 
@@ -117,6 +131,11 @@ describe('the audit log receives every audited event, and never a token', () => 
     expect(audit.of('approval_consumed')).toEqual([
       { event: 'approval_consumed', ...bound, ...decided },
     ]);
+    expect(audit.of('token_exchange').at(-1)).toMatchObject({
+      outcome: 'granted',
+      jti: granted.body.grant_id,
+      approval: { id, approver: 'approver-key' },
+    });
 
     const other = await destroy();
     const otherId = other.body.approval_id as string;
@@ -184,6 +203,11 @@ describe('the audit log receives every audited event, and never a token', () => 
   it('records a loop trip and the operator actions that follow it', async () => {
     for (let i = 0; i < 2; i += 1) expect((await exchange({ task_id: 'AU-4' })).status).toBe(200);
     expect((await exchange({ task_id: 'AU-4' })).body.error).toBe('task_halted');
+    expect(audit.of('token_exchange').at(-1)).toMatchObject({
+      outcome: 'refused',
+      error: 'task_halted',
+      loop_rule: 'max_identical',
+    });
     expect(audit.of('loop_tripped')).toEqual([
       {
         event: 'loop_tripped',
@@ -210,8 +234,18 @@ describe('the audit log receives every audited event, and never a token', () => 
     await call(t.url, 'POST', `/v1/agent/unblock?${q(DEPLOY_AGENT)}`, admin);
     await call(t.url, 'POST', `/v1/agent/revoke?${q(DEPLOY_AGENT)}`, admin);
 
-    const by = { event: 'operator_action', operator: 'revoker-key', agent: TRIAGE };
-    const byAdmin = { event: 'operator_action', operator: 'admin-key', agent: DEPLOY_AGENT };
+    const by = {
+      event: 'operator_action',
+      operator: 'revoker-key',
+      roles: ['revoker'],
+      agent: TRIAGE,
+    };
+    const byAdmin = {
+      event: 'operator_action',
+      operator: 'admin-key',
+      roles: ['admin'],
+      agent: DEPLOY_AGENT,
+    };
     expect(audit.of('operator_action')).toEqual([
       { ...by, action: 'resume_task', task: 'AU-4', status: 'active' },
       { ...by, action: 'revoke_grant', jti, revoked: 1 },

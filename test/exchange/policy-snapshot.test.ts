@@ -115,6 +115,7 @@ describe('an exchange during a policy reload', () => {
         const snapshot = t.live.current();
         return {
           readsTaskContext: snapshot.readsTaskContext,
+          version: snapshot.version,
           decide: (input) => {
             const decision = snapshot.decide(input);
             if (!reloaded) {

@@ -68,26 +68,38 @@ describe('attacker-chosen values in log and audit lines', () => {
 
     for (const letter of Object.keys(sent)) {
       for (const line of logs.raw) expect(longestRun(line, letter)).toBeLessThan(LOG_BOUNDS.chars);
+      // Audit records keep more of a value (a whole legitimate purpose), still bounded.
+      for (const line of t.auditLines)
+        expect(longestRun(line, letter)).toBeLessThan(LOG_BOUNDS.auditChars);
     }
     // Those that reach a line (as a field, or echoed in a description) are there cut and marked:
     // bounded, not dropped. The others (D, F-I, K) are refused without being echoed at all.
     const cut = (letter: string) =>
-      logs.raw.some((l) => longestRun(l, letter) > 200 && /…\[cut \d+ chars\]/.test(l));
+      [...logs.raw, ...t.auditLines].some(
+        (l) => longestRun(l, letter) > 200 && /…\[cut \d+ chars\]/.test(l),
+      );
     const reachLines = ['A', 'B', 'C', 'E', 'J', 'L'];
     expect(reachLines.filter(cut)).toEqual(reachLines);
   });
 
   it('bounds the largest legitimate exchange not at all', async () => {
     const from = logs.raw.length;
+    const auditFrom = t.auditLines.length;
     const res = await postExchange(t.url, await svid(), {
       intent: { purpose: big('P', 512), targets: Array.from({ length: 32 }, () => big('T', 256)) },
     });
     expect(res.status).toBe(200);
-    const audit = logs
-      .lines()
-      .slice(from)
+    const audit = t.auditLines
+      .slice(auditFrom)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
       .find((l) => l.event === 'token_exchange');
-    expect(audit).toMatchObject({ outcome: 'granted', scopes: ['tickets:read'] });
-    expect(logs.raw.slice(from).join('\n')).not.toContain('…[cut');
+    expect(audit).toMatchObject({
+      outcome: 'granted',
+      scopes: ['tickets:read'],
+      intent: { purpose: big('P', 512) },
+    });
+    expect([...logs.raw.slice(from), ...t.auditLines.slice(auditFrom)].join('\n')).not.toContain(
+      '…[cut',
+    );
   });
 });

@@ -35,6 +35,7 @@ describe('operator actions on what does not exist', () => {
     expect(audit.of('operator_action').at(-1)).toEqual({
       event: 'operator_action',
       operator: 'revoker-key',
+      roles: ['revoker'],
       action: 'revoke_task',
       agent: AGENT,
       task: 'T-1',

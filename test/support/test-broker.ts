@@ -21,6 +21,8 @@ export interface TestBroker {
   readonly td: TestTrustDomain;
   /** The temp folder holding the config, bundle and policies. */
   readonly dir: string;
+  /** Every line the `stdout` audit sink wrote (the default sink), in order. */
+  readonly auditLines: string[];
   /** POSTs an exchange as JSON; `fields` override a valid request for the default agent. */
   exchange(fields?: Record<string, unknown>): Promise<ExchangeAnswer>;
   close(): Promise<void>;
@@ -83,7 +85,12 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   const file = join(dir, 'mandate.yaml');
   writeFileSync(file, stringify(raw));
   const config = parseConfig(raw, file);
-  const broker = await buildBroker(config, { logger: quietLogger, ...options.deps });
+  const auditLines: string[] = [];
+  const broker = await buildBroker(config, {
+    logger: quietLogger,
+    auditStdout: collectLines(auditLines),
+    ...options.deps,
+  });
   const running = await startServer(broker, { host: '127.0.0.1', port: 0 });
   return {
     url: running.url,
@@ -91,8 +98,22 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     running,
     td,
     dir,
+    auditLines,
     exchange: async (fields = {}) =>
       postExchange(running.url, await td.svid({ path: '/agent/triage' }), fields),
     close: () => running.close(),
+  };
+}
+
+/** A stdout stand-in that keeps each line written, for tests to read the audit sink. */
+export function collectLines(lines: string[]): {
+  write(chunk: string, callback: (err?: Error | null) => void): boolean;
+} {
+  return {
+    write: (chunk, callback) => {
+      lines.push(...chunk.split('\n').filter((l) => l !== ''));
+      callback();
+      return true;
+    },
   };
 }

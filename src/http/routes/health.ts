@@ -1,10 +1,12 @@
 import { Router, type Response } from 'express';
+import type { AuditSinkHealth } from '../../audit/audit-sink.js';
 import type { Logger } from '../../platform/logger.js';
 import type { ShutdownSignal } from '../../platform/shutdown-signal.js';
 
 /**
  * `/healthz` (process up) and `/readyz` (not shutting down, store reachable, every trust
- * domain's keys loaded).
+ * domain's keys loaded; with `audit.required`, every audit sink writing). Its answer lists each
+ * audit sink's state (`audit`), so a failing sink shows even while the broker stays ready.
  */
 export function healthRoutes(options: {
   /** Resolves when the store can serve requests; rejects otherwise. */
@@ -17,9 +19,14 @@ export function healthRoutes(options: {
    * broker unfit to serve (the AWS revoker, docs/aws.md).
    */
   readinessDetail?: () => Record<string, unknown>;
+  auditHealth: () => readonly AuditSinkHealth[];
+  auditRequired: boolean;
 }): Router {
   const unavailable = (res: Response, reason: string) =>
-    res.status(503).set('Retry-After', '1').json({ status: 'unavailable', reason });
+    res
+      .status(503)
+      .set('Retry-After', '1')
+      .json({ status: 'unavailable', reason, audit: options.auditHealth() });
   return Router()
     .get('/healthz', (_req, res) => {
       res.json({ status: 'ok' });
@@ -35,9 +42,14 @@ export function healthRoutes(options: {
         unavailable(res, `no trust bundle yet for ${pending.join(', ')}`);
         return;
       }
+      const failing = options.auditHealth().filter((s) => !s.ok);
+      if (options.auditRequired && failing.length > 0) {
+        unavailable(res, `audit sink failing: ${failing.map((s) => s.sink).join(', ')}`);
+        return;
+      }
       try {
         await options.pingStore();
-        res.json({ status: 'ready', ...options.readinessDetail?.() });
+        res.json({ status: 'ready', audit: options.auditHealth(), ...options.readinessDetail?.() });
       } catch (err) {
         options.logger.warn({ err }, 'readiness check failed: store unreachable');
         unavailable(res, 'store unreachable');

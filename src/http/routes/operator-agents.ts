@@ -6,7 +6,7 @@ import type { OperatorAgentActions } from '../../operator-actions/operator-agent
 import type { OperatorReads } from '../../operator-actions/operator-reads.js';
 import type { ApiKeys } from '../../operators/api-keys.js';
 import { noStore } from '../parse-body.js';
-import { operatorOf, requireOperator } from '../require-operator.js';
+import { actingOperator, requireOperator } from '../require-operator.js';
 import { taskView } from './operator-views.js';
 import { agentParam, nextCursor, pageParams, pageRequest, parseParams } from './query.js';
 
@@ -42,7 +42,7 @@ export function operatorAgentRoutes(options: {
   const viewer = requireOperator(options.operatorKeys, 'viewer');
   const admin = requireOperator(options.operatorKeys, 'admin');
   const command = (req: Request) => ({
-    operator: operatorOf(req).name,
+    ...actingOperator(req),
     agent: parseParams(ofAgent, req.query).agent,
   });
 
@@ -66,7 +66,7 @@ export function operatorAgentRoutes(options: {
   const block: RequestHandler = async (req, res) => {
     const q = parseParams(blockQuery, req.query);
     const result = await agents.block({
-      operator: operatorOf(req).name,
+      ...actingOperator(req),
       agent: q.agent,
       seconds: q.for,
     });

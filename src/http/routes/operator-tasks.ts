@@ -5,7 +5,7 @@ import { TASK_STATUSES, type OperatorReads } from '../../operator-actions/operat
 import type { OperatorTaskActions } from '../../operator-actions/operator-task-actions.js';
 import type { ApiKeys } from '../../operators/api-keys.js';
 import { noStore } from '../parse-body.js';
-import { operatorOf, requireOperator } from '../require-operator.js';
+import { actingOperator, requireOperator } from '../require-operator.js';
 import { grantView, taskView } from './operator-views.js';
 import {
   agentParam,
@@ -41,14 +41,14 @@ const taskQuery = z.object({
 function taskCommand(req: Request) {
   const taskId = parseParams(taskParam, req.params.task_id);
   const { agent } = parseParams(ofAgent, req.query);
-  return { operator: operatorOf(req).name, agent, taskId };
+  return { ...actingOperator(req), agent, taskId };
 }
 
 /** The operator, the agent (`?agent=`) and the grant of the path, of a grant route. */
 function grantCommand(req: Request) {
   const jti = parseParams(grantParam, req.params.grant_id);
   const { agent } = parseParams(ofAgent, req.query);
-  return { operator: operatorOf(req).name, agent, jti };
+  return { ...actingOperator(req), agent, jti };
 }
 
 /**
