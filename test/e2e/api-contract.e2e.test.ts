@@ -7,8 +7,13 @@ import {
   checkedStream,
   type CheckedResponse,
 } from '../support/openapi-contract.js';
-import { TEST_RESOURCES, type TestBroker } from '../support/test-broker.js';
-import { OPERATOR_KEYS, sharedSigningKey, startRedisBroker } from './redis-broker.js';
+import { TEST_RESOURCES, startTestBroker, type TestBroker } from '../support/test-broker.js';
+import {
+  OPERATORS_CONFIG,
+  OPERATOR_KEYS,
+  sharedSigningKey,
+  startRedisBroker,
+} from './redis-broker.js';
 
 /** A resource whose destructive scope an operator must approve (config/policies/deploy.cedar). */
 const DEPLOY = {
@@ -109,12 +114,17 @@ describe('every route answers as openapi.yaml documents', () => {
         signing,
         resources: { ...TEST_RESOURCES, deploy: DEPLOY },
         loops: { max_identical: 2, rate_limit: { max: 5, window: '1m' } },
+        audit: { sinks: [{ type: 'stdout' }, { type: 'redis' }] },
       },
     });
     const unreachable = `redis://127.0.0.1:${await freePort()}`;
     down = await startRedisBroker('unreachable', {
       redisUrl: unreachable,
-      config: { signing, store: { redis_url: unreachable, connect_timeout_ms: 200 } },
+      config: {
+        signing,
+        store: { redis_url: unreachable, connect_timeout_ms: 200 },
+        audit: { sinks: [{ type: 'redis' }] },
+      },
     });
   });
   afterAll(async () => {
@@ -363,6 +373,24 @@ describe('every route answers as openapi.yaml documents', () => {
     expect((await evaluate({ text: '{}' })).status).toBe(415);
     expect((await send(t.url, 'POST', '/v1/policy/evaluate', { json: {} })).status).toBe(401);
     expect((await evaluate({ as: 'resource_server', json: {} })).status).toBe(403);
+  });
+
+  it('serves the audit trail to viewers', async () => {
+    await issued('/agent/triage');
+    const page = await send(t.url, 'GET', '/v1/audit?event=token_exchange&limit=1', {
+      as: 'viewer',
+    });
+    expect(page.body.records).toEqual([expect.objectContaining({ event: 'token_exchange' })]);
+    expect((await send(t.url, 'GET', '/v1/audit?outcome=maybe', { as: 'viewer' })).status).toBe(
+      400,
+    );
+    await guarded('GET', '/v1/audit', 'resource_server', 'viewer');
+    const noRedisSink = await startTestBroker({ config: { operators: OPERATORS_CONFIG } });
+    try {
+      expect((await send(noRedisSink.url, 'GET', '/v1/audit', { as: 'viewer' })).status).toBe(404);
+    } finally {
+      await noRedisSink.close();
+    }
   });
 
   it('has seen every answer openapi.yaml documents', () => {

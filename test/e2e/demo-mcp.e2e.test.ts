@@ -12,7 +12,7 @@ import { startServer, type RunningServer } from '../../src/app/start-server.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { clearPrefix, uniquePrefix } from '../grants/redis-support.js';
 import { freePort } from '../support/free-port.js';
-import { TEST_RESOURCES, quietLogger } from '../support/test-broker.js';
+import { TEST_RESOURCES, quietLogger, collectLines } from '../support/test-broker.js';
 import { createTestTrustDomain, type TestTrustDomain } from '../support/trust-domain.js';
 import { OPERATOR_KEYS, redisBrokerConfig } from './redis-broker.js';
 
@@ -42,6 +42,7 @@ describe('the MCP demo: an agent, an MCP server and the broker', () => {
     };
     const built = await buildBroker(parseConfig(raw, join(dir, 'mandate.yaml')), {
       logger: quietLogger,
+      auditStdout: collectLines([]),
     });
     broker = await startServer(built, { host: '127.0.0.1', port: brokerPort });
     mcp = await startTicketsMcpServer({

@@ -8,7 +8,7 @@ import { startServer, type RunningServer } from '../../src/app/start-server.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { connectRedis, deleteKeys, uniquePrefix } from '../grants/redis-support.js';
 import { freePort } from '../support/free-port.js';
-import { TEST_RESOURCES, quietLogger } from '../support/test-broker.js';
+import { TEST_RESOURCES, quietLogger, collectLines } from '../support/test-broker.js';
 import { createTestTrustDomain, type TestTrustDomain } from '../support/trust-domain.js';
 import { OPERATOR_KEYS, redisBrokerConfig } from './redis-broker.js';
 
@@ -64,6 +64,7 @@ describe('openid-client 6 against the broker', () => {
     };
     const broker = await buildBroker(parseConfig(raw, join(dir, 'mandate.yaml')), {
       logger: quietLogger,
+      auditStdout: collectLines([]),
     });
     running = await startServer(broker, { host: '127.0.0.1', port });
   });

@@ -12,6 +12,7 @@ import {
   TEST_RESOURCES,
   quietLogger,
   type TestBroker,
+  collectLines,
 } from '../support/test-broker.js';
 import {
   OPERATORS_CONFIG,
@@ -140,6 +141,7 @@ describe('the operator API on its own listener', () => {
     };
     const broker = await buildBroker(parseConfig(raw, join(dir, 'mandate.yaml')), {
       logger: quietLogger,
+      auditStdout: collectLines([]),
     });
     running = await startServer(broker, { host: '127.0.0.1', port: 0 });
   });

@@ -8,7 +8,12 @@ import { parseConfig } from '../../src/config/load-config.js';
 import { createVerifier } from '@mandate/verifier';
 import { eventually, outcome } from '../support/eventually.js';
 import { postExchange } from '../support/post-exchange.js';
-import { EXAMPLE_POLICY_DIR, TEST_RESOURCES, quietLogger } from '../support/test-broker.js';
+import {
+  EXAMPLE_POLICY_DIR,
+  TEST_RESOURCES,
+  quietLogger,
+  collectLines,
+} from '../support/test-broker.js';
 import { createTestTrustDomain, type TestTrustDomain } from '../support/trust-domain.js';
 import { OPERATORS_CONFIG, OPERATOR_KEYS } from './redis-broker.js';
 
@@ -39,6 +44,7 @@ describe('a verifier following the feed of a broker with an operator listener', 
     };
     const broker = await buildBroker(parseConfig(raw, join(dir, 'mandate.yaml')), {
       logger: quietLogger,
+      auditStdout: collectLines([]),
     });
     running = await startServer(broker, { host: '127.0.0.1', port: 0 });
     api = await startTicketsApi({

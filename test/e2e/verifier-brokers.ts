@@ -8,7 +8,7 @@ import { parseConfig } from '../../src/config/load-config.js';
 import { connectRedis, deleteKeys, uniquePrefix } from '../grants/redis-support.js';
 import { exchangeOrThrow } from '../support/post-exchange.js';
 import type { RevocationLoopTarget } from '../support/revocation-loop.js';
-import { quietLogger } from '../support/test-broker.js';
+import { quietLogger, collectLines } from '../support/test-broker.js';
 import { createTestTrustDomain, type TestTrustDomain } from '../support/trust-domain.js';
 import { OPERATOR_KEYS, redisBrokerConfig, sharedSigningKey } from './redis-broker.js';
 
@@ -47,6 +47,7 @@ export async function startBrokerPair(options: { maxStaleness: number }): Promis
     };
     const broker = await buildBroker(parseConfig(raw, join(dir, 'mandate.yaml')), {
       logger: quietLogger,
+      auditStdout: collectLines([]),
     });
     return startServer(broker, { host: '127.0.0.1', port });
   };

@@ -10,7 +10,12 @@ import {
   type StaticHttpsServer,
 } from '../identity/support/static-https-server.js';
 import { postExchange } from '../support/post-exchange.js';
-import { EXAMPLE_POLICY_DIR, TEST_RESOURCES, quietLogger } from '../support/test-broker.js';
+import {
+  EXAMPLE_POLICY_DIR,
+  TEST_RESOURCES,
+  quietLogger,
+  collectLines,
+} from '../support/test-broker.js';
 import { createTestTrustDomain } from '../support/trust-domain.js';
 import { ALLOW_READ } from './support/security-fixture.js';
 
@@ -58,7 +63,10 @@ describe('an OIDC agent cannot take a SPIFFE agent id', () => {
         oidc: config.trust.oidc.map((o) => ({ ...o, agent_id: '{sub}' })),
       },
     };
-    const broker = await buildBroker(tampered, { logger: quietLogger });
+    const broker = await buildBroker(tampered, {
+      logger: quietLogger,
+      auditStdout: collectLines([]),
+    });
     running = await startServer(broker, { host: '127.0.0.1', port: 0 });
   });
   afterAll(async () => {

@@ -22,11 +22,11 @@ export function healthRoutes(options: {
   auditHealth: () => readonly AuditSinkHealth[];
   auditRequired: boolean;
 }): Router {
-  const unavailable = (res: Response, reason: string) =>
+  const unavailable = (res: Response, reason: string, audit?: readonly AuditSinkHealth[]) =>
     res
       .status(503)
       .set('Retry-After', '1')
-      .json({ status: 'unavailable', reason, audit: options.auditHealth() });
+      .json({ status: 'unavailable', reason, ...(audit ? { audit } : {}) });
   return Router()
     .get('/healthz', (_req, res) => {
       res.json({ status: 'ok' });
@@ -42,14 +42,15 @@ export function healthRoutes(options: {
         unavailable(res, `no trust bundle yet for ${pending.join(', ')}`);
         return;
       }
-      const failing = options.auditHealth().filter((s) => !s.ok);
+      const audit = options.auditHealth();
+      const failing = audit.filter((s) => !s.ok);
       if (options.auditRequired && failing.length > 0) {
-        unavailable(res, `audit sink failing: ${failing.map((s) => s.sink).join(', ')}`);
+        unavailable(res, `audit sink failing: ${failing.map((s) => s.sink).join(', ')}`, audit);
         return;
       }
       try {
         await options.pingStore();
-        res.json({ status: 'ready', audit: options.auditHealth(), ...options.readinessDetail?.() });
+        res.json({ status: 'ready', audit, ...options.readinessDetail?.() });
       } catch (err) {
         options.logger.warn({ err }, 'readiness check failed: store unreachable');
         unavailable(res, 'store unreachable');
