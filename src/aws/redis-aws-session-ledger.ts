@@ -10,12 +10,13 @@ import {
 } from './aws-session-ledger.js';
 
 // One hash per agent, `<prefix>:aws:{<agent-hash>}:sessions`, grant id -> session JSON, in the
-// agent's slot; the key lives until its last session expires.
+// agent's slot; the key lives until its last session expires. The lifetime is relative (EXPIRE,
+// seconds from now): an absolute time would be read on Redis's clock, not the broker's.
 const RECORD = `
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 local ttl = redis.call('TTL', KEYS[1])
-if ttl < 0 or tonumber(ARGV[3]) + ttl < tonumber(ARGV[4]) then
-  redis.call('EXPIREAT', KEYS[1], ARGV[4])
+if ttl < tonumber(ARGV[3]) then
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
 end
 return 1
 `;
@@ -52,8 +53,7 @@ export class RedisAwsSessionLedger implements AwsSessionLedger {
         this.#key(s.agentId),
         s.grantId,
         JSON.stringify(s),
-        String(s.issuedAt),
-        String(s.expiresAt),
+        String(Math.max(1, s.expiresAt - s.issuedAt)),
       );
     });
   }
