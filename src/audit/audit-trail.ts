@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../config/defaults.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { AuditChain } from './audit-chain.js';
@@ -26,6 +27,11 @@ export interface AuditTrailOptions {
   /** Told of each failed write, by sink (the metric). */
   readonly onFailure: (sink: AuditSinkKind) => void;
   readonly checkpoint?: CheckpointOptions;
+  /**
+   * A sink that has not taken a record by then has failed it (its write may still land);
+   * default `DEFAULTS.audit.appendTimeoutMs`.
+   */
+  readonly appendTimeoutMs?: number;
 }
 
 /**
@@ -45,9 +51,11 @@ export class AuditTrail implements AuditLog {
   #sinceCheckpoint = 0;
   #timer: NodeJS.Timeout | undefined;
   #checkpointing: Promise<void> | undefined;
+  readonly #appendTimeoutMs: number;
 
   private constructor(options: AuditTrailOptions, head: ChainHead | null) {
     this.#o = options;
+    this.#appendTimeoutMs = options.appendTimeoutMs ?? DEFAULTS.audit.appendTimeoutMs;
     this.#chain = new AuditChain({ instance: options.instance, head });
     this.#health = new Map(options.sinks.map((s) => [s, { ok: true, failures: 0 }]));
     const intervalMs = options.checkpoint?.intervalMs ?? 0;
@@ -116,7 +124,9 @@ export class AuditTrail implements AuditLog {
   }
 
   async #send(record: AuditRecord, line: string): Promise<void> {
-    const results = await Promise.allSettled(this.#o.sinks.map((s) => s.append(record, line)));
+    const results = await Promise.allSettled(
+      this.#o.sinks.map((s) => withinDeadline(s.append(record, line), this.#appendTimeoutMs)),
+    );
     let failed: Error | undefined;
     results.forEach((result, i) => {
       const sink = this.#o.sinks[i]!;
@@ -160,3 +170,13 @@ export class AuditTrail implements AuditLog {
 }
 
 function noop(): void {}
+
+/** `write`, or a rejection once `ms` have passed without it settling. */
+function withinDeadline(write: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([write, late]).finally(() => clearTimeout(timer));
+}

@@ -192,8 +192,12 @@ export const DEFAULTS = {
    * signature a minute under light load.
    * A file is rotated at 100 MiB, five kept: half a GiB of evidence, about a million exchanges.
    * The Redis stream keeps about a million entries (MAXLEN ~), a few hundred MiB of Redis memory.
+   * A sink that has not taken a record within 1 s (a stalled stdout pipe, a hung disk) counts as
+   * failed, as a Redis command does: with `audit.required` the exchange answers 503 rather than
+   * wait, and a shutdown never waits on it longer.
    */
   audit: {
+    appendTimeoutMs: 1000,
     checkpointEvery: 1000,
     checkpointSeconds: 60,
     fileMaxBytes: 100 * 1024 * 1024,
