@@ -44,14 +44,10 @@ export async function verifyOidc(
     audiences: config.audiences,
     required: REQUIRED,
   });
-  const payload = await verifyJws(token, {
+  const payload = await verifyJws(token, decoded, {
     getKey: issuer.keys.getKey,
     algorithms: config.algorithms,
-    audiences: config.audiences,
     issuer: config.issuer,
-    requiredClaims: REQUIRED,
-    clock: options.clock,
-    clockTolerance: options.clockTolerance,
   });
   for (const condition of config.conditions) {
     if (!condition.test(readClaim(payload, condition.claim)))

@@ -67,13 +67,9 @@ export async function verifySvid(
     required: ['sub', 'aud', 'exp'],
   };
   checkClaims(decoded.payload, rules);
-  const payload = await verifyJws(token, {
+  const payload = await verifyJws(token, decoded, {
     getKey: domain.getKey,
     algorithms: SVID_ALGORITHMS,
-    audiences: domain.audiences,
-    requiredClaims: rules.required,
-    clock: options.clock,
-    clockTolerance: options.clockTolerance,
   });
   return {
     agentId: parsed.id.uri,
