@@ -229,7 +229,7 @@ export class TokenExchange {
     if (approval) await this.#consumeApproval(approval, grant);
     if (aws) return this.#issueAws(aws, grant, trail, { traced, decision, delegated, approval });
     const details = grantedDetails({ ...grant, ...intent });
-    const accessToken = await step('mint', () => this.#mint(grant, details));
+    const accessToken = step('mint', () => this.#mint(grant, details));
     await this.#auditGranted(grant, trail, {
       traced,
       details,
@@ -620,7 +620,7 @@ export class TokenExchange {
    * Mints the access token of the grant as recorded (its lifetime may be cut to the task's end),
    * carrying the granted authorization details.
    */
-  async #mint(grant: GrantRecord, details: readonly AgentTaskDetail[]): Promise<string> {
+  #mint(grant: GrantRecord, details: readonly AgentTaskDetail[]): string {
     return mintAccessToken(
       { ...grant, authorizationDetails: details },
       { issuer: this.#o.issuer, keyRing: this.#o.keyRing },

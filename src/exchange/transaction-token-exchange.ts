@@ -79,7 +79,7 @@ export class TransactionTokenExchange {
     assertAudience(request, subject.claims);
     const purpose = await this.#livePurpose(subject);
     const claims = this.#claims(request, subject, scope, purpose);
-    const token = await mintTransactionToken(claims, {
+    const token = mintTransactionToken(claims, {
       issuer: this.#o.issuer,
       keyRing: this.#o.keyRing,
     });

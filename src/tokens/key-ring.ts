@@ -7,7 +7,7 @@ import {
   type CryptoKey,
   type JWK,
 } from 'jose';
-import { createPublicKey } from 'node:crypto';
+import { KeyObject, createPublicKey } from 'node:crypto';
 
 /** Algorithms the broker signs its own tokens with (RS256 would halve throughput). */
 export type SigningAlgorithm = 'ES256' | 'ES384' | 'EdDSA';
@@ -17,6 +17,8 @@ export interface SigningKey {
   readonly kid: string;
   readonly alg: SigningAlgorithm;
   readonly privateKey: CryptoKey;
+  /** The same private key for node:crypto, which signs the hot path's tokens (sign-jws.ts). */
+  readonly keyObject: KeyObject;
   readonly publicJwk: JWK;
 }
 
@@ -82,5 +84,11 @@ async function toSigningKey(
     ...(y !== undefined ? { y } : {}),
   };
   const id = kid ?? (await calculateJwkThumbprint(publicJwk));
-  return { kid: id, alg, privateKey, publicJwk: { ...publicJwk, kid: id, alg, use: 'sig' } };
+  return {
+    kid: id,
+    alg,
+    privateKey,
+    keyObject: KeyObject.from(privateKey),
+    publicJwk: { ...publicJwk, kid: id, alg, use: 'sig' },
+  };
 }

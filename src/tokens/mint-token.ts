@@ -1,7 +1,7 @@
-import { SignJWT } from 'jose';
 import type { AgentTaskDetail } from '../intent/agent-task-detail.js';
 import type { ScopeClass } from '../intent/tiers.js';
 import type { KeyRing } from './key-ring.js';
+import { signJws } from './sign-jws.js';
 import type { LineageEntry } from './token-lineage.js';
 
 /** Who a delegated token acts for, and through whom (RFC 8693 section 4.1). */
@@ -55,35 +55,36 @@ export const ACCESS_TOKEN_TYP = 'at+jwt';
  * @example
  * const token = await mintAccessToken(grant, { issuer, keyRing });
  */
-export async function mintAccessToken(
+export function mintAccessToken(
   grant: TokenClaims,
   options: { issuer: string; keyRing: KeyRing },
-): Promise<string> {
-  const key = options.keyRing.active;
-  return new SignJWT({
-    client_id: grant.agentId,
-    scope: grant.scopes.join(' '),
-    task: { id: grant.taskId },
-    tier: grant.tier,
-    ...(grant.targets.length > 0 ? { targets: [...grant.targets] } : {}),
-    ...(grant.delegation
-      ? {
-          act: nestedAct(grant.delegation.actors),
-          ...(grant.delegation.lineage.length > 0
-            ? { lineage: [...grant.delegation.lineage] }
-            : {}),
-        }
-      : {}),
-    ...(grant.mayAct ? { may_act: { sub: [...grant.mayAct] } } : {}),
-    ...(grant.authorizationDetails ? { authorization_details: grant.authorizationDetails } : {}),
-  })
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYP })
-    .setIssuer(options.issuer)
-    .setSubject(grant.delegation?.subject ?? grant.agentId)
-    .setAudience(grant.audience)
-    .setIssuedAt(grant.issuedAt)
-    .setNotBefore(grant.issuedAt)
-    .setExpirationTime(grant.expiresAt)
-    .setJti(grant.jti)
-    .sign(key.privateKey);
+): string {
+  return signJws(
+    { typ: ACCESS_TOKEN_TYP },
+    {
+      client_id: grant.agentId,
+      scope: grant.scopes.join(' '),
+      task: { id: grant.taskId },
+      tier: grant.tier,
+      ...(grant.targets.length > 0 ? { targets: [...grant.targets] } : {}),
+      ...(grant.delegation
+        ? {
+            act: nestedAct(grant.delegation.actors),
+            ...(grant.delegation.lineage.length > 0
+              ? { lineage: [...grant.delegation.lineage] }
+              : {}),
+          }
+        : {}),
+      ...(grant.mayAct ? { may_act: { sub: [...grant.mayAct] } } : {}),
+      ...(grant.authorizationDetails ? { authorization_details: grant.authorizationDetails } : {}),
+      iss: options.issuer,
+      sub: grant.delegation?.subject ?? grant.agentId,
+      aud: grant.audience,
+      iat: grant.issuedAt,
+      nbf: grant.issuedAt,
+      exp: grant.expiresAt,
+      jti: grant.jti,
+    },
+    options.keyRing.active,
+  );
 }

@@ -1,5 +1,5 @@
-import { SignJWT } from 'jose';
 import type { KeyRing } from './key-ring.js';
+import { signJws } from './sign-jws.js';
 import type { LineageEntry } from './token-lineage.js';
 
 /** The `typ` of transaction tokens (draft-ietf-oauth-transaction-tokens-10). */
@@ -58,23 +58,24 @@ export interface TransactionTokenClaims {
  * @example
  * const token = await mintTransactionToken(claims, { issuer, keyRing });
  */
-export async function mintTransactionToken(
+export function mintTransactionToken(
   claims: TransactionTokenClaims,
   options: { issuer: string; keyRing: KeyRing },
-): Promise<string> {
-  const key = options.keyRing.active;
-  return new SignJWT({
-    txn: claims.txn,
-    purp: claims.purp,
-    tctx: claims.tctx,
-    ...(claims.lineage ? { lineage: claims.lineage } : {}),
-    ...(claims.rctx && Object.keys(claims.rctx).length > 0 ? { rctx: claims.rctx } : {}),
-  })
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: TXN_TOKEN_TYP })
-    .setIssuer(options.issuer)
-    .setSubject(claims.sub)
-    .setAudience(claims.aud)
-    .setIssuedAt(claims.iat)
-    .setExpirationTime(claims.exp)
-    .sign(key.privateKey);
+): string {
+  return signJws(
+    { typ: TXN_TOKEN_TYP },
+    {
+      txn: claims.txn,
+      purp: claims.purp,
+      tctx: claims.tctx,
+      ...(claims.lineage ? { lineage: claims.lineage } : {}),
+      ...(claims.rctx && Object.keys(claims.rctx).length > 0 ? { rctx: claims.rctx } : {}),
+      iss: options.issuer,
+      sub: claims.sub,
+      aud: claims.aud,
+      iat: claims.iat,
+      exp: claims.exp,
+    },
+    options.keyRing.active,
+  );
 }

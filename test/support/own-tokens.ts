@@ -18,7 +18,7 @@ export async function ownTokens(clock: Clock): Promise<OwnTokens> {
   const keyRing = await KeyRing.ephemeral('ES256');
   return {
     verifier: new OwnTokenVerifier({ issuer: ISSUER, keyRing, clock }),
-    mint: (grant) => mintAccessToken(grant, { issuer: ISSUER, keyRing }),
+    mint: (grant) => Promise.resolve(mintAccessToken(grant, { issuer: ISSUER, keyRing })),
   };
 }
 
