@@ -145,6 +145,12 @@ export const DEFAULTS = {
   maxBodyBytes: 16 * 1024,
   /** Subject tokens above this are refused before any crypto. */
   maxSubjectTokenBytes: 8 * 1024,
+  /**
+   * Verified subject tokens kept, by hash, until their `exp` (docs/security.md, "Verified
+   * subject tokens"). A SPIRE agent hands one JWT-SVID to a workload for minutes, so one entry
+   * per live workload token; 10,000 entries hold about 20 MB of claims at the most.
+   */
+  verifiedSubjectTokens: 10_000,
   /** The most clock skew an operator may allow: beyond a minute, expiry stops meaning much. */
   maxClockToleranceSeconds: 60,
   /**

@@ -12,16 +12,33 @@ export interface ClaimRules {
 }
 
 /**
- * Checks `exp`, `nbf`, `iat`, `sub` and `aud` on the decoded claims, before the signature, so
- * refusals name the precise problem and an expired token costs no crypto. jose checks them
- * again after the signature; this adds what it does not: a bound on `exp`, a future `iat`,
- * and a single-valued `aud` (a token for several audiences could be replayed at another).
+ * Checks the required claims, `exp`, `nbf`, `iat`, `sub` and `aud` on the decoded claims,
+ * before the signature, so refusals name the precise problem and an expired token costs no
+ * crypto; the signature is then checked over the same bytes (verify-jws.ts), so these are the
+ * claims checked. Beyond RFC 7519: a bound on `exp`, a future `iat`, and a single-valued `aud`
+ * (a token for several audiences could be replayed at another).
  */
 export function checkClaims(payload: Readonly<Record<string, unknown>>, rules: ClaimRules): void {
   for (const name of rules.required) {
     if (payload[name] === undefined) throw refuse('missing_claim', `${name} is missing`);
   }
-  const { exp, nbf, iat, sub, aud } = payload;
+  checkTimes(payload, rules);
+  const { sub, aud } = payload;
+  if (typeof sub !== 'string' || sub.length === 0)
+    throw refuse('invalid_claim', 'sub is not a non-empty string');
+  const audience = singleAudience(aud);
+  if (!rules.audiences.includes(audience)) throw refuse('wrong_audience', 'wrong audience');
+}
+
+/**
+ * The time claims alone: `exp` not past and not too far, `nbf` and `iat` not in the future.
+ * Also run on every use of a cached verified token, since time moves on.
+ */
+export function checkTimes(
+  payload: Readonly<Record<string, unknown>>,
+  rules: Pick<ClaimRules, 'now' | 'clockTolerance' | 'maxLifetimeSeconds'>,
+): void {
+  const { exp, nbf, iat } = payload;
   const tol = rules.clockTolerance;
   if (!isTime(exp)) throw refuse('invalid_claim', 'exp is not a NumericDate');
   if (exp <= rules.now - tol) throw refuse('expired', 'expired');
@@ -35,10 +52,6 @@ export function checkClaims(payload: Readonly<Record<string, unknown>>, rules: C
     if (!isTime(iat)) throw refuse('invalid_claim', 'iat is not a NumericDate');
     if (iat > rules.now + tol) throw refuse('issued_in_future', 'issued in the future (iat)');
   }
-  if (typeof sub !== 'string' || sub.length === 0)
-    throw refuse('invalid_claim', 'sub is not a non-empty string');
-  const audience = singleAudience(aud);
-  if (!rules.audiences.includes(audience)) throw refuse('wrong_audience', 'wrong audience');
 }
 
 function isTime(value: unknown): value is number {

@@ -10,6 +10,7 @@ import { fetchJson as httpsFetchJson, type FetchJson } from './fetch-json.js';
 import { OidcIssuer } from './oidc-issuer.js';
 import type { SpiffeBundle } from './spiffe-bundle.js';
 import { SpiffeTrust } from './spiffe-trust.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 import { createSubjectVerifier, type SubjectVerifier } from './verify-subject-token.js';
 import type { IdentityCounters } from './identity-counters.js';
 import type { TrustSettings } from './trust-settings.js';
@@ -52,7 +53,11 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
   const fetchJson = options.fetchJson ?? httpsFetchJson;
   const readCa = (file: string | undefined) =>
     file === undefined ? undefined : readFileSync(resolve(options.configDir, file), 'utf8');
-  const trust = new SpiffeTrust();
+  // One cache for every authority: any change of trusted keys empties it, so no token stays
+  // vouched for by a key that was removed.
+  const verified = new VerifiedTokenCache(DEFAULTS.verifiedSubjectTokens);
+  const forgetVerified = () => verified.clear();
+  const trust = new SpiffeTrust({ onKeysChanged: forgetVerified });
   const sources: { close(): void }[] = [];
   const failed = (source: string, authority: string) => {
     // Each configured source starts at zero, so an alert sees its first failure.
@@ -143,6 +148,7 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
           maxKeys: DEFAULTS.jwksMaxKeys,
         },
         onFailure: failed('oidc_jwks', entry.issuer),
+        onKeysChanged: forgetVerified,
       }),
     );
   }
@@ -158,6 +164,7 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
       maxTokenBytes: DEFAULTS.maxSubjectTokenBytes,
       maxLifetimeSeconds: DEFAULTS.maxSubjectLifetimeSeconds,
       verifications: metrics.subjectVerifications,
+      cache: verified,
     }),
     pendingTrustDomains: () =>
       options.trust.spiffe.map((d) => d.trust_domain).filter((td) => trust.get(td) === undefined),

@@ -34,6 +34,8 @@ export interface OidcIssuerOptions {
   readonly clock: Clock;
   readonly limits: KeyFetchLimits;
   readonly onFailure: (err: unknown) => void;
+  /** Runs when the issuer's keys change (verified tokens are forgotten then). */
+  readonly onKeysChanged?: () => void;
 }
 
 /**
@@ -58,6 +60,7 @@ export class OidcIssuer {
       cooldownMs: options.limits.cooldownMs,
       maxKeys: options.limits.maxKeys,
       onFailure: options.onFailure,
+      ...(options.onKeysChanged ? { onKeysChanged: options.onKeysChanged } : {}),
     });
   }
 

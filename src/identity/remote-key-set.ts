@@ -15,6 +15,8 @@ export interface RemoteKeySetOptions {
   /** Most keys kept from one document. */
   readonly maxKeys: number;
   readonly onFailure: (err: unknown) => void;
+  /** Runs when a refresh brings keys that differ from the ones held. */
+  readonly onKeysChanged?: () => void;
 }
 
 /**
@@ -26,6 +28,7 @@ export interface RemoteKeySetOptions {
 export class RemoteKeySet {
   readonly #o: RemoteKeySetOptions;
   #local: JWTVerifyGetKey | undefined;
+  #keysJson = '';
   #fetchedAt = Number.NEGATIVE_INFINITY;
   #attemptedAt = Number.NEGATIVE_INFINITY;
   #pending: Promise<void> | undefined;
@@ -73,6 +76,9 @@ export class RemoteKeySet {
       const usable = (keys as JWK[])
         .filter((k) => k !== null && typeof k === 'object' && !isWeakRsa(k))
         .slice(0, this.#o.maxKeys);
+      const keysJson = JSON.stringify(usable);
+      if (keysJson !== this.#keysJson) this.#o.onKeysChanged?.();
+      this.#keysJson = keysJson;
       this.#local = createLocalJWKSet({ keys: usable });
       this.#fetchedAt = this.#o.clock.now();
     } catch (err) {

@@ -14,9 +14,17 @@ export interface SpiffeTrustDomain {
 /** The configured SPIFFE trust domains and their current bundles. */
 export class SpiffeTrust {
   readonly #domains = new Map<string, SpiffeTrustDomain>();
+  readonly #onKeysChanged: () => void;
+
+  /** `onKeysChanged` runs when a bundle's keys differ from the ones it replaces. */
+  constructor(options: { onKeysChanged?: () => void } = {}) {
+    this.#onKeysChanged = options.onKeysChanged ?? (() => {});
+  }
 
   /** Installs (or replaces) the bundle of a trust domain. */
   setBundle(bundle: SpiffeBundle, audiences: readonly string[]): void {
+    const previous = this.#domains.get(bundle.trustDomain)?.bundle.jwtAuthorities;
+    if (JSON.stringify(previous) !== JSON.stringify(bundle.jwtAuthorities)) this.#onKeysChanged();
     this.#domains.set(bundle.trustDomain, {
       trustDomain: bundle.trustDomain,
       audiences,

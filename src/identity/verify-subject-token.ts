@@ -1,10 +1,13 @@
 import type { IdentityCounters } from './identity-counters.js';
 import type { Clock } from '../platform/clock.js';
+import { sha256Hex } from '../platform/ids.js';
+import { checkTimes } from './check-claims.js';
 import { decodeCompactJws } from './decode-compact-jws.js';
 import type { OidcIssuer } from './oidc-issuer.js';
 import type { Principal } from './principal.js';
 import type { SpiffeTrust } from './spiffe-trust.js';
 import { SubjectRefusal, refuse } from './subject-refusal.js';
+import type { VerifiedTokenCache } from './verified-token-cache.js';
 import { verifyOidc } from './verify-oidc.js';
 import { verifySvid } from './verify-svid.js';
 
@@ -34,6 +37,8 @@ export interface SubjectVerifierOptions {
   readonly maxLifetimeSeconds: number;
   /** Counts verifications by source and outcome. */
   readonly verifications?: IdentityCounters['subjectVerifications'];
+  /** Tokens already verified, emptied when trusted keys change; absent: every use verifies. */
+  readonly cache?: VerifiedTokenCache;
 }
 
 /** Which verifier a subject token was routed to (`unknown`: refused before routing). */
@@ -64,6 +69,15 @@ export function createSubjectVerifier(options: SubjectVerifierOptions): SubjectV
           'token_type',
           `subject_token_type ${tokenType.slice(0, 100)} is not accepted; use ${SUBJECT_TOKEN_TYPES.jwt}`,
         );
+      const tokenSha256 = sha256Hex(token);
+      const generation = options.cache?.generation ?? 0;
+      const cached = options.cache?.get(tokenSha256, nowSeconds(options) - options.clockTolerance);
+      if (cached) {
+        source = cached.source;
+        reuse(cached, tokenType, options);
+        options.verifications?.inc({ source, outcome: 'verified' });
+        return cached;
+      }
       const decoded = decodeCompactJws(token);
       const { iss, sub } = decoded.payload;
       if (iss === options.brokerIssuer)
@@ -81,6 +95,7 @@ export function createSubjectVerifier(options: SubjectVerifierOptions): SubjectV
       } else {
         throw refuse('untrusted_issuer', 'untrusted issuer');
       }
+      options.cache?.set(principal, generation);
       options.verifications?.inc({ source, outcome: 'verified' });
       return principal;
     } catch (err) {
@@ -91,4 +106,23 @@ export function createSubjectVerifier(options: SubjectVerifierOptions): SubjectV
       throw err;
     }
   };
+}
+
+function nowSeconds(options: SubjectVerifierOptions): number {
+  return Math.floor(options.clock.now() / 1000);
+}
+
+/**
+ * What a cached verification does not settle: the token type asked for this time, and the
+ * time claims, which only hold for a while. The rest (header, issuer, audience, signature,
+ * claim conditions) is a fact of the token and of keys that have not changed since.
+ */
+function reuse(principal: Principal, tokenType: string, options: SubjectVerifierOptions): void {
+  if (principal.source === 'spiffe' && tokenType !== SUBJECT_TOKEN_TYPES.jwt)
+    throw refuse('token_type', `a JWT-SVID is a ${SUBJECT_TOKEN_TYPES.jwt}`);
+  checkTimes(principal.claims, {
+    now: nowSeconds(options),
+    clockTolerance: options.clockTolerance,
+    maxLifetimeSeconds: options.maxLifetimeSeconds,
+  });
 }

@@ -44,6 +44,23 @@ describe('a trust bundle file rotated under a running broker', () => {
     expect(stale.body.error_description).toMatch(/no trusted key matches kid/);
   });
 
+  it('refuses an SVID it granted before once its key leaves the bundle (verified tokens are forgotten)', async () => {
+    const current = await createTestTrustDomain('test.example');
+    writeFileSync(t.td.bundleFile, bundleOf(current));
+    await untilGranted(t, current);
+    // The same token twice: the second use is served from the verified-token cache.
+    const svid = await current.svid({ path: '/agent/triage' });
+    expect((await t.exchange({ subject_token: svid })).status).toBe(200);
+    expect((await t.exchange({ subject_token: svid })).status).toBe(200);
+
+    const next = await createTestTrustDomain('test.example');
+    writeFileSync(t.td.bundleFile, bundleOf(next, { spiffe_sequence: 3 }));
+    await untilGranted(t, next);
+    const again = await t.exchange({ subject_token: svid });
+    expect(again.status).toBe(400);
+    expect(again.body.error_description).toMatch(/no trusted key matches kid/);
+  });
+
   it('keeps the last good bundle when the file is rewritten broken', async () => {
     const current = await createTestTrustDomain('test.example');
     writeFileSync(t.td.bundleFile, bundleOf(current));
