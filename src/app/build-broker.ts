@@ -1,4 +1,3 @@
-import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import { AgentActions } from '../agent-actions/agent-actions.js';
 import type { ApprovalGate } from '../approvals/approval-gate.js';
@@ -19,7 +18,7 @@ import { createGrantStore, revocationRetentionMs } from '../grants/create-grant-
 import type { GrantStore } from '../grants/grant-store.js';
 import { loopOptions } from './loop-options.js';
 import { createLoopTripReporter } from '../exchange/report-loop-trip.js';
-import { createAdminApp, createHttpApp } from '../http/create-http-app.js';
+import { createAdminApp, createHttpApp, type HttpApp } from '../http/create-http-app.js';
 import { createIdentity } from '../identity/create-identity.js';
 import { Catalogue } from '../intent/catalogue.js';
 import { TokenIntrospection } from '../introspection/introspect-token.js';
@@ -61,9 +60,9 @@ export interface BrokerDeps {
 
 /** A built broker: the HTTP app and the parts operators and tests reach into. */
 export interface Broker {
-  readonly app: Express;
+  readonly app: HttpApp;
   /** The operator API's own app when `admin.listen` is set (then it is not on `app`). */
-  readonly adminApp?: Express;
+  readonly adminApp?: HttpApp;
   /** The Redis client of the store, shared by other Redis users; absent with memory. */
   readonly redis?: Redis;
   readonly config: Config;

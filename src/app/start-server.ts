@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
 import { DEFAULTS } from '../config/defaults.js';
+import type { HttpApp } from '../http/create-http-app.js';
 import type { Broker } from './build-broker.js';
 import { ConnectionDrain, type DrainOutcome } from './drain-connections.js';
 
@@ -39,7 +39,7 @@ interface Listener {
 }
 
 async function listen(
-  app: Express,
+  app: HttpApp,
   at: { host: string; port: number },
   settings: ListenerSettings,
 ): Promise<Listener> {
@@ -51,7 +51,7 @@ async function listen(
       // Node enforces both timeouts only when it walks its connections: at this interval.
       connectionsCheckingInterval: DEFAULTS.connectionsCheckIntervalMs,
     },
-    app,
+    app.listener,
   );
   server.maxConnections = settings.max_connections;
   const drain = new ConnectionDrain(server);

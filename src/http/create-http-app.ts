@@ -1,3 +1,4 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
 import type { AgentActions } from '../agent-actions/agent-actions.js';
 import type { ApprovalGate } from '../approvals/approval-gate.js';
@@ -31,7 +32,7 @@ import { policyEvaluateRoutes } from './routes/policy-evaluate.js';
 import { revocationFeedRoutes } from './routes/revocation-feed.js';
 import { revokeRoutes } from './routes/revoke.js';
 import { taskCompleteRoutes } from './routes/task-complete.js';
-import { tokenExchangeRoutes } from './routes/token-exchange.js';
+import { isTokenEndpoint, tokenExchangeHandler } from './routes/token-exchange.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 
 /**
@@ -122,10 +123,23 @@ function mountOperatorApi(app: Express, options: HttpAppOptions): void {
   app.use(auditRoutes(options));
 }
 
-/** Builds the public express app: agent and resource-server routes, and the one error handler. */
-export function createHttpApp(options: HttpAppOptions): Express {
+/** What a listener serves: its node:http request listener, and the express app behind it. */
+export interface HttpApp {
+  /** Hands each request to the lean route it is for, else to `express`. */
+  readonly listener: RequestListener;
+  /** Every route but the lean ones, and the one error handler. */
+  readonly express: Express;
+  /** The routes served on node:http alone, before express (`METHOD /path`). */
+  readonly leanRoutes: readonly string[];
+}
+
+/**
+ * Builds the public listener's app: `POST /token-exchange` on node:http alone (it runs before
+ * every tool call: no router, no middleware chain), and express for the agent and
+ * resource-server routes, with the one error handler.
+ */
+export function createHttpApp(options: HttpAppOptions): HttpApp {
   const app = newApp();
-  app.use(tokenExchangeRoutes(options));
   app.use(revokeRoutes(options));
   app.use(introspectRoutes(options));
   app.use(taskCompleteRoutes(options));
@@ -133,17 +147,27 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use(healthRoutes(options));
   if (options.metricsOn === 'public') app.use(metricsRoutes(options));
   if (options.withOperatorApi) mountOperatorApi(app, options);
-  return finish(app, options);
+  const expressApp = finish(app, options);
+  const tokenEndpoint = tokenExchangeHandler(options);
+  return {
+    listener: (req: IncomingMessage, res: ServerResponse) => {
+      if (isTokenEndpoint(req)) tokenEndpoint(req, res);
+      else expressApp(req, res);
+    },
+    express: expressApp,
+    leanRoutes: ['POST /token-exchange'],
+  };
 }
 
 /**
  * Builds the app of the separate operator listener: the operator API, health checks and (by
  * default) `/metrics`.
  */
-export function createAdminApp(options: HttpAppOptions): Express {
+export function createAdminApp(options: HttpAppOptions): HttpApp {
   const app = newApp();
   app.use(healthRoutes(options));
   if (options.metricsOn === 'admin') app.use(metricsRoutes(options));
   mountOperatorApi(app, options);
-  return finish(app, options);
+  const expressApp = finish(app, options);
+  return { listener: expressApp, express: expressApp, leanRoutes: [] };
 }

@@ -1,37 +1,18 @@
-import express, { type RequestHandler } from 'express';
-import { MandateError } from '../errors.js';
+import type { RequestHandler } from 'express';
+import { readBody } from './read-body.js';
 
 /**
- * Parses `application/x-www-form-urlencoded` or `application/json` bodies up to `limit` bytes;
- * anything else is refused with 415, and a declared `Content-Length` over the limit with 413,
- * before the body is read.
+ * Parses `application/x-www-form-urlencoded` or `application/json` bodies up to `limit` bytes
+ * into `req.body`, as the token endpoint reads them (read-body.ts): anything else is refused
+ * with 415, and a declared `Content-Length` over the limit with 413, before the body is read.
  */
-export function parseBody(limit: number): RequestHandler[] {
-  const form = express.urlencoded({ extended: false, limit, parameterLimit: 64 });
-  const json = express.json({ limit, strict: true });
-  const requireType: RequestHandler = (req, _res, next) => {
-    if (!req.is(['application/x-www-form-urlencoded', 'application/json'])) {
-      next(
-        new MandateError(
-          'unsupported_media_type',
-          'Content-Type must be application/x-www-form-urlencoded or application/json',
-        ),
-      );
-      return;
-    }
-    next();
+export function parseBody(limit: number): RequestHandler {
+  return (req, _res, next) => {
+    readBody(req, limit).then((body) => {
+      req.body = body;
+      next();
+    }, next);
   };
-  const refuseDeclaredOversize: RequestHandler = (req, res, next) => {
-    const declared = req.get('content-length');
-    if (declared !== undefined && Number(declared) > limit) {
-      // The body stays unread: the connection ends with the answer instead of draining it.
-      res.set('Connection', 'close');
-      next(new MandateError('payload_too_large', `request body is larger than ${limit} bytes`));
-      return;
-    }
-    next();
-  };
-  return [requireType, refuseDeclaredOversize, form, json];
 }
 
 /** Marks a response as never to be cached (RFC 6749 section 5.1). */

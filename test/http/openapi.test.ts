@@ -1,3 +1,4 @@
+import type { HttpApp } from '../../src/http/create-http-app.js';
 import { generateApiKey } from '../../src/operators/api-keys.js';
 import { OPERATOR_ROLES, hasRole, type OperatorRole } from '../../src/operators/operator.js';
 import { OPERATORS_CONFIG, OPERATOR_KEYS } from '../e2e/redis-broker.js';
@@ -20,8 +21,13 @@ function servedRoutes(stack: Layer[]): string[] {
   });
 }
 
-const routesOf = (app: unknown) =>
-  [...new Set(servedRoutes((app as { router: { stack: Layer[] } }).router.stack))].sort();
+const routesOf = (app: HttpApp | undefined) =>
+  [
+    ...new Set([
+      ...servedRoutes((app?.express as unknown as { router: { stack: Layer[] } }).router.stack),
+      ...(app?.leanRoutes ?? []),
+    ]),
+  ].sort();
 
 const contract = loadApiContract();
 const documented = contract.operations.map((op) => `${op.method} ${op.path}`).sort();

@@ -105,7 +105,7 @@ export function approvalRoutes(options: {
   return Router()
     .get('/v1/approvals', noStore, viewer, list)
     .get('/v1/approvals/:id', noStore, viewer, show)
-    .post('/v1/approvals/:id', noStore, approver, ...parseBody(options.maxBodyBytes), decide);
+    .post('/v1/approvals/:id', noStore, approver, parseBody(options.maxBodyBytes), decide);
 }
 
 function approvalId(value: unknown): string {

@@ -28,7 +28,7 @@ export function introspectRoutes(options: {
     '/introspect',
     noStore,
     requireOperator(options.operatorKeys, 'resource_server'),
-    ...parseBody(options.maxBodyBytes),
+    parseBody(options.maxBodyBytes),
     introspect,
   );
 }

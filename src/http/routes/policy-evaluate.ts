@@ -25,7 +25,7 @@ export function policyEvaluateRoutes(options: {
     '/v1/policy/evaluate',
     noStore,
     requireOperator(options.operatorKeys, 'viewer'),
-    ...parseBody(options.maxBodyBytes),
+    parseBody(options.maxBodyBytes),
     evaluate,
   );
 }

@@ -22,5 +22,5 @@ export function revokeRoutes(options: {
     await options.agentActions.revokeToken(token);
     res.status(200).end();
   };
-  return Router().post('/revoke', noStore, ...parseBody(options.maxBodyBytes), revoke);
+  return Router().post('/revoke', noStore, parseBody(options.maxBodyBytes), revoke);
 }
