@@ -50,7 +50,7 @@ describe('TransactionTokenExchange, on the memory store', () => {
 
   it('binds the token to the grant: introspection follows the grant, the audit names ids only', async () => {
     const grant = await recordGrant(store, clock, { targets: ['T-1'] });
-    const access = await mint(grant);
+    const access = mint(grant);
     const answer = await txn.exchange({ subjectToken: access, clientAddress: '10.0.0.7' });
 
     expect(answer).toMatchObject({ token_type: 'N_A', expires_in: 120, scope: 'tickets:read' });
@@ -74,7 +74,7 @@ describe('TransactionTokenExchange, on the memory store', () => {
 
   it('refuses the token of a halted task, naming its state', async () => {
     const grant = await recordGrant(store, clock, { taskId: 'T-halt' });
-    const access = await mint(grant);
+    const access = mint(grant);
     await haltTask(store, clock, 'T-halt');
     await expect(txn.exchange({ subjectToken: access })).rejects.toMatchObject({
       code: 'invalid_request',
@@ -87,7 +87,7 @@ describe('TransactionTokenExchange, on the memory store', () => {
     const child = await recordGrant(store, clock, { taskId: 'T-child' });
     const key = keyRing.active;
     const delegated = await new SignJWT({
-      ...decodeJwt(await mint(child)),
+      ...decodeJwt(mint(child)),
       sub: PERSON,
       act: { sub: AGENT },
       lineage: [{ client_id: AGENT, task: 'T-parent', jti: parent.jti, iat: parent.issuedAt }],
@@ -112,7 +112,7 @@ describe('TransactionTokenExchange, on the memory store', () => {
   it('refuses a malformed act claim rather than read part of it', async () => {
     const grant = await recordGrant(store, clock);
     const key = keyRing.active;
-    const bad = await new SignJWT({ ...decodeJwt(await mint(grant)), act: { client_id: 'x' } })
+    const bad = await new SignJWT({ ...decodeJwt(mint(grant)), act: { client_id: 'x' } })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
       .sign(key.privateKey);
     await expect(txn.exchange({ subjectToken: bad })).rejects.toMatchObject({
