@@ -1,8 +1,7 @@
 -- A grant and its task's status. Arguments: {now, jti}; reply: {grant?, status?} (no status
 -- when the task is gone).
-local raw = redis.call('HGETALL', base .. 'grant:' .. args.jti)
-if #raw == 0 then return cjson.encode({}) end
-local g = toTable(raw)
+local g = loadGrant(args.jti)
+if not g then return cjson.encode({}) end
 if tonumber(g.exp) * 1000 <= now then return cjson.encode({}) end
 local t = loadTask(g.task)
 -- dead with its task, or issued in or before the second of an agent revocation (as verifiers

@@ -27,11 +27,25 @@ local function toTable(raw)
   return t
 end
 
--- Removes the members of a sorted set scored at or below `score`, at most `max` of them, so
--- no call of a script grows with an agent's history; what is left goes on the next call.
-local function pruneUpTo(key, score, max)
-  local n = redis.call('ZCOUNT', key, '-inf', int(score))
-  if n > 0 then redis.call('ZREMRANGEBYRANK', key, 0, math.min(n, max) - 1) end
+-- Removes the members of a sorted set scored at or below `now`, at most `max` of them, so no
+-- call of a script grows with an agent's history; what is left goes on the next call. Reads only
+-- the oldest member unless it is due, which is almost always. Returns whether the key existed.
+local function pruneDue(key, max)
+  local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  if #first == 0 then return false end
+  if tonumber(first[2]) <= now then
+    local n = redis.call('ZCOUNT', key, '-inf', int(now))
+    redis.call('ZREMRANGEBYRANK', key, 0, math.min(n, max) - 1)
+  end
+  return true
+end
+
+-- Runs `cmd` [key] on the items of `list`, at most 1000 a call (unpack's stack is bounded).
+local function inChunks(cmd, key, list)
+  for i = 1, #list, 1000 do
+    local part = { unpack(list, i, math.min(i + 999, #list)) }
+    if key then redis.call(cmd, key, unpack(part)) else redis.call(cmd, unpack(part)) end
+  end
 end
 
 -- The agent's revocation marks, epoch ms, read once per script: `all` (an operator revoked or
@@ -39,12 +53,13 @@ end
 -- trip blocked it: every task that was active then is revoked; halted ones keep their halt).
 -- A mark revokes in O(1) whatever the agent's history; tasks read it when they are loaded.
 local marks
+local function setMarks(all, active)
+  marks = { all = tonumber(all or '0'), active = tonumber(active or '0') }
+end
 local function agentMarks()
   if not marks then
-    marks = {
-      all = tonumber(redis.call('GET', base .. 'revoked_at') or '0'),
-      active = tonumber(redis.call('GET', base .. 'cut_at') or '0'),
-    }
+    local m = redis.call('MGET', base .. 'revoked_at', base .. 'cut_at')
+    setMarks(m[1], m[2])
   end
   return marks
 end
@@ -56,13 +71,15 @@ local function markSecond()
   return math.floor(math.max(m.all, m.active) / 1000)
 end
 
--- The task as a table, or nil when absent or past its logical end. Its status is as the marks
--- make it: a task active or halted since before a mark is revoked.
+-- The task as a table, or nil when absent or past its logical end (then a second value, true,
+-- says its hash is still there). Its status is as the marks make it: a task active or halted
+-- since before a mark is revoked. Its loop window is in its own fields (`w:<n>`, see
+-- record-grant.lua); a task written before that has none and its window in `win:<task>`.
 local function loadTask(tid)
   local raw = redis.call('HGETALL', base .. 'task:' .. tid)
   if #raw == 0 then return nil end
   local t = toTable(raw)
-  if tonumber(t.expires) <= now then return nil end
+  if tonumber(t.expires) <= now then return nil, true end
   if t.status == 'active' or t.status == 'halted' then
     local since, m = tonumber(t.since or t.created), agentMarks()
     if since <= m.all or (t.status == 'active' and since <= m.active) then
@@ -78,13 +95,14 @@ local function liveCount(tid, t)
   return redis.call('ZCOUNT', base .. 'grants:' .. tid, '(' .. int(now), '+inf')
 end
 
--- The task as the scripts reply it (TaskReply in script-replies.ts). The hash field
--- `exchanges` counts recorded grants; it keeps its name so tasks survive an upgrade.
-local function taskView(tid, t)
+-- The task as the scripts reply it (TaskReply in script-replies.ts); `live` when the caller
+-- already knows it. The hash field `exchanges` counts recorded grants; it keeps its name so
+-- tasks survive an upgrade.
+local function taskView(tid, t, live)
   local view = {
     task = tid, agent = t.agent, status = t.status, purpose = t.purpose,
     created = tonumber(t.created), expires = tonumber(t.expires),
-    grants_recorded = tonumber(t.exchanges), live = liveCount(tid, t)
+    grants_recorded = tonumber(t.exchanges), live = live or liveCount(tid, t)
   }
   if t.halt_rule then
     view.halt = { rule = t.halt_rule, reason = t.halt_reason, at = tonumber(t.halt_at) }
@@ -93,7 +111,27 @@ local function taskView(tid, t)
   return view
 end
 
--- A grant hash as the scripts reply it (GrantReply in script-replies.ts).
+-- A grant's record is one string, `grant:<jti>` = the JSON array of these fields in this order
+-- (written by record-grant.lua): one key, one SET with its TTL, no field names stored.
+local GRANT_FIELDS = { 'task', 'res', 'aud', 'scope', 'tier', 'targets', 'iat', 'exp', 'dlg' }
+
+-- The grant `jti` as a table of GRANT_FIELDS, or nil when it is gone. A grant written before
+-- records were strings is a hash of those fields (GET fails on it): read it as it is.
+local function loadGrant(jti)
+  local key = base .. 'grant:' .. jti
+  local v = redis.pcall('GET', key)
+  if not v then return nil end
+  if type(v) == 'table' then
+    local raw = redis.call('HGETALL', key)
+    if #raw == 0 then return nil end
+    return toTable(raw)
+  end
+  local a, g = cjson.decode(v), {}
+  for i, name in ipairs(GRANT_FIELDS) do g[name] = a[i] end
+  return g
+end
+
+-- A grant as the scripts reply it (GrantReply in script-replies.ts).
 local function grantView(jti, g)
   return {
     jti = jti, task = g.task, res = g.res, aud = g.aud, scope = g.scope, tier = g.tier,
@@ -101,24 +139,34 @@ local function grantView(jti, g)
   }
 end
 
--- Deletes every grant of the task and sets its status; returns live grants killed, the latest
--- expiry among them (ms, 0 when none) and their {jti, exp ms, aud} list, by expiry then jti.
-local function killTask(tid, status)
+-- Deletes every grant of the task and takes it off the live tasks; returns live grants killed,
+-- the latest expiry among them (ms, 0 when none) and their {jti, exp ms, aud} list, by expiry
+-- then jti.
+local function killGrants(tid)
   local gkey = base .. 'grants:' .. tid
   local members = redis.call('ZRANGE', gkey, 0, -1, 'WITHSCORES')
   local n, maxExp, live = 0, 0, {}
+  local jtis, keys = {}, { gkey }
   for i = 1, #members, 2 do
     local exp = tonumber(members[i + 1])
     if exp > now then
       n = n + 1
       if exp > maxExp then maxExp = exp end
-      table.insert(live, { members[i], exp, redis.call('HGET', base .. 'grant:' .. members[i], 'aud') })
+      local g = loadGrant(members[i])
+      table.insert(live, { members[i], exp, g and g.aud })
     end
-    redis.call('DEL', base .. 'grant:' .. members[i])
-    redis.call('ZREM', base .. 'agrants', members[i])
+    table.insert(jtis, members[i])
+    table.insert(keys, base .. 'grant:' .. members[i])
   end
-  redis.call('DEL', gkey)
+  inChunks('DEL', nil, keys)
+  inChunks('ZREM', base .. 'agrants', jtis)
   redis.call('ZREM', base .. 'live', tid)
+  return n, maxExp, live
+end
+
+-- killGrants, then sets the task's status (and clears a halt).
+local function killTask(tid, status)
+  local n, maxExp, live = killGrants(tid)
   local tkey = base .. 'task:' .. tid
   redis.call('HSET', tkey, 'status', status)
   redis.call('HDEL', tkey, 'halt_rule', 'halt_reason', 'halt_at')

@@ -22,9 +22,8 @@ local function visit(tid, score, skip)
   local jtis = redis.call('ZRANGEBYSCORE', base .. 'grants:' .. tid, '(' .. int(now), '+inf')
   local cut = markSecond()
   for k = skip + 1, #jtis do
-    local raw = redis.call('HGETALL', base .. 'grant:' .. jtis[k])
-    if #raw > 0 then
-      local g = toTable(raw)
+    local g = loadGrant(jtis[k])
+    if g then
       if (not args.aud or g.aud == args.aud) and tonumber(g.iat) > cut then
         table.insert(items, grantView(jtis[k], g))
       end
