@@ -73,7 +73,7 @@ export class RedisGrantStore extends QueriesAndFeed implements GrantStore {
     return guarded(async () => {
       const now = this.#clock.now();
       const reply = await this.#scripts.run(STORE_SCRIPTS.getTask, agentId, { now, task: taskId });
-      return reply.task ? toTask(reply.task) : null;
+      return reply.task ? toTask(agentId, reply.task) : null;
     });
   }
 
@@ -124,7 +124,7 @@ export class RedisGrantStore extends QueriesAndFeed implements GrantStore {
           fp: input.fingerprint ?? '',
         },
       );
-      return toAttemptResult(reply);
+      return toAttemptResult(input.agentId, reply);
     });
   }
 
@@ -193,7 +193,7 @@ export class RedisGrantStore extends QueriesAndFeed implements GrantStore {
         now,
         task: taskId,
       });
-      return reply.task ? toTask(reply.task) : null;
+      return reply.task ? toTask(agentId, reply.task) : null;
     });
   }
 

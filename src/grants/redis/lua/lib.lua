@@ -71,15 +71,18 @@ local function markSecond()
   return math.floor(math.max(m.all, m.active) / 1000)
 end
 
--- The task as a table, or nil when absent or past its logical end (then a second value, true,
--- says its hash is still there). Its status is as the marks make it: a task active or halted
--- since before a mark is revoked. Its loop window is in its own fields (`w:<n>`, see
--- record-grant.lua); a task written before that has none and its window in `win:<task>`.
+-- The task as a table, or nil when absent or past its logical end (then its table comes
+-- second, for the caller to clear). Its status is as the marks make it: a task active or
+-- halted since before a mark is revoked.
+-- A task's hash also holds its grants, `g:<jti>` = expiry (ms), and its loop window, `w:<n>` =
+-- '<ms> <fingerprint>' (record-grant.lua), with `ws` the window's last n. A task written before
+-- (no `ws`) keeps them in the sorted sets `grants:<task>` and `win:<task>`; record-grant.lua
+-- moves them into the hash the first time it records on the task.
 local function loadTask(tid)
   local raw = redis.call('HGETALL', base .. 'task:' .. tid)
   if #raw == 0 then return nil end
   local t = toTable(raw)
-  if tonumber(t.expires) <= now then return nil, true end
+  if tonumber(t.expires) <= now then return nil, t end
   if t.status == 'active' or t.status == 'halted' then
     local since, m = tonumber(t.since or t.created), agentMarks()
     if since <= m.all or (t.status == 'active' and since <= m.active) then
@@ -89,18 +92,50 @@ local function loadTask(tid)
   return t
 end
 
+-- Whether string a sorts before b byte by byte, as Redis orders members of equal score (Lua's
+-- `<` follows the server's locale).
+local function bytesBefore(a, b)
+  for i = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+
+-- The task's grants as {jti, expiry ms}, by expiry then jti, expired ones included.
+local function taskGrants(tid, t)
+  local list = {}
+  if t.ws then
+    for f, v in pairs(t) do
+      if string.sub(f, 1, 2) == 'g:' then table.insert(list, { string.sub(f, 3), tonumber(v) }) end
+    end
+    table.sort(list, function(a, b)
+      if a[2] ~= b[2] then return a[2] < b[2] end
+      return bytesBefore(a[1], b[1])
+    end)
+  else
+    local m = redis.call('ZRANGE', base .. 'grants:' .. tid, 0, -1, 'WITHSCORES')
+    for i = 1, #m, 2 do table.insert(list, { m[i], tonumber(m[i + 1]) }) end
+  end
+  return list
+end
+
 -- Live grants of an active task (a task of any other status has none).
 local function liveCount(tid, t)
   if t.status ~= 'active' then return 0 end
-  return redis.call('ZCOUNT', base .. 'grants:' .. tid, '(' .. int(now), '+inf')
+  local n = 0
+  for _, g in ipairs(taskGrants(tid, t)) do
+    if g[2] > now then n = n + 1 end
+  end
+  return n
 end
 
--- The task as the scripts reply it (TaskReply in script-replies.ts); `live` when the caller
--- already knows it. The hash field `exchanges` counts recorded grants; it keeps its name so
--- tasks survive an upgrade.
+-- The task as the scripts reply it (TaskReply in script-replies.ts), without its agent (the
+-- store knows whose keys it ran on); `live` when the caller already knows it. The hash field
+-- `exchanges` counts recorded grants; it keeps its name so tasks survive an upgrade.
 local function taskView(tid, t, live)
   local view = {
-    task = tid, agent = t.agent, status = t.status, purpose = t.purpose,
+    task = tid, status = t.status, purpose = t.purpose,
     created = tonumber(t.created), expires = tonumber(t.expires),
     grants_recorded = tonumber(t.exchanges), live = live or liveCount(tid, t)
   }
@@ -139,37 +174,37 @@ local function grantView(jti, g)
   }
 end
 
--- Deletes every grant of the task and takes it off the live tasks; returns live grants killed,
--- the latest expiry among them (ms, 0 when none) and their {jti, exp ms, aud} list, by expiry
--- then jti.
-local function killGrants(tid)
-  local gkey = base .. 'grants:' .. tid
-  local members = redis.call('ZRANGE', gkey, 0, -1, 'WITHSCORES')
+-- Deletes every grant of task `t` and takes it off the live tasks; returns live grants killed,
+-- the latest expiry among them (ms, 0 when none), their {jti, exp ms, aud} list by expiry then
+-- jti, and the task's fields that named them, for the caller to delete from its hash.
+local function killGrants(tid, t)
   local n, maxExp, live = 0, 0, {}
-  local jtis, keys = {}, { gkey }
-  for i = 1, #members, 2 do
-    local exp = tonumber(members[i + 1])
-    if exp > now then
+  local jtis, keys, fields = {}, { base .. 'grants:' .. tid }, {}
+  for _, e in ipairs(taskGrants(tid, t)) do
+    if e[2] > now then
       n = n + 1
-      if exp > maxExp then maxExp = exp end
-      local g = loadGrant(members[i])
-      table.insert(live, { members[i], exp, g and g.aud })
+      if e[2] > maxExp then maxExp = e[2] end
+      local g = loadGrant(e[1])
+      table.insert(live, { e[1], e[2], g and g.aud })
     end
-    table.insert(jtis, members[i])
-    table.insert(keys, base .. 'grant:' .. members[i])
+    table.insert(jtis, e[1])
+    table.insert(keys, base .. 'grant:' .. e[1])
+    table.insert(fields, 'g:' .. e[1])
   end
   inChunks('DEL', nil, keys)
   inChunks('ZREM', base .. 'agrants', jtis)
   redis.call('ZREM', base .. 'live', tid)
-  return n, maxExp, live
+  return n, maxExp, live, fields
 end
 
 -- killGrants, then sets the task's status (and clears a halt).
-local function killTask(tid, status)
-  local n, maxExp, live = killGrants(tid)
+local function killTask(tid, t, status)
+  local n, maxExp, live, fields = killGrants(tid, t)
   local tkey = base .. 'task:' .. tid
   redis.call('HSET', tkey, 'status', status)
-  redis.call('HDEL', tkey, 'halt_rule', 'halt_reason', 'halt_at')
+  table.insert(fields, 'halt_rule'); table.insert(fields, 'halt_reason')
+  table.insert(fields, 'halt_at')
+  inChunks('HDEL', tkey, fields)
   return n, maxExp, live
 end
 

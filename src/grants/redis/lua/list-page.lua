@@ -19,7 +19,10 @@ local function visit(tid, score, skip)
     return nil
   end
   if t.status ~= 'active' then return nil end
-  local jtis = redis.call('ZRANGEBYSCORE', base .. 'grants:' .. tid, '(' .. int(now), '+inf')
+  local jtis = {}
+  for _, e in ipairs(taskGrants(tid, t)) do
+    if e[2] > now then table.insert(jtis, e[1]) end
+  end
   local cut = markSecond()
   for k = skip + 1, #jtis do
     local g = loadGrant(jtis[k])

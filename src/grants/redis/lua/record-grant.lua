@@ -12,7 +12,8 @@
 -- RecordReply (script-args.ts, script-replies.ts).
 -- Each Redis call counts (docs/operations.md, "Round trips per exchange"): every read is made
 -- once, an index is pruned only when its oldest member is due, a TTL is set only when it must
--- grow, and the task's hash is written once, at the end.
+-- grow, and the task's hash, which holds its grants and its loop window (loadTask, lib.lua), is
+-- read once and written once.
 
 local tid, agent, purpose, maxAge = args.task, args.agent, args.purpose, K.max_age_ms
 local grant = args.grant
@@ -38,7 +39,7 @@ if rate then
   end
 end
 
-local tkey, gkey = base .. 'task:' .. tid, base .. 'grants:' .. tid
+local tkey = base .. 'task:' .. tid
 local t, stale = loadTask(tid)
 if t and t.status ~= 'active' then
   return cjson.encode({ refusal = 'task_not_active', status = t.status, rule = t.halt_rule })
@@ -49,19 +50,19 @@ if math.floor(now / 1000) <= markSecond() then
   return cjson.encode({ refusal = 'agent_revoked_now', retry_after = 1 })
 end
 
--- What changes in the task's hash, written by flush() in one HSET (and one HDEL).
+-- What changes in the task's hash, written by flush() in one HDEL and one HSET.
 local put, drop, created = {}, {}, false
 local function set(field, value) table.insert(put, field); table.insert(put, value) end
 local function flush()
-  if #drop > 0 then redis.call('HDEL', tkey, unpack(drop)) end
-  if #put > 0 then redis.call('HSET', tkey, unpack(put)) end
+  if #drop > 0 then inChunks('HDEL', tkey, drop) end
+  if #put > 0 then inChunks('HSET', tkey, put) end
   if created then redis.call('PEXPIRE', tkey, maxAge) end
   put, drop, created = {}, {}, false
 end
 
 local live = base .. 'live'
 local agrants = base .. 'agrants'
-local liveGrants -- the task's live grants before this one
+local liveGrants = 0 -- the task's live grants before this one
 local newTask = not t
 if newTask then
   if K.max_live_tasks then
@@ -73,22 +74,18 @@ if newTask then
         retry_after = math.max(1, math.ceil((tonumber(first[2]) - now) / 1000)) })
     end
   end
-  -- past its end, or its hash gone before its grants' index: start afresh, dropping what an
-  -- earlier task of this id left (`win:` is where a task written before kept its window)
-  if stale or redis.call('EXISTS', gkey) == 1 then
-    killGrants(tid)
+  -- past its end: start afresh, dropping what the earlier task of this id left
+  if stale then
+    killGrants(tid, stale)
     redis.call('DEL', tkey, base .. 'win:' .. tid)
   end
   local expires = now + maxAge
-  t = { agent = agent, status = 'active', purpose = purpose, created = int(now),
-    since = int(now), expires = int(expires), exchanges = '0', ws = '0' }
-  set('agent', agent); set('status', 'active'); set('purpose', purpose)
-  set('created', t.created); set('since', t.since); set('expires', t.expires)
-  set('exchanges', '0'); set('ws', '0')
-  if args.parent then
-    t.parent_agent, t.parent_task = args.parent.agent, args.parent.task
-    set('parent_agent', t.parent_agent); set('parent_task', t.parent_task)
-  end
+  -- `since` (when the task last became active) is `created` until a resume sets it; the agent
+  -- is the one of the task's keys, so the task leaves it out
+  t = { status = 'active', purpose = purpose, created = int(now),
+    expires = int(expires), exchanges = '0', ws = '0' }
+  if args.parent then t.parent_agent, t.parent_task = args.parent.agent, args.parent.task end
+  for f, v in pairs(t) do set(f, v) end
   created = true
   -- a new task ends last of the agent's: each index's TTL grows to its end
   for _, key in ipairs({ base .. 'tasks', live }) do
@@ -99,10 +96,38 @@ if newTask then
   redis.call('ZADD', agentsIndex, 'GT', expires, agent)
   pruneDue(agentsIndex, 128)
   redis.call('PEXPIRE', agentsIndex, maxAge)
-  liveGrants = 0
 else
-  redis.call('ZREMRANGEBYSCORE', gkey, '-inf', int(now))
-  liveGrants = redis.call('ZCARD', gkey)
+  if not t.ws then
+    -- written before tasks held their grants and window: move what is still live in with
+    -- this write
+    local gkey, wkey = base .. 'grants:' .. tid, base .. 'win:' .. tid
+    for _, e in ipairs(taskGrants(tid, t)) do
+      if e[2] > now then
+        t['g:' .. e[1]] = int(e[2])
+        set('g:' .. e[1], int(e[2]))
+      end
+    end
+    local n = 0
+    if loops then
+      local old = redis.call('ZRANGEBYSCORE', wkey, '(' .. int(now - loops.windowMs), '+inf',
+        'WITHSCORES')
+      for i = 1, #old, 2 do
+        n = n + 1
+        local entry = int(tonumber(old[i + 1])) .. ' ' .. (string.match(old[i], '^(.-):') or '')
+        t['w:' .. n] = entry
+        set('w:' .. n, entry)
+      end
+    end
+    t.ws = int(n)
+    set('ws', t.ws)
+    redis.call('DEL', gkey, wkey)
+  end
+  -- the task's expired grants leave its hash; the live ones are counted
+  for f, v in pairs(t) do
+    if string.sub(f, 1, 2) == 'g:' then
+      if tonumber(v) <= now then table.insert(drop, f) else liveGrants = liveGrants + 1 end
+    end
+  end
 end
 -- A grant never outlives its task: the task's end is where every token of it stops.
 if grant then
@@ -116,41 +141,20 @@ if grant then
   end
 end
 
-local seq
+local seq = tonumber(t.ws)
 if loops then
   -- The window is the task's `w:<n>` fields, '<ms> <fingerprint>' each; it never grows past
   -- max_exchanges, since one more halts the task, so counting identical intents stays cheap.
-  -- A task written before kept it in the sorted set `win:<task>`, '<fingerprint>:<jti>' by
-  -- time: read once, moved into the task's fields by this write.
-  local entries = {}
-  if t.ws then
-    seq = tonumber(t.ws)
-    for f, v in pairs(t) do
-      if string.sub(f, 1, 2) == 'w:' then
-        local at, efp = string.match(v, '^(%d+) (.*)$')
-        table.insert(entries, { f, tonumber(at), efp })
-      end
-    end
-  else
-    seq = 0
-    local old = redis.call('ZRANGE', base .. 'win:' .. tid, 0, -1, 'WITHSCORES')
-    for i = 1, #old, 2 do
-      table.insert(entries, { nil, tonumber(old[i + 1]), string.match(old[i], '^(.-):') or '' })
-    end
-    redis.call('DEL', base .. 'win:' .. tid)
-  end
   local members, identical = 0, 1
-  for _, e in ipairs(entries) do
-    if e[2] > now - loops.windowMs then
-      members = members + 1
-      if e[3] == fp then identical = identical + 1 end
-      if not e[1] then
-        seq = seq + 1
-        set('w:' .. seq, int(e[2]) .. ' ' .. e[3])
-        e[1] = 'w:' .. seq
+  for f, v in pairs(t) do
+    if string.sub(f, 1, 2) == 'w:' then
+      local at, efp = string.match(v, '^(%d+) (.*)$')
+      if tonumber(at) > now - loops.windowMs then
+        members = members + 1
+        if efp == fp then identical = identical + 1 end
+      else
+        table.insert(drop, f)
       end
-    elseif e[1] then
-      table.insert(drop, e[1])
     end
   end
   local windowS = loops.windowMs / 1000
@@ -184,21 +188,19 @@ if loops then
     end
   end
   if rule then
-    local n, _, killed = killGrants(tid)
+    local n, _, killed, fields = killGrants(tid, t)
     local reason = 'loop rule ' .. rule .. ': ' .. int(m.count) .. ' > ' .. int(m.limit)
     if m.window then reason = reason .. ' in ' .. int(m.window) .. 's' end
-    -- the halted task keeps no window: a resume starts it afresh
-    put = {}
-    drop = {}
-    for _, e in ipairs(entries) do
-      if e[1] and t[e[1]] then table.insert(drop, e[1]) end
-    end
-    if newTask then
-      for f, v in pairs(t) do
-        if f ~= 'status' and f ~= 'ws' then set(f, v) end
+    -- the halted task keeps neither grants nor window: a resume starts it afresh
+    put, drop = {}, fields
+    for f, v in pairs(t) do
+      if string.sub(f, 1, 2) == 'w:' then
+        table.insert(drop, f)
+      elseif newTask and string.sub(f, 1, 2) ~= 'g:' and f ~= 'status' then
+        set(f, v)
       end
     end
-    set('ws', int(seq))
+    if not newTask then set('ws', t.ws) end
     set('status', 'halted'); set('halt_rule', rule); set('halt_reason', reason)
     set('halt_at', int(now))
     flush()
@@ -245,13 +247,11 @@ if not grant then
 end
 t.exchanges = tonumber(t.exchanges) + 1
 set('exchanges', int(t.exchanges))
+set('g:' .. jti, int(expMs))
 flush()
 local record = { tid, grant.res, grant.aud, grant.scope, grant.tier, grant.targets, grant.iat,
   expS, grant.dlg }
 redis.call('SET', base .. 'grant:' .. jti, cjson.encode(record), 'PX', math.max(1, expMs - now))
-redis.call('ZADD', gkey, expMs, jti)
--- the task's grants end with the task: the TTL is set once, when the index is new
-if liveGrants == 0 then redis.call('PEXPIRE', gkey, math.max(1, tonumber(t.expires) - now)) end
 -- the agent's live grants by expiry: what an agent revocation counts and outlasts. Its TTL is
 -- the longest a task may live from when it was last set, set when the index is new or a task
 -- starts: then it outlasts the end of every task of the agent, so every grant in it.
