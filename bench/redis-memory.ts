@@ -1,9 +1,12 @@
 // Redis memory per live grant: records TASKS tasks holding G grants each (G = 1 and 10) through
-// the real RedisGrantStore on a redis-server of its own, with the default config's loop rules,
-// rate limit and live-task bound, one agent per task (the agent's own keys are counted in full,
-// the costliest case), then prints the bytes per grant by the sum of MEMORY USAGE over every key
-// of the prefix (SCAN) and by the used_memory delta, and the share of each kind of key.
+// the real RedisGrantStore on a redis-server of its own, under the default prefix, with the
+// default config's loop rules, rate limit and live-task bound; agents hold one task each (each
+// agent's own keys weigh on one task: the costliest case) or ten. Prints the bytes per grant by
+// the sum of MEMORY USAGE over every key of the prefix (SCAN) and by the used_memory delta, and
+// the share of each kind of key; then deletes the keys. (An agent's rate counter lives one rate
+// window of real time, so on a slow run some are gone before they are summed.)
 // Run: npm run bench bench/redis-memory.ts     Env: BENCH_TASKS (default 500).
+import { DEFAULTS } from '../src/config/defaults.js';
 import {
   agentIds,
   benchGrant,
@@ -41,18 +44,24 @@ const kindOf = (key: string, prefix: string): string =>
     .replace(/^\{[0-9a-f]{16}\}:/, '{agent}:')
     .replace(/:[^:]+$/, (tail) => (/^:[a-z_]+$/.test(tail) ? tail : ':<id>'));
 
-async function measure(redis: Redis, grantsPerTask: number): Promise<void> {
-  const prefix = `mbench-memory-${grantsPerTask}`;
+async function measure(redis: Redis, grantsPerTask: number, tasksPerAgent: number) {
+  const prefix = DEFAULTS.storePrefix;
   const now = Date.now();
   const clock = { now: () => now };
   const store = benchStore(redis, prefix, clock);
-  const agents = agentIds(TASKS);
+  const agents = agentIds(TASKS / tasksPerAgent);
+  // the record script's text is held by Redis once: load it first, so it is not counted
+  const warm = benchStore(redis, 'mbench-warmup', clock);
+  await recordOk(warm, benchGrant('warmup', taskId(), now), now, DEFAULT_LIMITS, 'fp');
+  await warm.close();
+  await deletePrefix(redis, 'mbench-warmup');
   const before = await usedMemory(redis);
-  for (const agent of agents) {
-    const task = taskId();
-    for (let g = 0; g < grantsPerTask; g += 1)
-      await recordOk(store, benchGrant(agent, task, now), now, DEFAULT_LIMITS, `fp-${g % 3}`);
-  }
+  for (const agent of agents)
+    for (let t = 0; t < tasksPerAgent; t += 1) {
+      const task = taskId();
+      for (let g = 0; g < grantsPerTask; g += 1)
+        await recordOk(store, benchGrant(agent, task, now), now, DEFAULT_LIMITS, `fp-${g % 3}`);
+    }
   const after = await usedMemory(redis);
   const usage = await keyUsage(redis, prefix);
   const grants = TASKS * grantsPerTask;
@@ -65,7 +74,7 @@ async function measure(redis: Redis, grantsPerTask: number): Promise<void> {
     byKind.set(kind, { keys: k.keys + 1, bytes: k.bytes + bytes });
   }
   console.log(
-    `G=${grantsPerTask}: ${TASKS} tasks x ${grantsPerTask} grants, ${usage.size} keys: ` +
+    `G=${grantsPerTask}, ${tasksPerAgent} task(s) an agent: ${TASKS} tasks x ${grantsPerTask} grants, ${usage.size} keys: ` +
       `${Math.round(sum / grants)} B/grant by MEMORY USAGE, ` +
       `${Math.round((after - before) / grants)} B/grant by used_memory`,
   );
@@ -74,6 +83,10 @@ async function measure(redis: Redis, grantsPerTask: number): Promise<void> {
       `  ${kind.padEnd(24)} ${String(k.keys).padStart(6)} keys ${String(Math.round(k.bytes / grants)).padStart(5)} B/grant`,
     );
   await store.close();
+  await deletePrefix(redis, prefix);
+}
+
+async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
@@ -84,8 +97,10 @@ async function measure(redis: Redis, grantsPerTask: number): Promise<void> {
 
 const { redis, stop } = await privateRedis();
 try {
-  await measure(redis, 1);
-  await measure(redis, 10);
+  for (const tasksPerAgent of [1, 10]) {
+    await measure(redis, 1, tasksPerAgent);
+    await measure(redis, 10, tasksPerAgent);
+  }
 } finally {
   stop();
 }
