@@ -3,7 +3,8 @@
 // reads INFO commandstats (commands a script calls are counted there, each under its name).
 // Scenarios: a new task and a continuing task, without limits and with the default config's
 // loop rules, rate limit and live-task bound. Prints calls per exchange with their breakdown,
-// and the µs Redis spent per script call (noisy on a shared machine; the calls are exact).
+// and the µs Redis spent per script run and in the calls it made (noisy on a shared machine: a
+// script preempted midway counts the wait; the calls are exact).
 // Run: npm run bench bench/redis-calls.ts     Env: BENCH_EXCHANGES (default 15).
 import type { Redis } from 'ioredis';
 import type { RecordGrantInput } from '../src/grants/grant-records.js';
@@ -52,17 +53,20 @@ async function scenario(redis: Redis, label: string, newTask: boolean, limits: L
   }
   const stats = await commandStats(redis);
   let calls = 0;
+  let usec = 0;
   const parts: string[] = [];
   for (const [name, s] of [...stats].sort((a, b) => b[1].calls - a[1].calls)) {
     if (SCRIPT_COMMANDS.has(name) || OWN_COMMANDS.has(name.split('|')[0]!)) continue;
     calls += s.calls;
+    usec += s.usec;
     parts.push(`${name} ${+(s.calls / EXCHANGES).toFixed(2)}`);
   }
   const script = stats.get('evalsha') ?? { calls: 0, usec: 0 };
   const ran = script.calls + (stats.get('eval')?.calls ?? 0);
   console.log(
     `${label.padEnd(34)} ${(calls / EXCHANGES).toFixed(2)} calls/exchange, ` +
-      `${ran / EXCHANGES} script runs/exchange, ${Math.round(script.usec / Math.max(1, script.calls))} µs/script`,
+      `${ran / EXCHANGES} script runs/exchange, ${Math.round(script.usec / Math.max(1, script.calls))} µs/script ` +
+      `of which ${(usec / EXCHANGES).toFixed(1)} µs in its calls`,
   );
   console.log(`  ${parts.join(', ')}`);
   await store.close();
