@@ -92,6 +92,14 @@ local function loadTask(tid)
   return t
 end
 
+-- Whether hash field `f` is one of a task's `g:` (kind 103, 'g') or `w:` (119, 'w') fields,
+-- read without making a new string.
+local function isField(f, kind)
+  local a, b = string.byte(f, 1, 2)
+  return a == kind and b == 58
+end
+local GRANT, WINDOW = 103, 119
+
 -- Whether string a sorts before b byte by byte, as Redis orders members of equal score (Lua's
 -- `<` follows the server's locale).
 local function bytesBefore(a, b)
@@ -107,7 +115,7 @@ local function taskGrants(tid, t)
   local list = {}
   if t.ws then
     for f, v in pairs(t) do
-      if string.sub(f, 1, 2) == 'g:' then table.insert(list, { string.sub(f, 3), tonumber(v) }) end
+      if isField(f, GRANT) then table.insert(list, { string.sub(f, 3), tonumber(v) }) end
     end
     table.sort(list, function(a, b)
       if a[2] ~= b[2] then return a[2] < b[2] end

@@ -122,10 +122,22 @@ else
     set('ws', t.ws)
     redis.call('DEL', gkey, wkey)
   end
-  -- the task's expired grants leave its hash; the live ones are counted
-  for f, v in pairs(t) do
-    if string.sub(f, 1, 2) == 'g:' then
-      if tonumber(v) <= now then table.insert(drop, f) else liveGrants = liveGrants + 1 end
+end
+-- One pass over the task's fields: expired grants leave its hash, live ones are counted; the
+-- loop window's entries (`w:<n>` = '<ms> <fingerprint>'; it never grows past max_exchanges,
+-- since one more halts the task) are counted, those out of the window leave.
+local members, identical = 0, 1
+local windowStart = loops and now - loops.windowMs
+for f, v in pairs(t) do
+  if isField(f, GRANT) then
+    if tonumber(v) <= now then table.insert(drop, f) else liveGrants = liveGrants + 1 end
+  elseif windowStart and isField(f, WINDOW) then
+    local space = string.find(v, ' ', 1, true)
+    if tonumber(string.sub(v, 1, space - 1)) > windowStart then
+      members = members + 1
+      if string.sub(v, space + 1) == fp then identical = identical + 1 end
+    else
+      table.insert(drop, f)
     end
   end
 end
@@ -143,20 +155,6 @@ end
 
 local seq = tonumber(t.ws)
 if loops then
-  -- The window is the task's `w:<n>` fields, '<ms> <fingerprint>' each; it never grows past
-  -- max_exchanges, since one more halts the task, so counting identical intents stays cheap.
-  local members, identical = 0, 1
-  for f, v in pairs(t) do
-    if string.sub(f, 1, 2) == 'w:' then
-      local at, efp = string.match(v, '^(%d+) (.*)$')
-      if tonumber(at) > now - loops.windowMs then
-        members = members + 1
-        if efp == fp then identical = identical + 1 end
-      else
-        table.insert(drop, f)
-      end
-    end
-  end
   local windowS = loops.windowMs / 1000
   local age = now - tonumber(t.age_base or t.created)
   -- each rule's count, limit, window (window rules) and whether it trips (when not count >
@@ -194,9 +192,9 @@ if loops then
     -- the halted task keeps neither grants nor window: a resume starts it afresh
     put, drop = {}, fields
     for f, v in pairs(t) do
-      if string.sub(f, 1, 2) == 'w:' then
+      if isField(f, WINDOW) then
         table.insert(drop, f)
-      elseif newTask and string.sub(f, 1, 2) ~= 'g:' and f ~= 'status' then
+      elseif newTask and not isField(f, GRANT) and f ~= 'status' then
         set(f, v)
       end
     end

@@ -12,7 +12,7 @@ if t.status == 'halted' then
   if redis.call('PTTL', base .. 'live') < ttl then redis.call('PEXPIRE', base .. 'live', ttl) end
   local drop = { 'halt_rule', 'halt_reason', 'halt_at' }
   for f in pairs(t) do
-    if string.sub(f, 1, 2) == 'w:' then table.insert(drop, f) end
+    if isField(f, WINDOW) then table.insert(drop, f) end
   end
   redis.call('HDEL', base .. 'task:' .. tid, unpack(drop))
   -- a task written before windows were fields of the task keeps its window here
