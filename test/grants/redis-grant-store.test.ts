@@ -59,7 +59,6 @@ describe('RedisGrantStore keys', () => {
           `${prefix}:agents`,
           `${prefix}:{h}:agrants`,
           `${prefix}:{h}:grant:${grant.jti}`,
-          `${prefix}:{h}:grants:T-1`,
           `${prefix}:{h}:live`,
           `${prefix}:{h}:task:T-1`,
           `${prefix}:{h}:tasks`,

@@ -12,11 +12,15 @@ export function uniquePrefix(): string {
   return `mtest-${randomBytes(6).toString('hex')}`;
 }
 
-/** A client set up as the broker sets it up: fail fast, no offline queue. */
-export async function connectRedis(url = REDIS_URL): Promise<Redis> {
+/**
+ * A client set up as the broker sets it up: fail fast, no offline queue. A test that runs many
+ * thousands of commands passes a longer `commandTimeout`, so a loaded machine slows it instead
+ * of failing it.
+ */
+export async function connectRedis(url = REDIS_URL, commandTimeout = 2000): Promise<Redis> {
   const redis = new Redis(url, {
     enableOfflineQueue: false,
-    commandTimeout: 2000,
+    commandTimeout,
     maxRetriesPerRequest: 1,
     lazyConnect: true,
   });

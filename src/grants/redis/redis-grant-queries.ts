@@ -93,7 +93,9 @@ export class RedisGrantQueries implements GrantQueries {
       ...(filter.status !== undefined ? { status: filter.status } : {}),
     });
     return {
-      items: found.items.flatMap(({ item }) => ('jti' in item ? [] : [toTask(item)])),
+      items: found.items.flatMap(({ agentId, item }) =>
+        'jti' in item ? [] : [toTask(agentId, item)],
+      ),
       ...(found.next !== undefined ? { next: found.next } : {}),
     };
   }

@@ -15,12 +15,12 @@ import type {
 } from '../grant-records.js';
 import type { GrantStore } from '../grant-store.js';
 import { KeyLayout } from './key-layout.js';
-import type { RevokingArgs } from './script-args.js';
+import type { RecordGrantConstants, RevokingArgs } from './script-args.js';
 import { RedisGrantQueries } from './redis-grant-queries.js';
 import { delegationText, toAttemptResult, toRecordResult, toTask } from './script-replies.js';
 import { ScriptRunner } from './script-runner.js';
 import { QueriesAndFeed } from '../queries-and-feed.js';
-import { STORE_SCRIPTS } from './store-scripts.js';
+import { RECORD_GRANT, STORE_SCRIPTS } from './store-scripts.js';
 
 /** Options of {@link RedisGrantStore}; the clients are built by the composition root. */
 export interface RedisGrantStoreOptions {
@@ -73,52 +73,58 @@ export class RedisGrantStore extends QueriesAndFeed implements GrantStore {
     return guarded(async () => {
       const now = this.#clock.now();
       const reply = await this.#scripts.run(STORE_SCRIPTS.getTask, agentId, { now, task: taskId });
-      return reply.task ? toTask(reply.task) : null;
+      return reply.task ? toTask(agentId, reply.task) : null;
     });
   }
 
   recordGrant(input: RecordGrantInput): Promise<RecordGrantResult> {
     const { grant } = input;
     return guarded(async () => {
-      const reply = await this.#scripts.run(STORE_SCRIPTS.recordGrant, grant.agentId, {
-        now: input.now,
-        retention: this.#retention,
-        task: grant.taskId,
-        agent: grant.agentId,
-        purpose: input.purpose,
-        max_age_ms: input.maxTaskAgeSeconds * 1000,
-        grant: {
-          jti: grant.jti,
-          exp: grant.expiresAt,
-          res: grant.resource,
-          aud: grant.audience,
-          scope: grant.scopes.join(' '),
-          tier: grant.tier,
-          targets: JSON.stringify(grant.targets),
-          iat: grant.issuedAt,
-          ...delegationText(grant),
+      const reply = await this.#scripts.runBaked(
+        RECORD_GRANT,
+        this.#constants(input),
+        grant.agentId,
+        {
+          now: input.now,
+          task: grant.taskId,
+          agent: grant.agentId,
+          purpose: input.purpose,
+          grant: {
+            jti: grant.jti,
+            exp: grant.expiresAt,
+            res: grant.resource,
+            aud: grant.audience,
+            scope: grant.scopes.join(' '),
+            tier: grant.tier,
+            targets: JSON.stringify(grant.targets),
+            iat: grant.issuedAt,
+            ...delegationText(grant),
+          },
+          ...parentArgs(grant),
+          fp: input.fingerprint ?? '',
         },
-        ...parentArgs(grant),
-        ...countedArgs(input),
-      });
+      );
       return toRecordResult(reply, grant);
     });
   }
 
   recordAttempt(input: RecordAttemptInput): Promise<RecordAttemptResult> {
     return guarded(async () => {
-      const reply = await this.#scripts.run(STORE_SCRIPTS.recordGrant, input.agentId, {
-        now: input.now,
-        retention: this.#retention,
-        task: input.taskId,
-        agent: input.agentId,
-        purpose: input.purpose,
-        max_age_ms: input.maxTaskAgeSeconds * 1000,
-        attempt: input.attemptId,
-        ...(input.cycle ? { cycle: true as const } : {}),
-        ...countedArgs(input),
-      });
-      return toAttemptResult(reply);
+      const reply = await this.#scripts.runBaked(
+        RECORD_GRANT,
+        this.#constants(input),
+        input.agentId,
+        {
+          now: input.now,
+          task: input.taskId,
+          agent: input.agentId,
+          purpose: input.purpose,
+          attempt: input.attemptId,
+          ...(input.cycle ? { cycle: true as const } : {}),
+          fp: input.fingerprint ?? '',
+        },
+      );
+      return toAttemptResult(input.agentId, reply);
     });
   }
 
@@ -187,7 +193,7 @@ export class RedisGrantStore extends QueriesAndFeed implements GrantStore {
         now,
         task: taskId,
       });
-      return reply.task ? toTask(reply.task) : null;
+      return reply.task ? toTask(agentId, reply.task) : null;
     });
   }
 
@@ -201,6 +207,17 @@ export class RedisGrantStore extends QueriesAndFeed implements GrantStore {
     return this.#feed.close();
   }
 
+  /** What record-grant.lua holds in its text for this store and these limits. */
+  #constants(input: Omit<RecordGrantInput, 'grant'>): RecordGrantConstants {
+    return {
+      retention: this.#retention,
+      max_age_ms: input.maxTaskAgeSeconds * 1000,
+      ...(input.maxLiveTasks !== undefined ? { max_live_tasks: input.maxLiveTasks } : {}),
+      ...(input.loops ? { loops: input.loops } : {}),
+      ...(input.rateLimit && input.rateLimit.max > 0 ? { rate: input.rateLimit } : {}),
+    };
+  }
+
   /** The arguments every revoking script takes. */
   #revoking(agentId: string, reason: string): RevokingArgs {
     return { now: this.#clock.now(), retention: this.#retention, agent: agentId, reason };
@@ -211,16 +228,6 @@ export class RedisGrantStore extends QueriesAndFeed implements GrantStore {
 function parentArgs(grant: GrantRecord): { parent?: { agent: string; task: string } } {
   const parent = grant.delegation?.lineage.at(-1);
   return parent ? { parent: { agent: parent.client_id, task: parent.task } } : {};
-}
-
-/** What record-grant.lua counts an exchange or an attempt against. */
-function countedArgs(input: Omit<RecordGrantInput, 'grant'>) {
-  return {
-    fp: input.fingerprint ?? '',
-    ...(input.loops ? { loops: input.loops } : {}),
-    ...(input.rateLimit ? { rate: input.rateLimit } : {}),
-    ...(input.maxLiveTasks !== undefined ? { max_live_tasks: input.maxLiveTasks } : {}),
-  };
 }
 
 /** A revoking script's reply as the store's result, with the feed entry the script wrote. */

@@ -15,13 +15,27 @@ export interface RevokingArgs extends Now {
   readonly reason: string;
 }
 
-/** Arguments of record-grant.lua. */
-export interface RecordGrantArgs extends Now {
+/**
+ * What record-grant.lua takes as constants of the store (`K` in the script): written into the
+ * script's text when the store first runs it with them (store-scripts.ts), so a call neither
+ * sends nor decodes them. Absent members are off.
+ */
+export interface RecordGrantConstants {
+  /** How long feed entries are kept, ms. */
   readonly retention: number;
+  /** Longest life of a task, ms. */
+  readonly max_age_ms: number;
+  readonly max_live_tasks?: number;
+  readonly loops?: LoopLimits;
+  /** Only with `max` above 0. */
+  readonly rate?: RateLimit;
+}
+
+/** Arguments of record-grant.lua, one call's own. */
+export interface RecordGrantArgs extends Now {
   readonly task: string;
   readonly agent: string;
   readonly purpose: string;
-  readonly max_age_ms: number;
   /** Absent for an attempt (recordAttempt), which grants nothing. */
   readonly grant?: {
     readonly jti: string;
@@ -45,11 +59,8 @@ export interface RecordGrantArgs extends Now {
   readonly cycle?: true;
   /** An attempt's id, for its loop-window entry; only without `grant`. */
   readonly attempt?: string;
-  readonly max_live_tasks?: number;
   /** The intent fingerprint, '' without one. */
   readonly fp: string;
-  readonly loops?: LoopLimits;
-  readonly rate?: RateLimit;
 }
 
 /** Arguments of get-task.lua and resume-task.lua. */

@@ -20,7 +20,6 @@ const luaList = <T extends z.ZodType>(item: T) =>
 
 const taskReply = z.object({
   task: z.string(),
-  agent: z.string(),
   status: z.enum(TASK_STATUSES),
   purpose: z.string(),
   created: z.number(),
@@ -139,10 +138,10 @@ export const recordReply = z.union([
   refusalReply,
 ]);
 
-/** A task reply as the store's {@link TaskState}. */
-export function toTask(view: TaskReply): TaskState {
+/** A task reply of a script run on `agentId`'s keys as the store's {@link TaskState}. */
+export function toTask(agentId: string, view: TaskReply): TaskState {
   return {
-    agentId: view.agent,
+    agentId,
     taskId: view.task,
     status: view.status,
     purpose: view.purpose,
@@ -195,13 +194,20 @@ export function toRecordResult(
   grant: GrantRecord,
 ): RecordGrantResult {
   if ('ok' in reply)
-    return { ok: true, task: toTask(reply.task), grant: { ...grant, expiresAt: reply.exp } };
+    return {
+      ok: true,
+      task: toTask(grant.agentId, reply.task),
+      grant: { ...grant, expiresAt: reply.exp },
+    };
   return { ok: false, refusal: toRefusal(reply) };
 }
 
-/** The record-grant reply to recording an attempt as the store's result. */
-export function toAttemptResult(reply: z.output<typeof recordReply>): RecordAttemptResult {
-  if ('ok' in reply) return { ok: true, task: toTask(reply.task) };
+/** The record-grant reply to recording an attempt of `agentId` as the store's result. */
+export function toAttemptResult(
+  agentId: string,
+  reply: z.output<typeof recordReply>,
+): RecordAttemptResult {
+  if ('ok' in reply) return { ok: true, task: toTask(agentId, reply.task) };
   return { ok: false, refusal: toRefusal(reply) };
 }
 

@@ -3,7 +3,7 @@
 local tid = args.task
 local t = loadTask(tid)
 if not t then return cjson.encode({ revoked = 0, missing = true }) end
-local n, maxExp = killTask(tid, args.status)
+local n, maxExp = killTask(tid, t, args.status)
 -- only an active task has live grants (a revoked agent's were counted when it was revoked)
 if t.status ~= 'active' then n, maxExp = 0, 0 end
 local untilS = untilSeconds(maxExp)

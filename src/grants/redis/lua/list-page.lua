@@ -19,12 +19,14 @@ local function visit(tid, score, skip)
     return nil
   end
   if t.status ~= 'active' then return nil end
-  local jtis = redis.call('ZRANGEBYSCORE', base .. 'grants:' .. tid, '(' .. int(now), '+inf')
+  local jtis = {}
+  for _, e in ipairs(taskGrants(tid, t)) do
+    if e[2] > now then table.insert(jtis, e[1]) end
+  end
   local cut = markSecond()
   for k = skip + 1, #jtis do
-    local raw = redis.call('HGETALL', base .. 'grant:' .. jtis[k])
-    if #raw > 0 then
-      local g = toTable(raw)
+    local g = loadGrant(jtis[k])
+    if g then
       if (not args.aud or g.aud == args.aud) and tonumber(g.iat) > cut then
         table.insert(items, grantView(jtis[k], g))
       end

@@ -10,7 +10,12 @@ if t.status == 'halted' then
   redis.call('ZADD', base .. 'live', t.expires, tid)
   local ttl = math.max(1, tonumber(t.expires) - now)
   if redis.call('PTTL', base .. 'live') < ttl then redis.call('PEXPIRE', base .. 'live', ttl) end
-  redis.call('HDEL', base .. 'task:' .. tid, 'halt_rule', 'halt_reason', 'halt_at')
+  local drop = { 'halt_rule', 'halt_reason', 'halt_at' }
+  for f in pairs(t) do
+    if isField(f, WINDOW) then table.insert(drop, f) end
+  end
+  redis.call('HDEL', base .. 'task:' .. tid, unpack(drop))
+  -- a task written before windows were fields of the task keeps its window here
   redis.call('DEL', base .. 'win:' .. tid)
   t.status, t.halt_rule, t.halt_reason, t.halt_at = 'active', nil, nil, nil
 end
