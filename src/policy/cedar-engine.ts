@@ -98,6 +98,11 @@ export class CedarEngine {
       throw new PolicyLoadError(policies.errors.map((e) => e.message));
   }
 
+  /** Scope decisions the cache holds now (0 without a cache). */
+  get cachedDecisions(): number {
+    return this.#cache?.answers.size ?? 0;
+  }
+
   /**
    * Decides every scope of the intent. With a cache, a scope asked again with the same values
    * for everything the set reads (agent, resource, scope, the context paths it reads) gets the
