@@ -143,7 +143,11 @@ export class CedarEngine {
     });
   }
 
-  /** One scope, asked of Cedar. */
+  /**
+   * One scope, asked of Cedar. Cedar lists deciding policies and errors in no fixed order (a
+   * hash set's, which varies from call to call); sorted, the same request always gets the
+   * same answer, cached or not.
+   */
   #ask(scope: string, request: CedarRequest): ScopeAnswer {
     const answer = statefulIsAuthorized({
       ...request,
@@ -155,14 +159,14 @@ export class CedarEngine {
     if (answer.type === 'failure') {
       return scopeAnswer(
         { scope, decision: 'deny', policyIds: [] },
-        answer.errors.map((e) => `${scope}: ${e.message}`),
+        answer.errors.map((e) => `${scope}: ${e.message}`).sort(),
         true,
       );
     }
     const { decision, diagnostics } = answer.response;
     return scopeAnswer(
-      { scope, decision, policyIds: diagnostics.reason },
-      diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`),
+      { scope, decision, policyIds: [...diagnostics.reason].sort() },
+      diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`).sort(),
       false,
     );
   }
