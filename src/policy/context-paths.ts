@@ -76,7 +76,7 @@ function walk(node: unknown, found: Found): void {
       const chain = contextChain(left);
       const attrs = Array.isArray(attr) ? (attr as unknown[]) : [attr];
       if (chain !== null && attrs.every((a) => typeof a === 'string')) {
-        found.presence.push([...chain, ...(attrs)]);
+        found.presence.push([...chain, ...attrs]);
         return;
       }
     }
