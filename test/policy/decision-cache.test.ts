@@ -139,6 +139,17 @@ describe('CedarEngine with a decision cache', () => {
     expect(cached.decide(busy)).toEqual(expected);
   });
 
+  it('decides afresh a context Cedar refuses (a number that is not an integer), never from the cache', () => {
+    const { cached, plain } = engines(BUDGET);
+    expect(cached.decide(input).allowed).toEqual(['tickets:read']);
+    const odd = { ...input, task: { ...task, ageSeconds: 1.5 } }; // not read by the set
+    const expected = plain.decide(odd);
+    expect(expected.allowed).toEqual([]);
+    expect(expected.errors).not.toEqual([]);
+    expect(cached.decide(odd)).toEqual(expected);
+    expect(cached.cachedDecisions).toBe(1);
+  });
+
   it('keeps no decision with a size of 0', () => {
     const { cached } = engines(BUDGET, 0);
     cached.decide(input);
