@@ -8,13 +8,22 @@ import { DecisionCache } from '../../src/policy/decision-cache.js';
 import { LivePolicy } from '../../src/policy/live-policy.js';
 import { loadPolicySet } from '../../src/policy/load-policy-set.js';
 import { EXAMPLE_POLICY_DIR, quietLogger } from '../support/test-broker.js';
-import { agent, catalogue, intent, noon, policyDir, task } from './policy-fixtures.js';
+import {
+  agent,
+  catalogue,
+  exampleSchema,
+  intent,
+  noon,
+  policyDir,
+  task,
+} from './policy-fixtures.js';
 
 const BUDGET = `
 @id("reads") permit (principal, action in Action::"read", resource);
 @id("budget") forbid (principal, action, resource) when { context.task.exchanges >= 20 };
 @id("office-hours") forbid (principal, action, resource) when { context.time.hour < 6 };
 `;
+const READ_ALL = '@id("reads") permit (principal, action in Action::"read", resource);';
 const input: DecisionInput = {
   principal: agent(['agent', 'research']),
   intent: intent('tickets', ['tickets:read']),
@@ -148,6 +157,26 @@ describe('CedarEngine with a decision cache', () => {
     expect(expected.errors).not.toEqual([]);
     expect(cached.decide(odd)).toEqual(expected);
     expect(cached.cachedDecisions).toBe(1);
+  });
+
+  it('keys whether the exchange is delegated even for a set that never reads it', () => {
+    // A schema that demands context.delegation: Cedar refuses every request without one.
+    const schema = exampleSchema.replace(
+      'delegation?: DelegationContext',
+      'delegation: DelegationContext',
+    );
+    expect(schema).not.toBe(exampleSchema);
+    const set = loadPolicySet(policyDir({ 'p.cedar': READ_ALL }, schema), catalogue);
+    const cached = new CedarEngine({ set, decisionCacheSize: 100 });
+    const plain = new CedarEngine({ set });
+    const delegated = {
+      ...input,
+      delegation: { depth: 1, chain: ['a', 'b'], origin: 'a', delegator: 'a', parentScopes: [] },
+    };
+    expect(cached.decide(delegated).allowed).toEqual(['tickets:read']);
+    const expected = plain.decide(input);
+    expect(expected.errors).toEqual([expect.stringMatching(/^tickets:read: /)]);
+    expect(cached.decide(input)).toEqual(expected);
   });
 
   it('keeps no decision with a size of 0', () => {
