@@ -197,6 +197,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     metrics,
     watch: config.policy.watch,
     debounceMs: DEFAULTS.policyReloadDebounceMs,
+    decisionCacheSize: config.policy.decision_cache_size,
   });
   const approvals = createApprovalGate(
     {

@@ -123,6 +123,15 @@ export const DEFAULTS = {
   approvalMaxPageSize: 200,
   /** Burst of file events (editors write in several steps) folded into one policy reload. */
   policyReloadDebounceMs: 200,
+  /**
+   * Scope decisions each policy set keeps (`policy.decision_cache_size`). An entry is one
+   * agent, resource, scope and the context values the set reads, a few hundred bytes (mostly
+   * the agent's attributes), so 10,000 hold a fleet of hundreds of agents with their scopes
+   * and task budgets in a few MB; a miss only costs the Cedar call the cache saves.
+   */
+  policyDecisionCacheSize: 10_000,
+  /** Past a million entries the cache is hundreds of MB: a bound that no longer bounds much. */
+  maxPolicyDecisionCacheSize: 1_000_000,
   /** No token, whatever the tier says, outlives this. */
   maxTokenTtlSeconds: 3600,
   /** A task cannot live longer than a working day; its record expires with it. */

@@ -448,6 +448,13 @@ export const configSchema = z.strictObject({
       ),
     /** Reload the policy folder when a file in it changes (SIGHUP always reloads). */
     watch: z.boolean().default(true),
+    /** Scope decisions kept per policy set, keyed on what the set reads; 0: none. */
+    decision_cache_size: z
+      .number()
+      .int()
+      .min(0)
+      .max(DEFAULTS.maxPolicyDecisionCacheSize)
+      .default(DEFAULTS.policyDecisionCacheSize),
   }),
   approvals: z
     .strictObject({

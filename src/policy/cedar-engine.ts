@@ -4,52 +4,18 @@ import {
   preparsePolicySet,
   preparseSchema,
   statefulIsAuthorized,
-  type CedarValueJson,
-  type EntityJson,
 } from '@cedar-policy/cedar-wasm/nodejs';
-import type { Principal } from '../identity/principal.js';
-import type { Intent } from '../intent/intent.js';
-import { selectClaims, type PolicyClaim } from './agent-claims.js';
+import type { PolicyClaim } from './agent-claims.js';
+import { contextReads } from './context-paths.js';
+import { cedarRequest, type CedarRequest } from './cedar-request.js';
+import { DecisionCache } from './decision-cache.js';
+import type { DecisionInput } from './decision-input.js';
 import type { Decision, ScopeDecision } from './decision.js';
+import { contextKey, decisionKeyPrefix, type ContextKey } from './decision-key.js';
 import { PolicyLoadError, type LoadedPolicySet } from './load-policy-set.js';
 import { readsTaskContext } from './reads-task-context.js';
 
-/** What the task has done so far, as policy sees it. */
-export interface TaskContext {
-  readonly id: string;
-  readonly purpose: string;
-  readonly ageSeconds: number;
-  readonly exchanges: number;
-  readonly liveGrants: number;
-}
-
-/** A delegated exchange, as policy sees it (`context.delegation`, present only then). */
-export interface DelegationContext {
-  /** Actors in the chain, this one included (A -> B is 1). */
-  readonly depth: number;
-  /** Every id of the chain, the original subject first and this actor last. */
-  readonly chain: readonly string[];
-  /** The original subject. */
-  readonly origin: string;
-  /** The agent handing the work over: the parent token's holder. */
-  readonly delegator: string;
-  /** The scopes of the parent token (none acting for a person). */
-  readonly parentScopes: readonly string[];
-  /** The person acted for, when the chain started from a person's token. */
-  readonly person?: string;
-}
-
-/** One decision request: who, what, and the task's live state. */
-export interface DecisionInput {
-  readonly principal: Principal;
-  readonly intent: Intent;
-  readonly task: TaskContext;
-  /** Evaluation time (ms since epoch). */
-  readonly now: number;
-  readonly approved?: boolean;
-  /** Set when the exchange is delegated; the principal is then the current actor. */
-  readonly delegation?: DelegationContext;
-}
+export type { DecisionInput, DelegationContext, TaskContext } from './decision-input.js';
 
 /** What an engine evaluates with. */
 export interface CedarEngineOptions {
@@ -57,6 +23,26 @@ export interface CedarEngineOptions {
   readonly set: LoadedPolicySet;
   /** The claims the set's schema declares, copied from the subject token into the principal. */
   readonly claims?: readonly PolicyClaim[];
+  /**
+   * Scope decisions kept, keyed on what the set reads (`policy.decision_cache_size`); 0 or
+   * absent: none, every scope goes to Cedar.
+   */
+  readonly decisionCacheSize?: number;
+}
+
+/** One scope's answer as Cedar gave it; frozen, so a cached one cannot be changed by a caller. */
+interface ScopeAnswer {
+  readonly decision: ScopeDecision;
+  /** Cedar refused the request itself (not cached: every such request asks Cedar again). */
+  readonly failed: boolean;
+  /** Errors, each prefixed as the {@link Decision} lists them. */
+  readonly errors: readonly string[];
+}
+
+/** The cache of one engine and how it keys the context. */
+interface EngineCache {
+  readonly answers: DecisionCache<ScopeAnswer>;
+  readonly contextKey: ContextKey;
 }
 
 // Cedar keeps preparsed sets in wasm memory by name; each engine gets names of its own, so a
@@ -79,6 +65,7 @@ export class CedarEngine {
   readonly #policySetId: string;
   readonly #schemaName: string;
   readonly #claims: readonly PolicyClaim[];
+  readonly #cache: EngineCache | undefined;
   /** The set this engine decides with (policy ids, origins), for operators' tools. */
   readonly set: LoadedPolicySet;
   /**
@@ -89,9 +76,16 @@ export class CedarEngine {
   /** sha256 (hex) of the set's policies (by id, sorted) and schema: the audited policy version. */
   readonly version: string;
 
-  constructor({ set, claims = [] }: CedarEngineOptions) {
+  constructor({ set, claims = [], decisionCacheSize = 0 }: CedarEngineOptions) {
     this.set = set;
     this.#claims = claims;
+    this.#cache =
+      decisionCacheSize > 0
+        ? {
+            answers: new DecisionCache(decisionCacheSize),
+            contextKey: contextKey(contextReads(set.policies)),
+          }
+        : undefined;
     this.readsTaskContext = readsTaskContext(set.policies);
     this.version = policySetVersion(set);
     generation += 1;
@@ -104,46 +98,87 @@ export class CedarEngine {
       throw new PolicyLoadError(policies.errors.map((e) => e.message));
   }
 
-  /** Decides every scope of the intent. */
+  /** Scope decisions the cache holds now (0 without a cache). */
+  get cachedDecisions(): number {
+    return this.#cache?.answers.size ?? 0;
+  }
+
+  /**
+   * Decides every scope of the intent. With a cache, a scope asked again with the same values
+   * for everything the set reads (agent, resource, scope, the context paths it reads) gets the
+   * answer Cedar gave the first time.
+   */
   decide(input: DecisionInput): Decision {
-    const principalUid = { type: 'Agent', id: input.principal.agentId };
-    const resourceUid = { type: 'Resource', id: input.intent.resource.name };
-    const entities = [agentEntity(input.principal, this.#claims), resourceEntity(input.intent)];
-    const context = exchangeContext(input);
+    const request = cedarRequest(input, this.#claims);
+    const cache = this.#cache;
+    const prefix = cache && decisionKeyPrefix(input, request, cache.contextKey);
     const allowed: string[] = [];
-    const denied: { scope: string; policyIds: string[] }[] = [];
+    const denied: { scope: string; policyIds: readonly string[] }[] = [];
     const scopes: ScopeDecision[] = [];
     const policyIds = new Set<string>();
     const errors: string[] = [];
     for (const scope of input.intent.scopes) {
-      const answer = statefulIsAuthorized({
-        principal: principalUid,
-        action: { type: 'Action', id: scope },
-        resource: resourceUid,
-        context,
-        entities,
-        preparsedPolicySetId: this.#policySetId,
-        preparsedSchemaName: this.#schemaName,
-        validateRequest: true,
-      });
-      if (answer.type === 'failure') {
-        errors.push(...answer.errors.map((e) => `${scope}: ${e.message}`));
-        denied.push({ scope, policyIds: [] });
-        scopes.push({ scope, decision: 'deny', policyIds: [] });
-        continue;
+      const key = prefix === undefined ? undefined : `${prefix}${scope}`;
+      let answer = key === undefined ? undefined : cache!.answers.get(key);
+      if (answer === undefined) {
+        answer = this.#ask(scope, request);
+        if (key !== undefined && !answer.failed) cache!.answers.set(key, answer);
       }
-      const { decision, diagnostics } = answer.response;
-      errors.push(...diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`));
-      if (decision === 'allow') {
+      const { decision } = answer;
+      errors.push(...answer.errors);
+      if (decision.decision === 'allow') {
         allowed.push(scope);
-        diagnostics.reason.forEach((id) => policyIds.add(id));
+        decision.policyIds.forEach((id) => policyIds.add(id));
       } else {
-        denied.push({ scope, policyIds: diagnostics.reason });
+        denied.push(Object.freeze({ scope, policyIds: decision.policyIds }));
       }
-      scopes.push({ scope, decision, policyIds: diagnostics.reason });
+      scopes.push(decision);
     }
-    return { scopes, allowed, denied, policyIds: [...policyIds], errors };
+    return Object.freeze({
+      scopes: Object.freeze(scopes),
+      allowed: Object.freeze(allowed),
+      denied: Object.freeze(denied),
+      policyIds: Object.freeze([...policyIds]),
+      errors: Object.freeze(errors),
+    });
   }
+
+  /**
+   * One scope, asked of Cedar. Cedar lists deciding policies and errors in no fixed order (a
+   * hash set's, which varies from call to call); sorted, the same request always gets the
+   * same answer, cached or not.
+   */
+  #ask(scope: string, request: CedarRequest): ScopeAnswer {
+    const answer = statefulIsAuthorized({
+      ...request,
+      action: { type: 'Action', id: scope },
+      preparsedPolicySetId: this.#policySetId,
+      preparsedSchemaName: this.#schemaName,
+      validateRequest: true,
+    });
+    if (answer.type === 'failure') {
+      return scopeAnswer(
+        { scope, decision: 'deny', policyIds: [] },
+        answer.errors.map((e) => `${scope}: ${e.message}`).sort(),
+        true,
+      );
+    }
+    const { decision, diagnostics } = answer.response;
+    return scopeAnswer(
+      { scope, decision, policyIds: [...diagnostics.reason].sort() },
+      diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`).sort(),
+      false,
+    );
+  }
+}
+
+function scopeAnswer(decision: ScopeDecision, errors: string[], failed: boolean): ScopeAnswer {
+  Object.freeze(decision.policyIds);
+  return Object.freeze({
+    decision: Object.freeze(decision),
+    failed,
+    errors: Object.freeze(errors),
+  });
 }
 
 /** The version of a set: the same policies and schema give the same hash, whatever the files. */
@@ -154,58 +189,4 @@ function policySetVersion(set: LoadedPolicySet): string {
   return createHash('sha256')
     .update(JSON.stringify([policies, set.schema]))
     .digest('hex');
-}
-
-function agentEntity(principal: Principal, claims: readonly PolicyClaim[]): EntityJson {
-  return {
-    uid: { type: 'Agent', id: principal.agentId },
-    attrs: {
-      id: principal.agentId,
-      source: principal.source,
-      ...(principal.trustDomain !== undefined ? { trust_domain: principal.trustDomain } : {}),
-      ...(principal.issuer !== undefined ? { issuer: principal.issuer } : {}),
-      path: [...(principal.path ?? [])],
-      claims: selectClaims(principal.claims, claims),
-    },
-    parents: [],
-  };
-}
-
-function resourceEntity(intent: Intent): EntityJson {
-  const r = intent.resource;
-  return {
-    uid: { type: 'Resource', id: r.name },
-    attrs: { name: r.name, audience: r.audience, kind: r.kind, sensitivity: r.sensitivity },
-    parents: [],
-  };
-}
-
-function exchangeContext(input: DecisionInput): Record<string, CedarValueJson> {
-  const date = new Date(input.now);
-  return {
-    task: {
-      id: input.task.id,
-      purpose: input.task.purpose,
-      age_seconds: input.task.ageSeconds,
-      exchanges: input.task.exchanges,
-      live_grants: input.task.liveGrants,
-    },
-    tier: input.intent.tier,
-    targets: [...input.intent.targets],
-    sensitivity: input.intent.sensitivity,
-    time: { hour: date.getUTCHours(), weekday: date.getUTCDay() },
-    approved: input.approved ?? false,
-    ...(input.delegation
-      ? {
-          delegation: {
-            depth: input.delegation.depth,
-            chain: [...input.delegation.chain],
-            origin: input.delegation.origin,
-            delegator: input.delegation.delegator,
-            parent_scopes: [...input.delegation.parentScopes],
-            ...(input.delegation.person !== undefined ? { person: input.delegation.person } : {}),
-          },
-        }
-      : {}),
-  };
 }

@@ -18,6 +18,8 @@ export interface LivePolicyOptions {
   readonly watch: boolean;
   /** Quiet time after the last file event before reloading. */
   readonly debounceMs: number;
+  /** Scope decisions each set's engine keeps (0: none); a reload starts with an empty cache. */
+  readonly decisionCacheSize?: number;
 }
 
 /** Result of one reload attempt. */
@@ -54,10 +56,13 @@ export class LivePolicy implements ServingPolicy {
     return live;
   }
 
-  static #load(o: Pick<LivePolicyOptions, 'dir' | 'catalogue' | 'claims'>): CedarEngine {
+  static #load(
+    o: Pick<LivePolicyOptions, 'dir' | 'catalogue' | 'claims' | 'decisionCacheSize'>,
+  ): CedarEngine {
     return new CedarEngine({
       set: loadPolicySet(o.dir, o.catalogue, { claims: o.claims }),
       claims: o.claims,
+      decisionCacheSize: o.decisionCacheSize ?? 0,
     });
   }
 

@@ -1,0 +1,123 @@
+import { policyToJson } from '@cedar-policy/cedar-wasm/nodejs';
+
+/** A chain of attributes below `context`: `context.task.exchanges` is `['task', 'exchanges']`. */
+export type ContextPath = readonly string[];
+
+/** What of `context` a policy set may read, so a decision can be keyed on exactly that. */
+export interface ContextReads {
+  /** Some use of `context` is not a plain attribute chain: every value counts. */
+  readonly whole: boolean;
+  /** Chains whose value is read (a record read whole counts as its whole value). */
+  readonly values: readonly ContextPath[];
+  /** Chains only tested with `has`: their presence counts, not their value. */
+  readonly presence: readonly ContextPath[];
+}
+
+/** The answer for a set that may read anything of `context`. */
+export const WHOLE_CONTEXT: ContextReads = Object.freeze({
+  whole: true,
+  values: Object.freeze([]),
+  presence: Object.freeze([]),
+});
+
+/**
+ * The parts of `context` the policies may read, from Cedar's JSON form of each policy
+ * (`policyToJson`). Only `context.a.b...` (or `context["a"]`) and `context has a.b` count as
+ * reading less than the whole: `context` used any other way (compared, put in a set or record,
+ * passed to a function, `is` / `in`), a template, or a policy Cedar cannot convert makes the
+ * answer {@link WHOLE_CONTEXT}. A chain used whole (`context.task == ...`) reads that whole
+ * record. The result is minimal: no path is covered by another value path.
+ *
+ * @example
+ * contextReads({ p: 'forbid (principal, action, resource) when { context.task.exchanges > 9 };' });
+ * // { whole: false, values: [['task', 'exchanges']], presence: [] }
+ */
+export function contextReads(policies: Readonly<Record<string, string>>): ContextReads {
+  const found: Found = { whole: false, values: [], presence: [] };
+  for (const text of Object.values(policies)) {
+    const answer = policyToJson(text);
+    if (answer.type !== 'success') return WHOLE_CONTEXT;
+    walk(answer.json, found);
+    if (found.whole) return WHOLE_CONTEXT;
+  }
+  return minimal(found);
+}
+
+interface Found {
+  whole: boolean;
+  values: ContextPath[];
+  presence: ContextPath[];
+}
+
+/** Walks Cedar's JSON form of a policy (an `{op: operands}` tree) for every use of context. */
+function walk(node: unknown, found: Found): void {
+  if (Array.isArray(node)) {
+    for (const item of node) walk(item, found);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const entries = Object.entries(node as Record<string, unknown>);
+  if (entries.length === 1) {
+    const [op, operand] = entries[0]!;
+    // Template slots read request values in ways this walk does not model.
+    if (op === 'Var' || op === 'Slot' || op === 'slot') {
+      if (op !== 'Var' || operand === 'context') found.whole = true;
+      return;
+    }
+    if (op === '.') {
+      const chain = contextChain(node);
+      if (chain !== null) {
+        found.values.push(chain);
+        return;
+      }
+    }
+    if (op === 'has') {
+      const { left, attr } = (operand ?? {}) as { left?: unknown; attr?: unknown };
+      const chain = contextChain(left);
+      const attrs = Array.isArray(attr) ? (attr as unknown[]) : [attr];
+      if (chain !== null && attrs.every((a) => typeof a === 'string')) {
+        found.presence.push([...chain, ...attrs]);
+        return;
+      }
+    }
+  }
+  for (const [key, value] of entries) {
+    if (key === 'slot') found.whole = true;
+    walk(value, found);
+  }
+}
+
+/** `context` itself is `[]`, `context.a.b` is `['a', 'b']`; anything else is null. */
+function contextChain(node: unknown): string[] | null {
+  if (node === null || typeof node !== 'object' || Array.isArray(node)) return null;
+  const entries = Object.entries(node as Record<string, unknown>);
+  if (entries.length !== 1) return null;
+  const [op, operand] = entries[0]!;
+  if (op === 'Var') return operand === 'context' ? [] : null;
+  if (op !== '.') return null;
+  const { left, attr } = (operand ?? {}) as { left?: unknown; attr?: unknown };
+  if (typeof attr !== 'string') return null;
+  const chain = contextChain(left);
+  return chain === null ? null : [...chain, attr];
+}
+
+/** Drops duplicates and paths a value path already determines. */
+function minimal(found: Found): ContextReads {
+  const unique = (paths: ContextPath[]) => [
+    ...new Map(paths.map((p) => [JSON.stringify(p), p])).values(),
+  ];
+  // The shortest first, so a path is kept only when no kept value path is its prefix.
+  const values: ContextPath[] = [];
+  for (const path of unique(found.values).sort((a, b) => a.length - b.length)) {
+    if (!values.some((v) => isPrefix(v, path))) values.push(path);
+  }
+  // A value path fixes the presence of every chain along it and below it.
+  const presence = unique(found.presence).filter(
+    (path) => !values.some((v) => isPrefix(v, path) || isPrefix(path, v)),
+  );
+  return { whole: false, values, presence };
+}
+
+function isPrefix(prefix: ContextPath, path: ContextPath): boolean {
+  return prefix.length <= path.length && prefix.every((attr, i) => path[i] === attr);
+}
