@@ -60,6 +60,7 @@ export async function servePrimary(options: {
 
   const onReady = (slot: number, message: Extract<WorkerMessage, { mandate: 'ready' }>) => {
     ready.add(slot);
+    logger.info({ worker: slot }, 'worker ready');
     if (!listening) {
       listening = true;
       logger.info(

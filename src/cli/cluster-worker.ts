@@ -145,7 +145,6 @@ export async function serveAsWorker(config: Config, parent: Logger): Promise<voi
   const ending = gracefulStop(running, logger, config.server.shutdown_grace);
   serving.ending = ending;
   process.on('SIGTERM', (signal) => ending.drain(signal));
-  logger.debug({ url: running.url }, 'worker ready');
   send({
     mandate: 'ready',
     url: running.url,

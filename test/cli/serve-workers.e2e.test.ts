@@ -27,8 +27,8 @@ type LogLine = Record<string, unknown>;
 interface Served {
   readonly child: ChildProcessWithoutNullStreams;
   readonly exited: Promise<number | null>;
-  /** Resolves with the first line whose `msg` starts with `msg` and that has `fields`. */
-  logged(msg: string, fields?: LogLine): Promise<LogLine>;
+  /** Resolves with the `nth` line (default: first) whose `msg` starts with `msg` and that has `fields`. */
+  logged(msg: string, fields?: LogLine, nth?: number): Promise<LogLine>;
   lines(): LogLine[];
 }
 
@@ -45,21 +45,21 @@ function serveCli(args: string[]): Served {
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as LogLine);
-  const find = (msg: string, fields: LogLine) =>
-    lines().find(
+  const find = (msg: string, fields: LogLine, nth: number) =>
+    lines().filter(
       (l) =>
         typeof l.msg === 'string' &&
         l.msg.startsWith(msg) &&
         Object.entries(fields).every(([k, v]) => l[k] === v),
-    );
+    )[nth - 1];
   return {
     child,
     exited: new Promise((resolve) => child.once('exit', resolve)),
     lines,
-    logged: (msg, fields = {}) =>
+    logged: (msg, fields = {}, nth = 1) =>
       new Promise((resolve) => {
         const look = () => {
-          const line = find(msg, fields);
+          const line = find(msg, fields, nth);
           if (line) {
             child.stdout.off('data', look);
             resolve(line);
@@ -300,6 +300,21 @@ describe('mandate serve --workers', () => {
     ]);
   }, 60_000);
 
+  it('replaces a worker that dies while the other keeps serving', async () => {
+    const first = await served.logged('worker started', { worker: 1 });
+    process.kill(first.worker_pid as number, 'SIGKILL');
+    expect(await served.logged('worker exited: replacing it', { worker: 1 })).toMatchObject({
+      signal: 'SIGKILL',
+    });
+    // The instance stays ready on the worker left; the replacement listens only once warm.
+    const meanwhile = await fresh(url, 'GET', '/readyz');
+    expect(meanwhile.status).toBe(200);
+    const replacement = await served.logged('worker started', { worker: 1 }, 2);
+    expect(replacement.worker_pid).not.toBe(first.worker_pid);
+    await served.logged('worker ready', { worker: 1 }, 2);
+    for (let i = 0; i < 2; i++) expect((await fresh(url, 'GET', '/readyz')).status).toBe(200);
+  }, 120_000);
+
   it('drains every worker on SIGTERM: the request in flight is answered, then exit 0', async () => {
     const body = JSON.stringify(exchangeBody(await td.svid({ path: '/agent/triage' })));
     const inFlight = await openRaw(url);
@@ -333,6 +348,23 @@ describe('mandate serve --workers', () => {
     expect(await served.exited).toBe(0);
     expect(served.lines().filter((l) => l.msg === 'stopped')).toHaveLength(3);
   }, 60_000);
+
+  it('stops with exit 1 when a worker cannot start', async () => {
+    const broken = serveCli([
+      '--config',
+      writeConfig('no-key.yaml', {
+        ...config,
+        signing: { keys: [{ file: join(dir, 'gone.pem') }] },
+      }),
+      '--workers',
+      '2',
+    ]);
+    expect(await broken.exited).toBe(1);
+    expect(broken.lines().map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['a worker failed to start: stopping', 'stopped: a worker failed']),
+    );
+    expect(broken.lines().map((l) => l.msg)).not.toContain('mandate listening');
+  }, 120_000);
 
   it('refuses --workers 2 (or MANDATE_WORKERS=2) with the memory store before anything starts', async () => {
     const { store: _store, ...memory } = config;
