@@ -159,6 +159,14 @@ describe('mandate serve --workers', () => {
   }, 120_000);
 
   afterAll(async () => {
+    // Whatever a failed test left behind: a worker held, or workers and primary still running.
+    for (const started of served.lines().filter((l) => l.msg === 'worker started')) {
+      try {
+        process.kill(started.worker_pid as number, 'SIGKILL');
+      } catch {
+        // exited already
+      }
+    }
     if (served.child.exitCode === null) {
       served.child.kill('SIGKILL');
       await served.exited;
@@ -367,8 +375,7 @@ describe('mandate serve --workers', () => {
   }, 120_000);
 
   it('refuses --workers 2 (or MANDATE_WORKERS=2) with the memory store before anything starts', async () => {
-    const { store: _store, ...memory } = config;
-    const file = writeConfig('memory.yaml', memory);
+    const file = writeConfig('memory.yaml', { ...config, store: undefined });
     for (const run of [
       await runCli(['serve', '--config', file, '--workers', '2']),
       await runCli(['serve', '--config', file], { MANDATE_WORKERS: '2' }),
