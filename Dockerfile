@@ -41,5 +41,7 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Cedar's wasm needs --no-turbo-inline-js-wasm-calls on Node 20; bin/mandate.js sets it on every
 # Node version, where it is harmless.
+# `serve` runs one worker per core with the Redis store; MANDATE_WORKERS (or --workers) sets
+# the number, e.g. to a container's CPU limit (docs/operations.md, "Workers").
 ENTRYPOINT ["node", "bin/mandate.js"]
 CMD ["serve", "--config", "/etc/mandate/mandate.yaml"]

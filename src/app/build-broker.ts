@@ -56,6 +56,19 @@ export interface BrokerDeps {
   readonly awsCredentials?: AwsCredentialsSource;
   /** Where the `stdout` audit sink writes; process.stdout by default. */
   readonly auditStdout?: LineWriter;
+  /** The workers this broker serves beside, under `mandate serve --workers N`. */
+  readonly workerGroup?: WorkerGroup;
+}
+
+/**
+ * What a worker of `mandate serve --workers N` knows of the others (src/cli/cluster-worker.ts):
+ * the instance is ready only once every worker is warm, and `/metrics` counts them all.
+ */
+export interface WorkerGroup {
+  /** Why the instance is not ready yet (e.g. `1 of 2 workers ready`), or undefined once it is. */
+  notReady(): string | undefined;
+  /** Every worker's metrics, aggregated, in the Prometheus text format. */
+  scrapeMetrics(): Promise<string>;
 }
 
 /** A built broker: the HTTP app and the parts operators and tests reach into. */
@@ -275,6 +288,12 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     pingStore: () => store.ping(),
     ...(revoker ? { readinessDetail: () => ({ aws_revocation: revoker.health() }) } : {}),
     auditHealth: () => built?.trail.health() ?? [],
+    ...(deps.workerGroup
+      ? {
+          warming: () => deps.workerGroup!.notReady(),
+          scrapeMetrics: () => deps.workerGroup!.scrapeMetrics(),
+        }
+      : {}),
     auditRequired: config.audit.required,
     ...(built?.reader ? { auditReader: built.reader } : {}),
     approvals,

@@ -10,7 +10,7 @@ import { addAwsCommands } from './aws-credential-process.js';
 import { packageVersion } from './package-version.js';
 import { addAuditCommands } from './audit-commands.js';
 import { addPolicyCommands } from './policy-commands.js';
-import { SERVE_ENVIRONMENT_HELP, serve } from './serve.js';
+import { SERVE_ENVIRONMENT_HELP, serve, type ServeOptions } from './serve.js';
 
 const DEFAULT_CONFIG = 'config/mandate.yaml';
 
@@ -24,6 +24,12 @@ export function readConfig(file: string | undefined): Config {
     REDIS_URL: process.env.REDIS_URL,
     MANDATE_ISSUER: process.env.MANDATE_ISSUER,
   });
+}
+
+function workerCount(value: string): number {
+  if (!/^[1-9][0-9]{0,3}$/.test(value.trim()))
+    throw new InvalidArgumentError('use a whole number of workers, 1 or more');
+  return Number(value.trim());
 }
 
 function seconds(value: string): number {
@@ -101,9 +107,17 @@ export function buildProgram(): Command {
     .command('serve', { isDefault: true })
     .description('run the broker (the default command)')
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
+    .addOption(
+      new Option(
+        '-w, --workers <n>',
+        'processes serving on the same ports (default: one per core with the Redis store, else 1)',
+      )
+        .env('MANDATE_WORKERS')
+        .argParser(workerCount),
+    )
     .allowExcessArguments(true)
     .addHelpText('after', SERVE_ENVIRONMENT_HELP)
-    .action(async (options: { config?: string }, command: Command) => {
+    .action(async (options: ServeOptions, command: Command) => {
       refuseStrayArguments(command);
       await serve(readConfig, options);
     });

@@ -246,4 +246,15 @@ export const DEFAULTS = {
     /** What a temporary STS failure tells the agent to wait before retrying. */
     stsRetryAfterSeconds: 2,
   },
+  /**
+   * `mandate serve --workers N` (docs/operations.md, "Workers"). A worker that dies is replaced
+   * after 1 s, so one that cannot start (Redis down) is retried without spinning a core. A
+   * scrape of `/metrics` waits 3 s for every worker's numbers, well inside Prometheus's 10 s
+   * scrape timeout; a worker that does not answer fails the scrape rather than send sums
+   * that would look like a counter reset.
+   */
+  workers: {
+    restartDelayMs: 1000,
+    metricsTimeoutMs: 3000,
+  },
 } as const;

@@ -58,6 +58,10 @@ export interface HttpAppOptions {
   readonly pingStore: () => Promise<void>;
   /** Members a ready `/readyz` adds (e.g. `aws_revocation`); absent: none. */
   readonly readinessDetail?: () => Record<string, unknown>;
+  /** Why `/readyz` must wait (the other workers still warming); absent: never. */
+  readonly warming?: () => string | undefined;
+  /** `/metrics` of every worker, aggregated; absent: this process's registry. */
+  readonly scrapeMetrics?: () => Promise<string>;
   /** Each audit sink's state, shown by `/readyz`. */
   readonly auditHealth: () => readonly AuditSinkHealth[];
   /** `audit.required`: a failing sink makes the broker not ready (exchanges are refused). */

@@ -38,6 +38,8 @@ export function registerPendingApprovalsGauge(
     name: 'mandate_approvals_pending',
     help: 'Approvals waiting for an operator (shared by replicas on one Redis; aggregate with max).',
     registers: [registry],
+    // Every worker of one instance reads the same store: their readings are one number.
+    aggregator: 'max',
     async collect() {
       if (options.clock.now() - readAt >= PENDING_APPROVALS_REFRESH_MS)
         await (reading ??= refresh());

@@ -4,7 +4,7 @@ import type { Logger } from '../../platform/logger.js';
 import type { ShutdownSignal } from '../../platform/shutdown-signal.js';
 
 /**
- * `/healthz` (process up) and `/readyz` (not shutting down, store reachable, every trust
+ * `/healthz` (process up) and `/readyz` (not shutting down, every worker warm, store reachable, every trust
  * domain's keys loaded; with `audit.required`, every audit sink writing). Its answer lists each
  * audit sink's state (`audit`), so a failing sink shows even while the broker stays ready.
  */
@@ -21,6 +21,8 @@ export function healthRoutes(options: {
   readinessDetail?: () => Record<string, unknown>;
   auditHealth: () => readonly AuditSinkHealth[];
   auditRequired: boolean;
+  /** Why the instance must not take traffic yet (workers still warming); absent: never. */
+  warming?: () => string | undefined;
 }): Router {
   const unavailable = (res: Response, reason: string, audit?: readonly AuditSinkHealth[]) =>
     res
@@ -35,6 +37,11 @@ export function healthRoutes(options: {
       // First: a draining broker leaves the load balancer at once, whatever else holds.
       if (options.shutdown.begun) {
         unavailable(res, 'shutting down');
+        return;
+      }
+      const warming = options.warming?.();
+      if (warming !== undefined) {
+        unavailable(res, warming);
         return;
       }
       const pending = options.pendingTrustDomains();
