@@ -25,7 +25,7 @@
 //   BENCH_REDIS_URL=redis://127.0.0.1:6379
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { createTestTrustDomain } from '../test/support/trust-domain.js';
@@ -38,7 +38,7 @@ import {
   writeBrokerConfig,
 } from './floor/broker-setup.js';
 import { checkFirstToken, type TokenEndpoint } from './floor/check-token.js';
-import { startServer, stopAll, type ServerProcess } from './floor/children.js';
+import { onInterrupt, startServer, stopAll, type ServerProcess } from './floor/children.js';
 import { floorConfig } from './floor/floor-server.js';
 import type { LoadJob } from './floor/load-client.js';
 import { MAX_ERROR_SHARE, measure, type Run } from './floor/measure.js';
@@ -77,9 +77,11 @@ function serverEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
+/** Starts the servers; each Redis prefix goes into `prefixes` before its server starts. */
 async function startTargets(
   dir: string,
   run: string,
+  prefixes: string[],
 ): Promise<{ targets: Target[]; shape: string }> {
   const td = await createTestTrustDomain('bench.example', dir);
   const svids = await Promise.all(
@@ -91,6 +93,7 @@ async function startTargets(
   const withWorkers = WORKERS > 1 && serveTakesWorkers();
   const brokerPort = await freePort();
   const brokerPrefix = `mfloor-${run}-broker`;
+  prefixes.push(brokerPrefix);
   const configFile = await writeBrokerConfig(dir, {
     trustDomain: td.trustDomain,
     bundleFile: td.bundleFile,
@@ -122,6 +125,7 @@ async function startTargets(
   for (const workers of WORKERS > 1 ? [1, WORKERS] : [1]) {
     const name = workers === 1 ? 'floor' : `floor x${workers}`;
     const prefix = `mfloor-${run}-floor${workers}`;
+    prefixes.push(prefix);
     const config = floorConfig({
       td,
       port: await freePort(),
@@ -190,13 +194,25 @@ async function main(): Promise<void> {
   const redis = new Redis(REDIS_URL, { lazyConnect: true, enableOfflineQueue: false });
   await redis.connect();
   const prefixes: string[] = [];
+  let cleaned: Promise<void> | undefined;
+  // Once, whether the bench ends, fails or is interrupted.
+  const cleanUp = () =>
+    (cleaned ??= (async () => {
+      await stopAll();
+      for (const prefix of prefixes) await deletePrefix(redis, prefix);
+      redis.disconnect();
+      rmSync(dir, { recursive: true, force: true });
+    })());
+  onInterrupt(cleanUp);
   try {
     console.log(
       `floor benchmark: ${ROUNDS} rounds, ${SECONDS}s per run after ${WARMUP}s warm-up, ${CONNECTIONS} connections, N = ${WORKERS} workers, ${AGENTS} agents, tasks of ${TASK_EXCHANGES} exchanges`,
     );
+    console.log(
+      `node ${process.version}, ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)} at start (other work on the machine slows every server; compare within a run)`,
+    );
     console.log(ensureBuilt());
-    const { targets, shape } = await startTargets(dir, run);
-    prefixes.push(...targets.flatMap((t) => (t.prefix ? [t.prefix] : [])));
+    const { targets, shape } = await startTargets(dir, run, prefixes);
     console.log(`broker: ${shape}`);
     console.log(
       `broker loop rules: example defaults, rate limit ${BENCH_RATE_LIMIT.max}/${BENCH_RATE_LIMIT.window} per agent; resource ${TICKETS.key}`,
@@ -249,10 +265,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    await stopAll();
-    for (const prefix of prefixes) await deletePrefix(redis, prefix);
-    redis.disconnect();
-    rmSync(dir, { recursive: true, force: true });
+    await cleanUp();
   }
 }
 

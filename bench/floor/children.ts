@@ -16,19 +16,32 @@ export interface ServerProcess {
 
 const running = new Set<ChildProcess>();
 
+/** Stops `child` with the servers, whatever way the bench ends (the load client). */
+export function track(child: ChildProcess): void {
+  hookExit();
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
+
 /**
- * Sends SIGTERM to every child and every process below it, then SIGKILL to what is left after
- * `graceMs`. Safe to call more than once.
+ * Sends SIGTERM to every child and every process below it, SIGKILL to what is left after
+ * `graceMs`, and resolves once every child has exited (so nothing writes to Redis after it).
+ * A cluster's workers exit with their primary. Safe to call more than once.
  */
 export async function stopAll(graceMs = 3000): Promise<void> {
   const children = [...running];
   running.clear();
-  const pids = children.flatMap((c) => (c.pid ? [c.pid, ...descendants(c.pid)] : []));
-  for (const pid of pids) signal(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline && pids.some(alive))
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  for (const pid of pids) signal(pid, 'SIGKILL');
+  const live = () => children.filter((c) => c.exitCode === null && c.signalCode === null);
+  // A tree is read while its root lives, so no pid signalled can be another's by reuse.
+  const tree = (c: ChildProcess) => (c.pid ? [c.pid, ...descendants(c.pid)] : []);
+  const exited = Promise.all(
+    live().map((c) => new Promise<void>((resolve) => c.once('exit', () => resolve()))),
+  );
+  for (const pid of live().flatMap(tree)) signal(pid, 'SIGTERM');
+  const late = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), graceMs));
+  if ((await Promise.race([exited, late])) === 'late')
+    for (const pid of live().flatMap(tree)) signal(pid, 'SIGKILL');
+  await exited;
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {
@@ -39,16 +52,17 @@ function signal(pid: number, name: NodeJS.Signals): void {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 let hooked = false;
+let cleanup: () => Promise<void> = stopAll;
+
+/**
+ * What to do when the bench is interrupted: `fn` (which should {@link stopAll} and then remove
+ * what the bench made) instead of only stopping the children.
+ */
+export function onInterrupt(fn: () => Promise<void>): void {
+  cleanup = fn;
+  hookExit();
+}
 
 /** Stops the children on Ctrl-C and SIGTERM, and (by SIGKILL) when the bench exits anyway. */
 function hookExit(): void {
@@ -56,8 +70,14 @@ function hookExit(): void {
   hooked = true;
   for (const name of ['SIGINT', 'SIGTERM'] as const)
     process.once(name, () => {
-      console.error(`\n${name}: stopping the servers`);
-      void stopAll().finally(() => process.exit(130));
+      console.error(`\n${name}: stopping the servers and cleaning up`);
+      cleanup().then(
+        () => process.exit(130),
+        (err: unknown) => {
+          console.error('cleaning up failed:', err);
+          process.exit(130);
+        },
+      );
     });
   process.once('exit', () => {
     for (const child of running)

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { LoadJob, LoadResult } from './load-client.js';
+import { track } from './children.js';
 import { treeCpuMicros } from './process-cpu.js';
 import { redisCpuMicros } from './redis-stats.js';
 
@@ -36,6 +37,7 @@ async function runLoadChild(dir: string, job: LoadJob): Promise<LoadResult> {
   const child = spawn(process.execPath, ['--import', 'tsx', LOAD_CLIENT, jobFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  track(child);
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
