@@ -71,11 +71,20 @@ interface Target extends TokenEndpoint {
 
 /** The environment of a server: the bench's own, without what would override its config. */
 function serverEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env, ...extra };
-  for (const name of ['PORT', 'REDIS_URL', 'MANDATE_ISSUER', 'MANDATE_CONFIG', 'LOG_LEVEL'])
-    delete env[name];
+  const env = { ...process.env };
+  // The overrides `mandate serve` reads; LOG_LEVEL too, so the broker logs at its default.
+  for (const name of OVERRIDES) delete env[name];
   return { ...env, ...extra };
 }
+
+const OVERRIDES = [
+  'PORT',
+  'REDIS_URL',
+  'MANDATE_ISSUER',
+  'MANDATE_CONFIG',
+  'MANDATE_WORKERS',
+  'LOG_LEVEL',
+] as const;
 
 /** Starts the servers; each Redis prefix goes into `prefixes` before its server starts. */
 async function startTargets(
@@ -90,7 +99,8 @@ async function startTargets(
     ),
   );
   writeFileSync(join(dir, 'svids.json'), JSON.stringify(svids));
-  const withWorkers = WORKERS > 1 && serveTakesWorkers();
+  // Passed whenever serve has it, 1 included: its default is one worker per core.
+  const withWorkers = serveTakesWorkers();
   const brokerPort = await freePort();
   const brokerPrefix = `mfloor-${run}-broker`;
   prefixes.push(brokerPrefix);
@@ -105,7 +115,7 @@ async function startTargets(
   if (withWorkers) serveArgs.push('--workers', String(WORKERS));
   const shape = withWorkers
     ? `node ${serveArgs.join(' ')}`
-    : `node ${serveArgs.join(' ')}  (one process: ${WORKERS > 1 ? 'this build of serve has no --workers' : 'N is 1'})`;
+    : `node ${serveArgs.join(' ')}  (one process: this build of serve has no --workers)`;
   const brokerUrl = `http://127.0.0.1:${brokerPort}`;
   const targets: Target[] = [];
   targets.push({
