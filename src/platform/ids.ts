@@ -8,10 +8,29 @@ export interface IdGenerator {
   taskId(): string;
 }
 
+/** Random bytes drawn from the system at a time: one `getrandom` call per 256 grant ids. */
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let used = 0;
+
+/**
+ * `n` cryptographically random bytes, from a pool refilled from the system's CSPRNG when
+ * drained (as Node's own `randomUUID` does): a syscall per exchange is a cost on the hot path.
+ * Each byte is handed out once.
+ */
+function random(n: number): Buffer {
+  if (used + n > pool.length) {
+    pool = randomBytes(POOL_BYTES);
+    used = 0;
+  }
+  used += n;
+  return pool.subarray(used - n, used);
+}
+
 /** Cryptographically random ids. */
 export const randomIds: IdGenerator = {
-  grantId: () => randomBytes(16).toString('base64url'),
-  taskId: () => `tsk_${randomBytes(12).toString('base64url')}`,
+  grantId: () => random(16).toString('base64url'),
+  taskId: () => `tsk_${random(12).toString('base64url')}`,
 };
 
 /** Hex sha256 of a string: how tokens appear in audit records, never in clear. */
