@@ -23,12 +23,14 @@
 //   BENCH_CONNECTIONS=50    concurrent keep-alive connections, one request in flight on each
 //   BENCH_WORKERS=<os.availableParallelism()>  N for `serve --workers N` and "floor xN"
 //   BENCH_AGENTS=200        distinct agents (SVIDs) the exchanges are dealt over
-//   BENCH_REDIS_URL=redis://127.0.0.1:6379
+//   BENCH_REDIS_URL         a Redis to use; default: a redis-server of the bench's own on a free
+//                           port, so no other client's commands count in its CPU per exchange
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { startOwnRedis } from '../test/support/own-redis.js';
 import { createTestTrustDomain } from '../test/support/trust-domain.js';
 import { freePort } from '../test/support/free-port.js';
 import {
@@ -60,7 +62,8 @@ const ROUNDS = knob('BENCH_ROUNDS', 5);
 const CONNECTIONS = knob('BENCH_CONNECTIONS', 50);
 const WORKERS = knob('BENCH_WORKERS', availableParallelism());
 const AGENTS = knob('BENCH_AGENTS', 200);
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The Redis every server uses: BENCH_REDIS_URL, else one the bench starts (set in main). */
+let REDIS_URL = process.env.BENCH_REDIS_URL ?? '';
 
 /** A server under test, started. */
 interface Target extends TokenEndpoint {
@@ -202,6 +205,8 @@ function job(dir: string, t: Target, seconds: number, run: string): LoadJob {
 async function main(): Promise<void> {
   const run = randomBytes(4).toString('hex');
   const dir = mkdtempSync(join(tmpdir(), 'mandate-floor-'));
+  const own = REDIS_URL === '' ? await startOwnRedis() : undefined;
+  if (own) REDIS_URL = own.url;
   const redis = new Redis(REDIS_URL, { lazyConnect: true, enableOfflineQueue: false });
   await redis.connect();
   const prefixes: string[] = [];
@@ -212,6 +217,7 @@ async function main(): Promise<void> {
       await stopAll();
       for (const prefix of prefixes) await deletePrefix(redis, prefix);
       redis.disconnect();
+      await own?.stop();
       rmSync(dir, { recursive: true, force: true });
     })());
   onInterrupt(cleanUp);
