@@ -8,6 +8,7 @@ import { OPERATOR_KEYS, redisBrokerConfig, sharedSigningKey } from '../e2e/redis
 import { connectRedis, deleteKeys, uniquePrefix } from '../grants/redis-support.js';
 import { openRaw, rawRequest, type RawResponse } from '../support/raw-http.js';
 import { createTestTrustDomain, type TestTrustDomain } from '../support/trust-domain.js';
+import { exchangeBody } from '../support/post-exchange.js';
 import { MANDATE, ROOT, runCli } from './run-cli.js';
 
 // `mandate serve --workers 2` as production runs it: the real CLI as a child process, its
@@ -105,18 +106,6 @@ async function fresh(
     ? (JSON.parse(response.body) as Record<string, unknown>)
     : {};
   return { ...response, json };
-}
-
-function exchangeBody(subjectToken: string, fields: Record<string, unknown> = {}) {
-  return {
-    grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
-    subject_token: subjectToken,
-    subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
-    audience: 'tickets',
-    scope: 'tickets:read',
-    intent: { purpose: 'triage ticket T-1', targets: ['T-1'] },
-    ...fields,
-  };
 }
 
 /** `mandate_exchanges_total{outcome="granted"}` as a scrape shows it. */

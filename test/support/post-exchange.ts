@@ -17,15 +17,7 @@ export async function postExchange(
   const res = await fetch(`${url}/token-exchange`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
-      subject_token: subjectToken,
-      subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
-      audience: 'tickets',
-      scope: 'tickets:read',
-      intent: { purpose: 'triage ticket T-1', targets: ['T-1'] },
-      ...fields,
-    }),
+    body: JSON.stringify(exchangeBody(subjectToken, fields)),
   });
   return {
     status: res.status,
@@ -77,4 +69,20 @@ export async function exchangeOrThrow(
     throw new Error(`exchange answered ${res.status}: ${String(res.body.error)}`);
   }
   return { token: res.body.access_token as string, taskId: res.body.task_id as string };
+}
+
+/** A valid token-exchange body for `tickets:read` with an intent; `fields` override it. */
+export function exchangeBody(
+  subjectToken: string,
+  fields: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+    subject_token: subjectToken,
+    subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+    audience: 'tickets',
+    scope: 'tickets:read',
+    intent: { purpose: 'triage ticket T-1', targets: ['T-1'] },
+    ...fields,
+  };
 }
