@@ -44,7 +44,7 @@ export async function warmBroker(broker: Broker, clock: Clock = systemClock): Pr
     }
   }
   const now = Math.floor(clock.now() / 1000);
-  const token = await mintAccessToken(
+  const token = mintAccessToken(
     {
       jti: 'warm-up',
       agentId: WARM_AGENT,
