@@ -22,3 +22,6 @@ export interface Principal {
   /** sha256 (hex) of the subject token, for audit records. */
   readonly tokenSha256: string;
 }
+
+/** What a verifier of one kind of subject token vouches for; the caller adds the token's hash. */
+export type VerifiedSubject = Omit<Principal, 'tokenSha256'>;

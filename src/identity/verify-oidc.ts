@@ -1,12 +1,11 @@
 import type { Clock } from '../platform/clock.js';
-import { sha256Hex } from '../platform/ids.js';
 import { renderAgentId } from './agent-id-template.js';
 import { readClaim } from './claim-conditions.js';
 import { checkClaims } from './check-claims.js';
 import { checkHeader } from './check-header.js';
 import type { DecodedJws } from './decode-compact-jws.js';
 import type { OidcIssuer } from './oidc-issuer.js';
-import type { Principal } from './principal.js';
+import type { VerifiedSubject } from './principal.js';
 import { refuse } from './subject-refusal.js';
 import { verifyJws } from './verify-jws.js';
 
@@ -34,7 +33,7 @@ export async function verifyOidc(
   decoded: DecodedJws,
   issuer: OidcIssuer,
   options: VerifyOidcOptions,
-): Promise<Principal> {
+): Promise<VerifiedSubject> {
   const config = issuer.config;
   checkHeader(decoded.header, { allowed: OIDC_HEADER_MEMBERS, algorithms: config.algorithms });
   checkClaims(decoded.payload, {
@@ -65,6 +64,5 @@ export async function verifyOidc(
     issuer: config.issuer,
     claims: payload,
     expiresAt: Math.floor(payload.exp!),
-    tokenSha256: sha256Hex(token),
   };
 }

@@ -4,7 +4,7 @@ import { sha256Hex } from '../platform/ids.js';
 import { checkTimes } from './check-claims.js';
 import { decodeCompactJws } from './decode-compact-jws.js';
 import type { OidcIssuer } from './oidc-issuer.js';
-import type { Principal } from './principal.js';
+import type { Principal, VerifiedSubject } from './principal.js';
 import type { SpiffeTrust } from './spiffe-trust.js';
 import { SubjectRefusal, refuse } from './subject-refusal.js';
 import type { VerifiedTokenCache } from './verified-token-cache.js';
@@ -83,18 +83,19 @@ export function createSubjectVerifier(options: SubjectVerifierOptions): SubjectV
       if (iss === options.brokerIssuer)
         throw refuse('self_issued', 'tokens issued by this broker are not subject tokens');
       const issuer = typeof iss === 'string' ? options.oidcIssuers.get(iss) : undefined;
-      let principal: Principal;
+      let subject: VerifiedSubject;
       if (issuer) {
         source = 'oidc';
-        principal = await verifyOidc(token, decoded, issuer, options);
+        subject = await verifyOidc(token, decoded, issuer, options);
       } else if (typeof sub === 'string' && /^spiffe:/i.test(sub)) {
         source = 'spiffe';
         if (tokenType !== SUBJECT_TOKEN_TYPES.jwt)
           throw refuse('token_type', `a JWT-SVID is a ${SUBJECT_TOKEN_TYPES.jwt}`);
-        principal = await verifySvid(token, decoded, options);
+        subject = await verifySvid(token, decoded, options);
       } else {
         throw refuse('untrusted_issuer', 'untrusted issuer');
       }
+      const principal: Principal = { ...subject, tokenSha256 };
       options.cache?.set(principal, generation);
       options.verifications?.inc({ source, outcome: 'verified' });
       return principal;

@@ -1,9 +1,8 @@
 import type { Clock } from '../platform/clock.js';
-import { sha256Hex } from '../platform/ids.js';
 import { checkClaims } from './check-claims.js';
 import { checkHeader, type HeaderRules } from './check-header.js';
 import type { DecodedJws } from './decode-compact-jws.js';
-import type { Principal } from './principal.js';
+import type { VerifiedSubject } from './principal.js';
 import { parseSpiffeId } from './spiffe-id.js';
 import type { SpiffeTrust } from './spiffe-trust.js';
 import { refuse } from './subject-refusal.js';
@@ -51,7 +50,7 @@ export async function verifySvid(
   token: string,
   decoded: DecodedJws,
   options: VerifySvidOptions,
-): Promise<Principal> {
+): Promise<VerifiedSubject> {
   checkHeader(decoded.header, SVID_HEADER);
   const sub = decoded.payload.sub;
   if (typeof sub !== 'string') throw refuse('missing_claim', 'sub is missing');
@@ -78,6 +77,5 @@ export async function verifySvid(
     path: parsed.id.path,
     claims: payload,
     expiresAt: Math.floor(payload.exp!),
-    tokenSha256: sha256Hex(token),
   };
 }
