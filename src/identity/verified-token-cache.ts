@@ -1,29 +1,30 @@
+import { LruMap } from '../platform/lru-map.js';
 import type { Principal } from './principal.js';
 
 /**
  * Subject tokens already verified, by the sha256 of the token, so a workload presenting the
  * same JWT-SVID again (a SPIRE agent hands it out until it nears expiry) costs a hash and a
  * map lookup instead of decoding, key selection and a signature check. Bounded: past
- * `maxEntries` the oldest entry goes. An entry never outlives its token's `exp`, and the whole
+ * `maxEntries` the least recently used entry goes. An entry never outlives its token's `exp`, and the whole
  * cache is emptied when a trust bundle or an issuer's keys change, so a key removed from trust
  * stops vouching at once. The caller rechecks the time claims on every use (docs/security.md,
  * "Verified subject tokens").
  */
 export class VerifiedTokenCache {
-  readonly #entries = new Map<string, Principal>();
-  readonly #maxEntries: number;
+  /** Absent with a bound of 0: nothing is kept. */
+  readonly #entries: LruMap<Principal> | undefined;
   #generation = 0;
 
   constructor(maxEntries: number) {
-    this.#maxEntries = maxEntries;
+    this.#entries = maxEntries > 0 ? new LruMap(maxEntries) : undefined;
   }
 
   /** The principal verified from the token of this hash, unless gone or expired before `second`. */
   get(tokenSha256: string, second: number): Principal | undefined {
-    const principal = this.#entries.get(tokenSha256);
+    const principal = this.#entries?.get(tokenSha256);
     if (principal === undefined) return undefined;
     if (principal.expiresAt < second) {
-      this.#entries.delete(tokenSha256);
+      this.#entries!.delete(tokenSha256);
       return undefined;
     }
     return principal;
@@ -39,21 +40,16 @@ export class VerifiedTokenCache {
 
   /** Keeps a principal verified under the keys of `generation` (its `tokenSha256` is the key). */
   set(principal: Principal, generation: number): void {
-    if (this.#maxEntries <= 0 || generation !== this.#generation) return;
-    if (this.#entries.size >= this.#maxEntries && !this.#entries.has(principal.tokenSha256)) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
-    }
-    this.#entries.set(principal.tokenSha256, principal);
+    if (generation === this.#generation) this.#entries?.set(principal.tokenSha256, principal);
   }
 
   /** Forgets every token: trusted keys changed. */
   clear(): void {
     this.#generation += 1;
-    this.#entries.clear();
+    this.#entries?.clear();
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#entries?.size ?? 0;
   }
 }

@@ -8,7 +8,7 @@ import {
 import type { PolicyClaim } from './agent-claims.js';
 import { contextReads } from './context-paths.js';
 import { cedarRequest, type CedarRequest } from './cedar-request.js';
-import { DecisionCache } from './decision-cache.js';
+import { LruMap } from '../platform/lru-map.js';
 import type { DecisionInput } from './decision-input.js';
 import type { Decision, ScopeDecision } from './decision.js';
 import { contextKey, decisionKeyPrefix, type ContextKey } from './decision-key.js';
@@ -41,7 +41,7 @@ interface ScopeAnswer {
 
 /** The cache of one engine and how it keys the context. */
 interface EngineCache {
-  readonly answers: DecisionCache<ScopeAnswer>;
+  readonly answers: LruMap<ScopeAnswer>;
   readonly contextKey: ContextKey;
 }
 
@@ -82,7 +82,7 @@ export class CedarEngine {
     this.#cache =
       decisionCacheSize > 0
         ? {
-            answers: new DecisionCache(decisionCacheSize),
+            answers: new LruMap(decisionCacheSize),
             contextKey: contextKey(contextReads(set.policies)),
           }
         : undefined;

@@ -4,7 +4,6 @@ import { DEFAULTS } from '../../src/config/defaults.js';
 import { ConfigError, parseConfig } from '../../src/config/load-config.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { CedarEngine, type DecisionInput } from '../../src/policy/cedar-engine.js';
-import { DecisionCache } from '../../src/policy/decision-cache.js';
 import { LivePolicy } from '../../src/policy/live-policy.js';
 import { loadPolicySet } from '../../src/policy/load-policy-set.js';
 import { EXAMPLE_POLICY_DIR, quietLogger } from '../support/test-broker.js';
@@ -38,25 +37,6 @@ function engines(policies: string, decisionCacheSize = 100) {
     plain: new CedarEngine({ set }),
   };
 }
-
-describe('DecisionCache', () => {
-  it('keeps at most its size, dropping the least recently used', () => {
-    const cache = new DecisionCache<number>(2);
-    cache.set('a', 1);
-    cache.set('b', 2);
-    expect(cache.get('a')).toBe(1); // now b is the oldest
-    cache.set('c', 3);
-    expect(cache.size).toBe(2);
-    expect(cache.get('b')).toBeUndefined();
-    expect(cache.get('a')).toBe(1);
-    expect(cache.get('c')).toBe(3);
-  });
-
-  it('refuses a size that bounds nothing', () => {
-    expect(() => new DecisionCache(0)).toThrow(/positive integer, got 0/);
-    expect(() => new DecisionCache(1.5)).toThrow(RangeError);
-  });
-});
 
 describe('CedarEngine with a decision cache', () => {
   it('answers a request that differs only in what the set does not read from the cache', () => {

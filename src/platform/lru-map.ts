@@ -1,13 +1,13 @@
 /**
- * A bounded map of decisions by key, least recently used first out. It belongs to one
- * {@link CedarEngine}: a reload builds a new engine, and with it an empty cache.
+ * A bounded map, least recently used first out: the store of the broker's caches (policy
+ * decisions, verified subject tokens), each of which decides what it keys and when it empties.
  *
  * @example
- * const cache = new DecisionCache<string>(2);
+ * const cache = new LruMap<string>(2);
  * cache.set('a', 'allow');
  * cache.get('a'); // 'allow'
  */
-export class DecisionCache<V> {
+export class LruMap<V> {
   readonly #max: number;
   // A Map iterates in insertion order: re-inserting on each hit keeps the oldest first.
   readonly #entries = new Map<string, V>();
@@ -15,7 +15,7 @@ export class DecisionCache<V> {
   /** @param max entries kept; at least 1 (a size of 0 means no cache: build none). */
   constructor(max: number) {
     if (!Number.isSafeInteger(max) || max < 1)
-      throw new RangeError(`decision cache size must be a positive integer, got ${max}`);
+      throw new RangeError(`cache size must be a positive integer, got ${max}`);
     this.#max = max;
   }
 
@@ -37,6 +37,16 @@ export class DecisionCache<V> {
       const oldest = this.#entries.keys().next();
       if (oldest.done !== true) this.#entries.delete(oldest.value);
     }
+  }
+
+  /** Forgets `key`. */
+  delete(key: string): void {
+    this.#entries.delete(key);
+  }
+
+  /** Forgets everything. */
+  clear(): void {
+    this.#entries.clear();
   }
 
   /** Entries held now. */
