@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { MandateError, isMandateError } from '../errors.js';
 import type { Logger } from '../platform/logger.js';
@@ -25,17 +26,23 @@ function refusedRole(req: Request): RefusalContext {
 }
 
 /** What a log line says of the request that was refused: no body, no query, no secrets. */
-function requestFields(req: Request): Record<string, string> {
-  const id = req.get('x-request-id');
-  // express types `req.route` as any; it is the matched Route, whose `path` is its pattern.
-  const route = (req.route as { path?: unknown } | undefined)?.path;
+export function requestFields(req: IncomingMessage, route?: unknown): Record<string, string> {
+  const id = req.headers['x-request-id'];
+  const url = req.url ?? '';
+  const query = url.indexOf('?');
   return {
-    method: req.method,
-    path: req.path,
+    method: req.method ?? '',
+    path: query === -1 ? url : url.slice(0, query),
     // The route's pattern names the endpoint without the ids in its path.
     ...(typeof route === 'string' ? { route } : {}),
-    ...(id !== undefined ? { request_id: id } : {}),
+    ...(typeof id === 'string' ? { request_id: id } : {}),
   };
+}
+
+/** The fields of an express request, with the pattern of the route it matched. */
+function expressRequestFields(req: Request): Record<string, string> {
+  // express types `req.route` as any; it is the matched Route, whose `path` is its pattern.
+  return requestFields(req, (req.route as { path?: unknown } | undefined)?.path);
 }
 
 /**
@@ -78,11 +85,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     if (err instanceof ClientGone) {
       logger.debug(
-        { ...requestFields(req) },
+        { ...expressRequestFields(req) },
         'client closed the connection before its request was read',
       );
       return;
     }
-    send(res, refusalAnswer(logger, err, requestFields(req), refusedRole(req)));
+    send(res, refusalAnswer(logger, err, expressRequestFields(req), refusedRole(req)));
   };
 }

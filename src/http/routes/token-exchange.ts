@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TokenExchange } from '../../exchange/token-exchange.js';
 import type { TransactionTokenExchange } from '../../exchange/transaction-token-exchange.js';
 import type { Logger } from '../../platform/logger.js';
-import { refusalAnswer } from '../error-handler.js';
+import { refusalAnswer, requestFields } from '../error-handler.js';
 import { parseExchangeRequest } from '../exchange-request-schema.js';
 import { isJwtBearerRequest, parseJwtBearerRequest } from '../jwt-bearer-request-schema.js';
 import { ClientGone, readBody } from '../read-body.js';
@@ -74,7 +74,7 @@ export function tokenExchangeHandler(options: {
     answer(req).then(
       (body) => write(req, res, 200, body),
       (err: unknown) => {
-        const request = requestFields(req);
+        const request = requestFields(req, '/token-exchange');
         if (err instanceof ClientGone) {
           options.logger.debug(request, 'client closed the connection before its request was read');
           return;
@@ -83,17 +83,5 @@ export function tokenExchangeHandler(options: {
         write(req, res, refusal.status, refusal.body, refusal.headers);
       },
     );
-  };
-}
-
-/** What a log line says of the request: no body, no query, no secrets. */
-function requestFields(req: IncomingMessage): Record<string, string> {
-  const id = req.headers['x-request-id'];
-  const end = req.url?.indexOf('?') ?? -1;
-  return {
-    method: 'POST',
-    path: end === -1 ? (req.url ?? '') : req.url!.slice(0, end),
-    route: '/token-exchange',
-    ...(typeof id === 'string' ? { request_id: id } : {}),
   };
 }
