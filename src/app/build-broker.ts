@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { EvaluationContext } from '../policy/evaluation-case.js';
 import { AgentActions } from '../agent-actions/agent-actions.js';
 import type { ApprovalGate } from '../approvals/approval-gate.js';
 import { createApprovalGate } from '../approvals/create-approval-gate.js';
@@ -85,6 +86,8 @@ export interface Broker {
   readonly logger: Logger;
   /** The serving policy set; `reload()` on SIGHUP. */
   readonly policy: LivePolicy;
+  /** The serving policy, catalogue, issuance rules and time a dry run decides with. */
+  readonly evaluationContext: () => EvaluationContext;
   readonly approvals: ApprovalGate;
   /** The audit trail of `audit.sinks`; absent when `deps.audit` stands in for it. */
   readonly auditTrail?: AuditTrail;
@@ -264,6 +267,14 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
 
   const shutdown = new ShutdownSignal();
   const adminListener = config.admin?.listen !== undefined;
+  // What a dry run decides with, read at each call (policy reloads): /v1/policy/evaluate and the
+  // workers' warm-up.
+  const evaluationContext = () => ({
+    policy: policy.current(),
+    catalogue,
+    rules,
+    now: clock.now(),
+  });
   const httpOptions = {
     issuer: config.issuer,
     operatorKeys: new ApiKeys(config.operators.api_keys),
@@ -297,7 +308,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     auditRequired: config.audit.required,
     ...(built?.reader ? { auditReader: built.reader } : {}),
     approvals,
-    evaluationContext: () => ({ policy: policy.current(), catalogue, rules, now: clock.now() }),
+    evaluationContext,
     agentActions: new AgentActions({
       verifier,
       verifySubject: identity.verifySubject,
@@ -340,6 +351,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     metrics,
     logger,
     policy,
+    evaluationContext,
     approvals,
     ...(built ? { auditTrail: built.trail } : {}),
     beginShutdown: () => shutdown.begin(),

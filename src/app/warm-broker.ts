@@ -1,10 +1,7 @@
 import { evaluateCase, evaluationCaseSchema } from '../policy/evaluation-case.js';
-import { systemClock, type Clock } from '../platform/clock.js';
-import { Catalogue } from '../intent/catalogue.js';
 import { OwnTokenVerifier } from '../revocation/verify-own-token.js';
 import { mintAccessToken } from '../tokens/mint-token.js';
 import type { Broker } from './build-broker.js';
-import { issuanceRules } from './issuance-rules.js';
 
 /** The agent a warm-up decides and signs for: a name no trust domain issues. */
 const WARM_AGENT = 'spiffe://warm-up.invalid/mandate/warm-up';
@@ -20,10 +17,10 @@ const WARM_AGENT = 'spiffe://warm-up.invalid/mandate/warm-up';
  * @example
  * await warmBroker(broker);
  */
-export async function warmBroker(broker: Broker, clock: Clock = systemClock): Promise<void> {
+export async function warmBroker(broker: Broker): Promise<void> {
   const { config, keyRing } = broker;
-  const catalogue = Catalogue.fromConfig(config.resources);
-  const resource = catalogue.resources[0];
+  const context = broker.evaluationContext();
+  const resource = context.catalogue.resources[0];
   const scope = resource ? Object.keys(resource.scopes)[0] : undefined;
   if (resource && scope) {
     try {
@@ -32,18 +29,13 @@ export async function warmBroker(broker: Broker, clock: Clock = systemClock): Pr
           principal: { spiffe_id: WARM_AGENT },
           request: { audience: resource.name, scope },
         }),
-        {
-          policy: broker.policy.current(),
-          catalogue,
-          rules: issuanceRules(config),
-          now: clock.now(),
-        },
+        context,
       );
     } catch (err) {
       broker.logger.debug({ err: (err as Error).message }, 'warm-up decision refused');
     }
   }
-  const now = Math.floor(clock.now() / 1000);
+  const now = Math.floor(context.now / 1000);
   const token = mintAccessToken(
     {
       jti: 'warm-up',
@@ -58,7 +50,11 @@ export async function warmBroker(broker: Broker, clock: Clock = systemClock): Pr
     },
     { issuer: config.issuer, keyRing },
   );
-  const verifier = new OwnTokenVerifier({ issuer: config.issuer, keyRing, clock });
+  const verifier = new OwnTokenVerifier({
+    issuer: config.issuer,
+    keyRing,
+    clock: { now: () => context.now },
+  });
   if ((await verifier.verify(token)) === null)
     throw new Error(
       'warm-up: a token signed with the active key does not verify with the key ring',
