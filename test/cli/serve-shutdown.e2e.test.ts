@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { OPERATOR_KEYS, redisBrokerConfig } from '../e2e/redis-broker.js';
 import { connectRedis, deleteKeys, uniquePrefix } from '../grants/redis-support.js';
-import { openRaw, rawRequest } from '../support/raw-http.js';
+import { exchangeBody } from '../support/post-exchange.js';
+import { heldTokenRequest } from '../support/raw-http.js';
 import { createTestTrustDomain } from '../support/trust-domain.js';
 import { MANDATE, ROOT } from './run-cli.js';
 
@@ -62,28 +63,9 @@ describe('mandate serve on SIGTERM', () => {
     expect(stream.status).toBe(200);
     const streamText = stream.text();
 
+    const body = JSON.stringify(exchangeBody(await td.svid({ path: '/agent/triage' })));
     // Expect: 100-continue makes the server say it has the request before the body is sent.
-    const body = JSON.stringify({
-      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
-      subject_token: await td.svid({ path: '/agent/triage' }),
-      subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
-      audience: 'tickets',
-      scope: 'tickets:read',
-      intent: { purpose: 'triage ticket T-1', targets: ['T-1'] },
-    });
-    const inFlight = await openRaw(url);
-    inFlight.write(
-      rawRequest('POST', '/token-exchange', {
-        'Content-Type': 'application/json',
-        'Content-Length': String(Buffer.byteLength(body)),
-        Expect: '100-continue',
-      }),
-    );
-    await new Promise<void>((resolve) => {
-      const check = () => (inFlight.received().includes('100 Continue') ? resolve() : undefined);
-      inFlight.socket.on('data', check);
-      check();
-    });
+    const inFlight = await heldTokenRequest(url, body);
 
     child.kill('SIGTERM');
     expect(await logged('shutting down')).toMatchObject({ signal: 'SIGTERM', grace_seconds: 10 });

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { TEST_RESOURCES } from '../support/test-broker.js';
 import { OPERATOR_KEYS, redisBrokerConfig, sharedSigningKey } from '../e2e/redis-broker.js';
 import { connectRedis, deleteKeys, uniquePrefix } from '../grants/redis-support.js';
-import { openRaw, rawRequest, type RawResponse } from '../support/raw-http.js';
+import { heldTokenRequest, openRaw, rawRequest, type RawResponse } from '../support/raw-http.js';
 import { createTestTrustDomain, type TestTrustDomain } from '../support/trust-domain.js';
 import { exchangeBody } from '../support/post-exchange.js';
 import { MANDATE, ROOT, runCli } from './run-cli.js';
@@ -314,20 +314,8 @@ describe('mandate serve --workers', () => {
 
   it('drains every worker on SIGTERM: the request in flight is answered, then exit 0', async () => {
     const body = JSON.stringify(exchangeBody(await td.svid({ path: '/agent/triage' })));
-    const inFlight = await openRaw(url);
-    // Expect: 100-continue makes the worker say it has the request before the body is sent.
-    inFlight.write(
-      rawRequest('POST', '/token-exchange', {
-        'Content-Type': 'application/json',
-        'Content-Length': String(Buffer.byteLength(body)),
-        Expect: '100-continue',
-      }),
-    );
-    await new Promise<void>((resolve) => {
-      const check = () => (inFlight.received().includes('100 Continue') ? resolve() : undefined);
-      inFlight.socket.on('data', check);
-      check();
-    });
+    // Expect: 100-continue makes the server say it has the request before the body is sent.
+    const inFlight = await heldTokenRequest(url, body);
 
     served.child.kill('SIGTERM');
     await served.logged('shutting down: every worker drains', { signal: 'SIGTERM' });

@@ -148,3 +148,25 @@ export function rawRequest(
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
   return `${lines.join('\r\n')}\r\n\r\n${body}`;
 }
+
+/**
+ * A `POST /token-exchange` the server holds in flight: its headers sent with
+ * `Expect: 100-continue`, resolved once the server said `100 Continue`; the test writes `body`
+ * when it chooses (e.g. after a SIGTERM, to prove a request in flight is still answered).
+ */
+export async function heldTokenRequest(url: string, body: string): Promise<RawConnection> {
+  const held = await openRaw(url);
+  held.write(
+    rawRequest('POST', '/token-exchange', {
+      'Content-Type': 'application/json',
+      'Content-Length': String(Buffer.byteLength(body)),
+      Expect: '100-continue',
+    }),
+  );
+  await new Promise<void>((resolve) => {
+    const check = () => (held.received().includes('100 Continue') ? resolve() : undefined);
+    held.socket.on('data', check);
+    check();
+  });
+  return held;
+}
