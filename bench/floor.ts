@@ -45,7 +45,8 @@ import { onInterrupt, startServer, stopAll, type ServerProcess } from './floor/c
 import { floorConfig } from './floor/floor-server.js';
 import type { LoadJob } from './floor/load-client.js';
 import { MAX_ERROR_SHARE, measure, type Run } from './floor/measure.js';
-import { deletePrefix, prefixMemory } from './floor/redis-stats.js';
+import { deleteKeys } from '../test/grants/redis-support.js';
+import { prefixMemory } from './floor/redis-stats.js';
 import { ratio, runLine, summarize, summaryLine, type Summary } from './floor/report.js';
 import { SVID_AUDIENCE, TASK_EXCHANGES, TICKETS } from './floor/requests.js';
 
@@ -215,7 +216,7 @@ async function main(): Promise<void> {
   const cleanUp = () =>
     (cleaned ??= (async () => {
       await stopAll();
-      for (const prefix of prefixes) await deletePrefix(redis, prefix);
+      for (const prefix of prefixes) await deleteKeys(redis, prefix);
       redis.disconnect();
       await own?.stop();
       rmSync(dir, { recursive: true, force: true });

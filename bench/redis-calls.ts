@@ -80,5 +80,5 @@ try {
   await scenario(redis, 'new task, default limits', true, DEFAULT_LIMITS);
   await scenario(redis, 'continuing task, default limits', false, DEFAULT_LIMITS);
 } finally {
-  stop();
+  await stop();
 }

@@ -7,6 +7,7 @@
 // window of real time, so on a slow run some are gone before they are summed.)
 // Run: npm run bench bench/redis-memory.ts     Env: BENCH_TASKS (default 500).
 import { DEFAULTS } from '../src/config/defaults.js';
+import { deleteKeys } from '../test/grants/redis-support.js';
 import {
   agentIds,
   benchGrant,
@@ -54,7 +55,7 @@ async function measure(redis: Redis, grantsPerTask: number, tasksPerAgent: numbe
   const warm = benchStore(redis, 'mbench-warmup', clock);
   await recordOk(warm, benchGrant('warmup', taskId(), now), now, DEFAULT_LIMITS, 'fp');
   await warm.close();
-  await deletePrefix(redis, 'mbench-warmup');
+  await deleteKeys(redis, 'mbench-warmup');
   const before = await usedMemory(redis);
   for (const agent of agents)
     for (let t = 0; t < tasksPerAgent; t += 1) {
@@ -83,16 +84,7 @@ async function measure(redis: Redis, grantsPerTask: number, tasksPerAgent: numbe
       `  ${kind.padEnd(24)} ${String(k.keys).padStart(6)} keys ${String(Math.round(k.bytes / grants)).padStart(5)} B/grant`,
     );
   await store.close();
-  await deletePrefix(redis, prefix);
-}
-
-async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
+  await deleteKeys(redis, prefix);
 }
 
 const { redis, stop } = await privateRedis();
@@ -102,5 +94,5 @@ try {
     await measure(redis, 10, tasksPerAgent);
   }
 } finally {
-  stop();
+  await stop();
 }

@@ -1,41 +1,19 @@
 // What bench/redis-memory.ts and bench/redis-calls.ts share: a redis-server of their own (so
 // INFO deltas and used_memory see only the benchmark, not other clients of a shared Redis), a
 // RedisGrantStore on it, and grants shaped like the broker's (22-character jti, `tsk_` ids).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { GrantRecord, RecordGrantInput } from '../src/grants/grant-records.js';
 import { RedisGrantStore } from '../src/grants/redis/redis-grant-store.js';
 import type { Clock } from '../src/platform/clock.js';
-import { freePort } from '../test/support/free-port.js';
+import { startOwnRedis } from '../test/support/own-redis.js';
 import { DEFAULTS } from '../src/config/defaults.js';
 
-/** A redis-server on a free loopback port, no persistence; `stop` kills it. */
-export async function privateRedis(): Promise<{ redis: Redis; stop: () => void }> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  const redis = new Redis(port, '127.0.0.1', { retryStrategy: () => 50, lazyConnect: true });
-  redis.on('error', () => undefined);
-  for (let i = 0; i < 100; i += 1) {
-    try {
-      await redis.connect();
-      break;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  return {
-    redis,
-    stop: () => {
-      redis.disconnect();
-      child.kill('SIGKILL');
-    },
-  };
+/** A redis-server on a free loopback port, no persistence (test/support/own-redis.ts). */
+export async function privateRedis(): Promise<{ redis: Redis; stop: () => Promise<void> }> {
+  const own = await startOwnRedis();
+  return { redis: own.client, stop: own.stop };
 }
 
 /** The store as the broker builds it, on `redis` under `prefix`. */

@@ -43,13 +43,3 @@ export async function prefixMemory(
   } while (cursor !== '0');
   return { keys, bytes, grants };
 }
-
-/** Deletes every key of `<prefix>:*`. */
-export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (batch.length > 0) await redis.unlink(...batch);
-  } while (cursor !== '0');
-}
