@@ -15,6 +15,7 @@ import {
   DEFAULT_LIMITS,
   privateRedis,
   recordOk,
+  benchFingerprint,
   taskId,
 } from './redis-store-bench.js';
 
@@ -44,12 +45,18 @@ async function scenario(redis: Redis, label: string, newTask: boolean, limits: L
   const store = benchStore(redis, prefix, { now: () => now });
   const [agent] = agentIds(1) as [string];
   const task = taskId();
-  await recordOk(store, benchGrant(agent, task, now), now, limits, 'fp-start');
+  await recordOk(store, benchGrant(agent, task, now), now, limits, benchFingerprint('start'));
   await redis.config('RESETSTAT');
   for (let i = 0; i < EXCHANGES; i += 1) {
     now += 5000;
     const grant = { ...benchGrant(agent, newTask ? taskId() : task, now) };
-    await recordOk(store, { ...grant, expiresAt: grant.issuedAt + 60 }, now, limits, `fp-${i}`);
+    await recordOk(
+      store,
+      { ...grant, expiresAt: grant.issuedAt + 60 },
+      now,
+      limits,
+      benchFingerprint(i),
+    );
   }
   const stats = await commandStats(redis);
   let calls = 0;

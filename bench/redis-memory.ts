@@ -15,6 +15,7 @@ import {
   DEFAULT_LIMITS,
   privateRedis,
   recordOk,
+  benchFingerprint,
   taskId,
 } from './redis-store-bench.js';
 import type { Redis } from 'ioredis';
@@ -53,7 +54,13 @@ async function measure(redis: Redis, grantsPerTask: number, tasksPerAgent: numbe
   const agents = agentIds(TASKS / tasksPerAgent);
   // the record script's text is held by Redis once: load it first, so it is not counted
   const warm = benchStore(redis, 'mbench-warmup', clock);
-  await recordOk(warm, benchGrant('warmup', taskId(), now), now, DEFAULT_LIMITS, 'fp');
+  await recordOk(
+    warm,
+    benchGrant('warmup', taskId(), now),
+    now,
+    DEFAULT_LIMITS,
+    benchFingerprint(0),
+  );
   await warm.close();
   await deleteKeys(redis, 'mbench-warmup');
   const before = await usedMemory(redis);
@@ -61,7 +68,13 @@ async function measure(redis: Redis, grantsPerTask: number, tasksPerAgent: numbe
     for (let t = 0; t < tasksPerAgent; t += 1) {
       const task = taskId();
       for (let g = 0; g < grantsPerTask; g += 1)
-        await recordOk(store, benchGrant(agent, task, now), now, DEFAULT_LIMITS, `fp-${g % 3}`);
+        await recordOk(
+          store,
+          benchGrant(agent, task, now),
+          now,
+          DEFAULT_LIMITS,
+          benchFingerprint(g % 3),
+        );
     }
   const after = await usedMemory(redis);
   const usage = await keyUsage(redis, prefix);
@@ -78,6 +91,13 @@ async function measure(redis: Redis, grantsPerTask: number, tasksPerAgent: numbe
     `G=${grantsPerTask}, ${tasksPerAgent} task(s) an agent: ${TASKS} tasks x ${grantsPerTask} grants, ${usage.size} keys: ` +
       `${Math.round(sum / grants)} B/grant by MEMORY USAGE, ` +
       `${Math.round((after - before) / grants)} B/grant by used_memory`,
+  );
+  // what a task brings (its hash and its grants' keys) against what its agent holds once
+  // whatever its number of tasks (indexes, rate counter, its member of the agents index)
+  let own = 0;
+  for (const [kind, k] of byKind) if (/:(task|grant):<id>$/.test(kind)) own += k.bytes;
+  console.log(
+    `  a task's own keys ${Math.round(own / grants)} B/grant; its agent's ${Math.round((sum - own) / agents.length)} B/agent`,
   );
   for (const [kind, k] of [...byKind].sort((a, b) => b[1].bytes - a[1].bytes))
     console.log(

@@ -9,6 +9,7 @@ import { RedisGrantStore } from '../src/grants/redis/redis-grant-store.js';
 import type { Clock } from '../src/platform/clock.js';
 import { startOwnRedis } from '../test/support/own-redis.js';
 import { DEFAULTS } from '../src/config/defaults.js';
+import { intentFingerprint } from '../src/grants/loop-rules.js';
 
 /** A redis-server on a free loopback port, no persistence (test/support/own-redis.ts). */
 export async function privateRedis(): Promise<{ redis: Redis; stop: () => Promise<void> }> {
@@ -83,6 +84,18 @@ export async function recordOk(
   });
   if (!result.ok) throw new Error(`recordGrant refused: ${JSON.stringify(result)}`);
 }
+
+/**
+ * An intent fingerprint as the broker makes them (16 characters), one per `variant`: what the
+ * loop window stores per exchange, so the task's hash is measured at its real size.
+ */
+export const benchFingerprint = (variant: number | string): string =>
+  intentFingerprint({
+    audience: 'https://tickets.example.com',
+    scopes: ['tickets:read', 'tickets:comment'],
+    targets: [`PROJ-${variant}`],
+    purpose: 'triage the tickets of the on-call queue',
+  });
 
 /** `n` agents' SPIFFE ids. */
 export const agentIds = (n: number): string[] =>
