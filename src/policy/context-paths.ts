@@ -3,12 +3,30 @@ import { policyToJson } from '@cedar-policy/cedar-wasm/nodejs';
 /** A chain of attributes below `context`: `context.task.exchanges` is `['task', 'exchanges']`. */
 export type ContextPath = readonly string[];
 
+/** A comparison of a context value with an integer literal, the value on the left. */
+export interface IntegerTest {
+  readonly op: '<' | '<=' | '>' | '>=' | '==' | '!=';
+  readonly literal: number;
+}
+
+/** A chain only ever compared with integer literals, and those comparisons. */
+export interface ComparedPath {
+  readonly path: ContextPath;
+  readonly tests: readonly IntegerTest[];
+}
+
 /** What of `context` a policy set may read, so a decision can be keyed on exactly that. */
 export interface ContextReads {
   /** Some use of `context` is not a plain attribute chain: every value counts. */
   readonly whole: boolean;
   /** Chains whose value is read (a record read whole counts as its whole value). */
   readonly values: readonly ContextPath[];
+  /**
+   * Chains read only by comparing them with integer literals (`context.task.exchanges >= 20`):
+   * when the value is an integer, only the comparisons' outcomes count, so every count below
+   * 20 is one key; any other value counts whole.
+   */
+  readonly compared: readonly ComparedPath[];
   /** Chains only tested with `has`: their presence counts, not their value. */
   readonly presence: readonly ContextPath[];
 }
@@ -17,6 +35,7 @@ export interface ContextReads {
 export const WHOLE_CONTEXT: ContextReads = Object.freeze({
   whole: true,
   values: Object.freeze([]),
+  compared: Object.freeze([]),
   presence: Object.freeze([]),
 });
 
@@ -26,14 +45,16 @@ export const WHOLE_CONTEXT: ContextReads = Object.freeze({
  * reading less than the whole: `context` used any other way (compared, put in a set or record,
  * passed to a function, `is` / `in`), a template, or a policy Cedar cannot convert makes the
  * answer {@link WHOLE_CONTEXT}. A chain used whole (`context.task == ...`) reads that whole
- * record. The result is minimal: no path is covered by another value path.
+ * record. A chain every use of which compares it with an integer literal (`<`, `<=`, `>`,
+ * `>=`, `==`, `!=`, on either side) is compared, unless another path read goes below it. The
+ * result is minimal: no path is covered by another value path.
  *
  * @example
  * contextReads({ p: 'forbid (principal, action, resource) when { context.task.exchanges > 9 };' });
  * // { whole: false, values: [['task', 'exchanges']], presence: [] }
  */
 export function contextReads(policies: Readonly<Record<string, string>>): ContextReads {
-  const found: Found = { whole: false, values: [], presence: [] };
+  const found: Found = { whole: false, values: [], compared: [], presence: [] };
   for (const text of Object.values(policies)) {
     const answer = policyToJson(text);
     if (answer.type !== 'success') return WHOLE_CONTEXT;
@@ -46,7 +67,36 @@ export function contextReads(policies: Readonly<Record<string, string>>): Contex
 interface Found {
   whole: boolean;
   values: ContextPath[];
+  compared: { path: ContextPath; test: IntegerTest }[];
   presence: ContextPath[];
+}
+
+/** Each comparison, and what it is with its operands swapped (`3 < x` is `x > 3`). */
+const SWAPPED: Readonly<Record<IntegerTest['op'], IntegerTest['op']>> = {
+  '<': '>',
+  '<=': '>=',
+  '>': '<',
+  '>=': '<=',
+  '==': '==',
+  '!=': '!=',
+};
+
+/** `x <op> n` or `n <op> x` with `x` a chain below context and `n` an integer literal. */
+function comparison(op: string, operand: unknown): { path: ContextPath; test: IntegerTest } | null {
+  if (!Object.hasOwn(SWAPPED, op)) return null;
+  const { left, right } = (operand ?? {}) as { left?: unknown; right?: unknown };
+  const cmp = op as IntegerTest['op'];
+  const l = contextChain(left);
+  const r = contextChain(right);
+  const lit = (node: unknown): number | null => {
+    const v = (node as { Value?: unknown } | null)?.Value;
+    return typeof v === 'number' && Number.isSafeInteger(v) ? v : null;
+  };
+  if (l !== null && l.length > 0 && lit(right) !== null)
+    return { path: l, test: { op: cmp, literal: lit(right)! } };
+  if (r !== null && r.length > 0 && lit(left) !== null)
+    return { path: r, test: { op: SWAPPED[cmp], literal: lit(left)! } };
+  return null;
 }
 
 /** Walks Cedar's JSON form of a policy (an `{op: operands}` tree) for every use of context. */
@@ -62,6 +112,11 @@ function walk(node: unknown, found: Found): void {
     // Template slots read request values in ways this walk does not model.
     if (op === 'Var' || op === 'Slot' || op === 'slot') {
       if (op !== 'Var' || operand === 'context') found.whole = true;
+      return;
+    }
+    const compared = comparison(op, operand);
+    if (compared !== null) {
+      found.compared.push(compared);
       return;
     }
     if (op === '.') {
@@ -101,21 +156,49 @@ function contextChain(node: unknown): string[] | null {
   return chain === null ? null : [...chain, attr];
 }
 
-/** Drops duplicates and paths a value path already determines. */
+/**
+ * Drops duplicates and paths a value path already determines. A compared chain that is also
+ * read otherwise, or below which another path is read, counts as a value path.
+ */
 function minimal(found: Found): ContextReads {
   const unique = (paths: ContextPath[]) => [
     ...new Map(paths.map((p) => [JSON.stringify(p), p])).values(),
   ];
+  const all = [...found.values, ...found.compared.map((c) => c.path), ...found.presence];
+  const byPath = new Map<string, { path: ContextPath; tests: IntegerTest[] }>();
+  const demoted: ContextPath[] = [];
+  for (const { path, test } of found.compared) {
+    const below = all.some((p) => p.length > path.length && isPrefix(path, p));
+    const readOtherwise = found.values.some((v) => sameChain(v, path));
+    if (below || readOtherwise) {
+      demoted.push(path);
+      continue;
+    }
+    const at = JSON.stringify(path);
+    const entry = byPath.get(at) ?? { path, tests: [] };
+    if (!entry.tests.some((t) => t.op === test.op && t.literal === test.literal))
+      entry.tests.push(test);
+    byPath.set(at, entry);
+  }
   // The shortest first, so a path is kept only when no kept value path is its prefix.
   const values: ContextPath[] = [];
-  for (const path of unique(found.values).sort((a, b) => a.length - b.length)) {
+  for (const path of unique([...found.values, ...demoted]).sort((a, b) => a.length - b.length)) {
     if (!values.some((v) => isPrefix(v, path))) values.push(path);
   }
-  // A value path fixes the presence of every chain along it and below it.
-  const presence = unique(found.presence).filter(
-    (path) => !values.some((v) => isPrefix(v, path) || isPrefix(path, v)),
+  const compared = [...byPath.values()].filter(
+    ({ path }) => !values.some((v) => isPrefix(v, path)),
   );
-  return { whole: false, values, presence };
+  // A value path fixes the presence of every chain along it and below it; so does a compared
+  // one (its key says where a chain stops).
+  const fixed = [...values, ...compared.map((c) => c.path)];
+  const presence = unique(found.presence).filter(
+    (path) => !fixed.some((v) => isPrefix(v, path) || isPrefix(path, v)),
+  );
+  return { whole: false, values, compared, presence };
+}
+
+function sameChain(a: ContextPath, b: ContextPath): boolean {
+  return a.length === b.length && isPrefix(a, b);
 }
 
 function isPrefix(prefix: ContextPath, path: ContextPath): boolean {

@@ -1,6 +1,6 @@
 import type { CedarValueJson } from '@cedar-policy/cedar-wasm/nodejs';
 import type { CedarRequest } from './cedar-request.js';
-import type { ContextPath, ContextReads } from './context-paths.js';
+import type { ComparedPath, ContextPath, ContextReads, IntegerTest } from './context-paths.js';
 import type { DecisionInput } from './decision-input.js';
 
 type Context = Readonly<Record<string, CedarValueJson>>;
@@ -9,30 +9,33 @@ type Context = Readonly<Record<string, CedarValueJson>>;
 export type ContextKey = (context: Context) => string;
 
 /**
- * The context's part of a decision key: the value of each path the set reads and the presence
- * of each path it tests, nothing else (all of it when the set reads the whole context). A value
- * is its JSON; a chain that stops early says where, and what it stopped on (the attribute names
- * of a record lacking the next one, the value of something that is not a record), since
- * Cedar's answer (an error) may depend on that. The components come in a fixed order and JSON
- * never holds a raw newline, so distinct reads give distinct keys.
+ * The context's part of a decision key: the value of each path the set reads, the outcomes of
+ * the comparisons of each path it only compares with integer literals (the value itself when it
+ * is not an integer), and the presence of each path it tests, nothing else (all of it when the
+ * set reads the whole context). A value is its JSON; a chain that stops early says where, and
+ * what it stopped on (the attribute names of a record lacking the next one, the value of
+ * something that is not a record), since Cedar's answer (an error) may depend on that. The
+ * components come in a fixed order, outcomes start with `#` (which no JSON nor stop does) and
+ * JSON never holds a raw newline, so distinct reads give distinct keys.
  *
  * @example
- * const key = contextKey({ whole: false, values: [['task', 'exchanges']], presence: [] });
- * key({ task: { exchanges: 3, id: 'T-1' }, tier: 'read' }); // '3'
+ * const key = contextKey(contextReads({ p: 'forbid (principal, action, resource) when { context.task.exchanges >= 20 };' }));
+ * key({ task: { exchanges: 3, id: 'T-1' }, tier: 'read' }); // '#0\n', as for 4 or 19; 20 gives '#1\n'
  */
 export function contextKey(reads: ContextReads): ContextKey {
   if (reads.whole) return (context) => JSON.stringify(context);
-  const values = reads.values;
-  const presence = reads.presence;
+  const { values, compared, presence } = reads;
   return (context) => {
     let key = '';
     for (const path of values) key += `${valueAt(context, path)}\n`;
+    for (const read of compared) key += `${outcomesAt(context, read)}\n`;
     for (const path of presence) key += `${presenceAt(context, path)}\n`;
     return key;
   };
 }
 
-function valueAt(context: Context, path: ContextPath): string {
+/** The value at `path`, or where and on what the chain stops (a string starting `?` or `!`). */
+function lookup(context: Context, path: ContextPath): { value: unknown } | string {
   let at: unknown = context;
   for (let i = 0; i < path.length; i += 1) {
     if (!isRecord(at)) return `?${i}${JSON.stringify(at)}`;
@@ -41,7 +44,39 @@ function valueAt(context: Context, path: ContextPath): string {
       return `!${i}${JSON.stringify(Object.keys(at))}`;
     at = next;
   }
-  return JSON.stringify(at);
+  return { value: at };
+}
+
+function valueAt(context: Context, path: ContextPath): string {
+  const found = lookup(context, path);
+  return typeof found === 'string' ? found : JSON.stringify(found.value);
+}
+
+function outcomesAt(context: Context, read: ComparedPath): string {
+  const found = lookup(context, read.path);
+  if (typeof found === 'string') return found;
+  const { value } = found;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) return JSON.stringify(value);
+  let bits = '#';
+  for (const test of read.tests) bits += holds(value, test) ? '1' : '0';
+  return bits;
+}
+
+function holds(value: number, { op, literal }: IntegerTest): boolean {
+  switch (op) {
+    case '<':
+      return value < literal;
+    case '<=':
+      return value <= literal;
+    case '>':
+      return value > literal;
+    case '>=':
+      return value >= literal;
+    case '==':
+      return value === literal;
+    case '!=':
+      return value !== literal;
+  }
 }
 
 function presenceAt(context: Context, path: ContextPath): string {

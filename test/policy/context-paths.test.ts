@@ -14,6 +14,7 @@ describe('contextReads', () => {
     expect(reads('principal.source == "spiffe" && resource.name == "context"')).toEqual({
       whole: false,
       values: [],
+      compared: [],
       presence: [],
     });
   });
@@ -21,13 +22,73 @@ describe('contextReads', () => {
   it('keys the value of each plain attribute chain, by dot or by index', () => {
     expect(
       reads(
-        'context.task.exchanges < 3',
-        'context["time"].hour >= 6',
-        'context.delegation.depth > 1 && context.approved',
+        'context.task.exchanges + 1 < 3',
+        'context["time"].hour == 6 + 0',
+        'context.delegation.depth > context.task.live_grants && context.approved',
       ),
     ).toEqual({
       whole: false,
-      values: [['approved'], ['task', 'exchanges'], ['time', 'hour'], ['delegation', 'depth']],
+      values: [
+        ['approved'],
+        ['task', 'exchanges'],
+        ['time', 'hour'],
+        ['delegation', 'depth'],
+        ['task', 'live_grants'],
+      ],
+      compared: [],
+      presence: [],
+    });
+  });
+
+  it('keys a chain only compared with integer literals on those comparisons, either side', () => {
+    expect(
+      reads(
+        'context.task.exchanges >= 20',
+        '19 < context.task.exchanges && context.task.exchanges != -3',
+        'context["time"].hour >= 6 && context.time.hour < 18 && context.task.exchanges >= 20',
+      ),
+    ).toEqual({
+      whole: false,
+      values: [],
+      compared: [
+        {
+          path: ['task', 'exchanges'],
+          tests: [
+            { op: '>=', literal: 20 },
+            { op: '>', literal: 19 },
+            { op: '!=', literal: -3 },
+          ],
+        },
+        {
+          path: ['time', 'hour'],
+          tests: [
+            { op: '>=', literal: 6 },
+            { op: '<', literal: 18 },
+          ],
+        },
+      ],
+      presence: [],
+    });
+  });
+
+  it('keys a compared chain on its value when it is also read otherwise, or read below', () => {
+    expect(reads('context.task.exchanges >= 20', 'context.task.exchanges * 2 > 9').values).toEqual([
+      ['task', 'exchanges'],
+    ]);
+    expect(reads('context.task.exchanges >= 20', 'context.task.exchanges == "x"')).toEqual({
+      whole: false,
+      values: [['task', 'exchanges']],
+      compared: [],
+      presence: [],
+    });
+    // compared with a record (an error) while an attribute below is read: the record counts
+    expect(reads('context.time < 3', 'context has time.hour').values).toEqual([['time']]);
+    expect(reads('context.time < 3', 'context.time.hour > 1').values).toEqual([['time']]);
+    // a record read whole covers what is compared below it
+    expect(reads('context.task.exchanges >= 20', 'context.task == context.task')).toEqual({
+      whole: false,
+      values: [['task']],
+      compared: [],
       presence: [],
     });
   });
@@ -36,6 +97,7 @@ describe('contextReads', () => {
     expect(reads('context has delegation', 'context has delegation.person')).toEqual({
       whole: false,
       values: [],
+      compared: [],
       presence: [['delegation'], ['delegation', 'person']],
     });
   });
@@ -44,6 +106,7 @@ describe('contextReads', () => {
     expect(reads('context.task has exchanges')).toEqual({
       whole: false,
       values: [],
+      compared: [],
       presence: [['task', 'exchanges']],
     });
   });
@@ -55,7 +118,7 @@ describe('contextReads', () => {
         'context.task.exchanges < 3',
         'context has task.exchanges',
       ),
-    ).toEqual({ whole: false, values: [['task']], presence: [] });
+    ).toEqual({ whole: false, values: [['task']], compared: [], presence: [] });
   });
 
   it('keys a chain read through a method, `is`, `in` or `like` as the chain whole', () => {
@@ -82,10 +145,17 @@ describe('contextReads', () => {
     ).toEqual([['tier'], ['sensitivity']]);
   });
 
-  it('drops a presence test a value read already decides', () => {
+  it('drops a presence test a value read or a compared chain already decides', () => {
+    expect(reads('context has delegation && context.delegation.origin == "x"')).toEqual({
+      whole: false,
+      values: [['delegation', 'origin']],
+      compared: [],
+      presence: [],
+    });
     expect(reads('context has delegation && context.delegation.depth > 1')).toEqual({
       whole: false,
-      values: [['delegation', 'depth']],
+      values: [],
+      compared: [{ path: ['delegation', 'depth'], tests: [{ op: '>', literal: 1 }] }],
       presence: [],
     });
   });
@@ -120,10 +190,9 @@ describe('contextReads', () => {
   it('reads the shipped examples exactly where they look', () => {
     const found = contextReads(loadPolicySet(EXAMPLE_POLICY_DIR, catalogue).policies);
     expect(found.whole).toBe(false);
-    expect(sorted(found.values)).toEqual([
-      'approved',
-      'delegation.origin',
-      'targets',
+    expect(sorted(found.values)).toEqual(['approved', 'delegation.origin', 'targets']);
+    // research.cedar's task budget and the business-hours rules only compare with numbers
+    expect(sorted(found.compared.map((c) => c.path))).toEqual([
       'task.exchanges',
       'time.hour',
       'time.weekday',

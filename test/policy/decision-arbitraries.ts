@@ -162,6 +162,16 @@ const CONDITIONS = [
   'context.sensitivity == "restricted"',
   'context.targets.contains("prod")',
   'context.targets.isEmpty()',
+  // only compared with integer literals (keyed on the outcomes), either side, or also read
+  // otherwise (keyed on the value)
+  '19 < context.task.exchanges',
+  'context.task.exchanges != 19 && context.task.exchanges <= 20',
+  'context.task.age_seconds <= 59 || context.task.age_seconds == 600',
+  'context.time.weekday > -1 && 17 >= context.time.hour',
+  'context has delegation && context.delegation.depth == 2',
+  'context.task.live_grants > 0 && context.task has live_grants',
+  'context.time.hour + 1 > 12',
+  'context.time < 3',
   // presence
   'context has delegation',
   'context has delegation.person',

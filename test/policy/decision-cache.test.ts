@@ -167,11 +167,21 @@ describe('CedarEngine with a decision cache', () => {
 
   it('holds no more decisions than its size', () => {
     const { cached, plain } = engines(BUDGET, 3);
-    for (let exchanges = 0; exchanges < 10; exchanges += 1) {
-      const at = { ...input, task: { ...task, exchanges } };
+    for (let i = 0; i < 10; i += 1) {
+      const at = { ...input, principal: agent(['agent', 'research', `r${i}`]) };
       expect(cached.decide(at)).toEqual(plain.decide(at));
     }
     expect(cached.cachedDecisions).toBe(3);
+  });
+
+  it('decides once for every count on one side of a budget the set compares it with', () => {
+    const { cached, plain } = engines(BUDGET);
+    for (let exchanges = 0; exchanges < 26; exchanges += 1) {
+      const at = { ...input, task: { ...task, exchanges } };
+      expect(cached.decide(at)).toEqual(plain.decide(at));
+    }
+    // below 20 and from 20 on: two decisions, the other 24 from the cache
+    expect(cached.cachedDecisions).toBe(2);
   });
 });
 

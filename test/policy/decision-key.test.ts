@@ -32,9 +32,33 @@ describe('contextKey', () => {
   });
 
   it('differs when a value the set reads differs', () => {
-    const key = keyOf('context.task.exchanges < 5 && context.time.hour > 6');
+    const key = keyOf('context.task.exchanges * 1 < 5 && context.time.hour == 6 + 6');
     expect(key({ ...context, task: { ...context.task, exchanges: 4 } })).not.toBe(key(context));
     expect(key({ ...context, time: { hour: 13, weekday: 3 } })).not.toBe(key(context));
+  });
+
+  it('keys a value only compared with integer literals on the outcomes of the comparisons', () => {
+    const key = keyOf('context.task.exchanges < 5 && 6 < context.time.hour');
+    const at = (exchanges: unknown, hour: unknown) =>
+      key({
+        ...context,
+        task: { ...context.task, exchanges },
+        time: { hour, weekday: 3 },
+      } as never);
+    expect(at(4, 13)).toBe(key(context)); // 3 and 4 are both below 5; 12 and 13 above 6
+    expect(at(-9, 7)).toBe(key(context));
+    expect(at(5, 12)).not.toBe(key(context));
+    expect(at(3, 6)).not.toBe(key(context));
+    expect(new Set([at(3, 12), at(5, 12), at(3, 6), at(5, 6)]).size).toBe(4);
+    // a value that is not an integer is keyed as it is, never as an outcome
+    expect(at('3', 12)).not.toBe(key(context));
+    expect(at(3.5, 12)).not.toBe(at(3.25, 12));
+    expect(at(2 ** 60, 12)).not.toBe(at(2 ** 60 + 4096, 12));
+    // absent, or below something that is not a record: where the chain stops
+    const withoutExchanges: Record<string, unknown> = { ...context.task };
+    delete withoutExchanges.exchanges;
+    expect(key({ ...context, task: withoutExchanges } as never)).not.toBe(key(context));
+    expect(key({ ...context, task: 'T-1' })).not.toBe(key(context));
   });
 
   it('tells an absent attribute from any value it could have', () => {
