@@ -137,6 +137,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     clock,
     logger,
     metrics,
+    verifiedTokenCacheObserver: metrics.caches.subject_token,
   });
 
   const keyRing =
@@ -214,6 +215,7 @@ export async function buildBroker(config: Config, deps: BrokerDeps = {}): Promis
     watch: config.policy.watch,
     debounceMs: DEFAULTS.policyReloadDebounceMs,
     decisionCacheSize: config.policy.decision_cache_size,
+    decisionCacheObserver: metrics.caches.policy_decision,
   });
   const approvals = createApprovalGate(
     {

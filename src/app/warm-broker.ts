@@ -10,9 +10,10 @@ const WARM_AGENT = 'spiffe://warm-up.invalid/mandate/warm-up';
  * Runs the exchange's hot path once, before the broker takes traffic: one policy decision
  * with the serving set (Cedar's wasm and its pre-parsed set) and one sign and verify with the
  * key ring (jose's key import), so the first agent does not pay for them. Nothing is
- * recorded, audited or counted. A decision the catalogue refuses (e.g. its first resource
- * needs targets) still warmed everything but Cedar, and is not an error; a token that does
- * not verify with the broker's own keys is.
+ * recorded, audited or counted as an exchange; its one scope is a lookup of the decision cache
+ * like any other (a miss in `mandate_cache_lookups_total`). A decision the catalogue refuses
+ * (e.g. its first resource needs targets) still warmed everything but Cedar, and is not an
+ * error; a token that does not verify with the broker's own keys is.
  *
  * @example
  * await warmBroker(broker);

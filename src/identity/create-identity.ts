@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULTS } from '../config/defaults.js';
+import type { CacheObserver } from '../platform/cache-observer.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { BundleEndpointSource } from './bundle-endpoint-source.js';
@@ -26,6 +27,8 @@ export interface IdentityOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: IdentityCounters;
+  /** Told of the verified-token cache's lookups and evictions (not of a clear on a key change). */
+  readonly verifiedTokenCacheObserver?: CacheObserver;
   /** Transport for key material; HTTPS by default. */
   readonly fetchJson?: FetchJson;
 }
@@ -55,7 +58,10 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
     file === undefined ? undefined : readFileSync(resolve(options.configDir, file), 'utf8');
   // One cache for every authority: any change of trusted keys empties it, so no token stays
   // vouched for by a key that was removed.
-  const verified = new VerifiedTokenCache(DEFAULTS.verifiedSubjectTokens);
+  const verified = new VerifiedTokenCache(
+    DEFAULTS.verifiedSubjectTokens,
+    options.verifiedTokenCacheObserver,
+  );
   const forgetVerified = () => verified.clear();
   const trust = new SpiffeTrust({ onKeysChanged: forgetVerified });
   const sources: { close(): void }[] = [];

@@ -87,3 +87,9 @@ export { SUBJECT_SOURCES };
 
 /** A verified token, a refusal class, or `error` (a failure that is not a refusal). */
 export const SUBJECT_OUTCOMES = ['verified', ...REFUSAL_CLASSES, 'error'] as const;
+
+/** The caches on the exchange's path: policy decisions per scope, verified subject tokens. */
+export const CACHES = ['policy_decision', 'subject_token'] as const;
+
+/** What a cache lookup found. */
+export const CACHE_RESULTS = ['hit', 'miss'] as const;

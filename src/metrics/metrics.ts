@@ -21,6 +21,7 @@ import {
   type ExchangeOutcome,
 } from './label-values.js';
 import { labelledCounter, type LabelledCounter } from './labelled-counter.js';
+import { registerCacheCounters, type CacheObservers } from './cache-counters.js';
 
 /** Where a revocation came from, as `mandate_revoked_grants_total{source}`. */
 export type RevocationSource = (typeof REVOCATION_SOURCES)[number];
@@ -61,6 +62,11 @@ export interface Metrics {
   readonly awsRevocations: LabelledCounter<{
     outcome: (typeof AWS_REVOCATION_OUTCOMES)[number];
   }>;
+  /**
+   * What each cache on the exchange's path reports, counted in `mandate_cache_lookups_total`
+   * and `mandate_cache_evictions_total`: handed to the caches where they are built.
+   */
+  readonly caches: CacheObservers;
 }
 
 /**
@@ -164,5 +170,6 @@ export function createMetrics(): Metrics {
       help: 'AWS deny-policy changes by outcome (denied, folded, pruned) and failed attempts, which are retried.',
       labels: { outcome: AWS_REVOCATION_OUTCOMES },
     }),
+    caches: registerCacheCounters(registry),
   };
 }

@@ -8,6 +8,7 @@ import {
 import type { PolicyClaim } from './agent-claims.js';
 import { contextReads } from './context-paths.js';
 import { cedarRequest, type CedarRequest } from './cedar-request.js';
+import { UNOBSERVED, type CacheObserver } from '../platform/cache-observer.js';
 import { LruMap } from '../platform/lru-map.js';
 import type { DecisionInput } from './decision-input.js';
 import type { Decision, ScopeDecision } from './decision.js';
@@ -28,6 +29,8 @@ export interface CedarEngineOptions {
    * absent: none, every scope goes to Cedar.
    */
   readonly decisionCacheSize?: number;
+  /** Told of each scope looked up in the cache and each decision its bound pushes out. */
+  readonly decisionCacheObserver?: CacheObserver;
 }
 
 /** One scope's answer as Cedar gave it; frozen, so a cached one cannot be changed by a caller. */
@@ -43,6 +46,7 @@ interface ScopeAnswer {
 interface EngineCache {
   readonly answers: LruMap<ScopeAnswer>;
   readonly contextKey: ContextKey;
+  readonly observer: CacheObserver;
 }
 
 // Cedar keeps preparsed sets in wasm memory by name; each engine gets names of its own, so a
@@ -76,14 +80,20 @@ export class CedarEngine {
   /** sha256 (hex) of the set's policies (by id, sorted) and schema: the audited policy version. */
   readonly version: string;
 
-  constructor({ set, claims = [], decisionCacheSize = 0 }: CedarEngineOptions) {
+  constructor({
+    set,
+    claims = [],
+    decisionCacheSize = 0,
+    decisionCacheObserver = UNOBSERVED,
+  }: CedarEngineOptions) {
     this.set = set;
     this.#claims = claims;
     this.#cache =
       decisionCacheSize > 0
         ? {
-            answers: new LruMap(decisionCacheSize),
+            answers: new LruMap(decisionCacheSize, decisionCacheObserver),
             contextKey: contextKey(contextReads(set.policies)),
+            observer: decisionCacheObserver,
           }
         : undefined;
     this.readsTaskContext = readsTaskContext(set.policies);
@@ -106,7 +116,7 @@ export class CedarEngine {
   /**
    * Decides every scope of the intent. With a cache, a scope asked again with the same values
    * for everything the set reads (agent, resource, scope, the context paths it reads) gets the
-   * answer Cedar gave the first time.
+   * answer Cedar gave the first time; each scope is then a hit or a miss to the cache's observer.
    */
   decide(input: DecisionInput): Decision {
     const request = cedarRequest(input, this.#claims);
@@ -120,7 +130,11 @@ export class CedarEngine {
     for (const scope of input.intent.scopes) {
       const key = prefix === undefined ? undefined : `${prefix}${scope}`;
       let answer = key === undefined ? undefined : cache!.answers.get(key);
-      if (answer === undefined) {
+      if (answer !== undefined) {
+        cache!.observer.hit();
+      } else {
+        // A request the cache may not answer (no key) asks Cedar too: a miss as well.
+        cache?.observer.miss();
         answer = this.#ask(scope, request);
         if (key !== undefined && !answer.failed) cache!.answers.set(key, answer);
       }

@@ -1,5 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import type { Catalogue } from '../intent/catalogue.js';
+import type { CacheObserver } from '../platform/cache-observer.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Logger } from '../platform/logger.js';
 import type { PolicyClaim } from './agent-claims.js';
@@ -20,6 +21,11 @@ export interface LivePolicyOptions {
   readonly debounceMs: number;
   /** Scope decisions each set's engine keeps (0: none); a reload starts with an empty cache. */
   readonly decisionCacheSize?: number;
+  /**
+   * Told of every engine's decision cache lookups and evictions; the entries a reload leaves
+   * behind with the old engine are not evictions.
+   */
+  readonly decisionCacheObserver?: CacheObserver;
 }
 
 /** Result of one reload attempt. */
@@ -57,12 +63,16 @@ export class LivePolicy implements ServingPolicy {
   }
 
   static #load(
-    o: Pick<LivePolicyOptions, 'dir' | 'catalogue' | 'claims' | 'decisionCacheSize'>,
+    o: Pick<
+      LivePolicyOptions,
+      'dir' | 'catalogue' | 'claims' | 'decisionCacheSize' | 'decisionCacheObserver'
+    >,
   ): CedarEngine {
     return new CedarEngine({
       set: loadPolicySet(o.dir, o.catalogue, { claims: o.claims }),
       claims: o.claims,
       decisionCacheSize: o.decisionCacheSize ?? 0,
+      ...(o.decisionCacheObserver ? { decisionCacheObserver: o.decisionCacheObserver } : {}),
     });
   }
 

@@ -1,3 +1,4 @@
+import { createMetrics } from '../../src/metrics/metrics.js';
 import { SpiffeTrust } from '../../src/identity/spiffe-trust.js';
 import { parseSpiffeBundle } from '../../src/identity/spiffe-bundle.js';
 import { VerifiedTokenCache } from '../../src/identity/verified-token-cache.js';
@@ -7,6 +8,7 @@ import {
   type SubjectVerifier,
 } from '../../src/identity/verify-subject-token.js';
 import { createTestTrustDomain, type TestTrustDomain } from '../support/trust-domain.js';
+import { cacheCounts, scrapeRegistry } from '../metrics/exposition.js';
 
 const NOW = 1_900_000_000; // epoch seconds, fixed: the clock is the test's
 const JWT = SUBJECT_TOKEN_TYPES.jwt;
@@ -15,7 +17,8 @@ const JWT = SUBJECT_TOKEN_TYPES.jwt;
 async function setup(maxEntries = 100) {
   const td = await createTestTrustDomain('cache.example');
   let now = NOW * 1000;
-  const cache = new VerifiedTokenCache(maxEntries);
+  const metrics = createMetrics();
+  const cache = new VerifiedTokenCache(maxEntries, metrics.caches.subject_token);
   const trust = new SpiffeTrust({ onKeysChanged: () => cache.clear() });
   const install = (signer: TestTrustDomain) => {
     trust.setBundle(
@@ -45,7 +48,19 @@ async function setup(maxEntries = 100) {
   });
   const svid = (path = '/agent/a', expiresIn = 300) =>
     td.svid({ path, expiresIn, audience: 'mandate', now: NOW });
-  return { td, cache, trust, install, verify, svid, counts, at: (s: number) => (now = s * 1000) };
+  /** The cache's lookups and evictions, as `/metrics` shows them. */
+  const counted = async () => cacheCounts(await scrapeRegistry(metrics.registry), 'subject_token');
+  return {
+    td,
+    cache,
+    trust,
+    install,
+    verify,
+    svid,
+    counts,
+    counted,
+    at: (s: number) => (now = s * 1000),
+  };
 }
 
 describe('verified subject tokens', () => {
@@ -120,5 +135,33 @@ describe('verified subject tokens', () => {
     expect(cache.get('h', NOW)).toBeUndefined();
     cache.set(principal, cache.generation);
     expect(cache.get('h', NOW)).toBe(principal);
+  });
+
+  it('counts each lookup a hit or a miss, and each token the bound pushes out an eviction', async () => {
+    const s = await setup(2);
+    const [a, b, c] = await Promise.all(['/a', '/b', '/c'].map((p) => s.svid(p)));
+    for (const token of [a!, b!, c!]) await s.verify(token, JWT);
+    expect(await s.counted()).toEqual({ hit: 0, miss: 3, evicted: 1 });
+    await s.verify(c!, JWT);
+    await s.verify(b!, JWT);
+    expect(await s.counted()).toEqual({ hit: 2, miss: 3, evicted: 1 });
+    await s.verify(a!, JWT); // pushed out before: verified again, and c goes
+    expect(await s.counted()).toEqual({ hit: 2, miss: 4, evicted: 2 });
+  });
+
+  it('counts a token found expired as a miss, and forgetting tokens on a key change as no eviction', async () => {
+    const s = await setup();
+    const short = await s.svid('/agent/a', 60);
+    await s.verify(short, JWT);
+    s.at(NOW + 60 + 5 + 1); // past exp and the tolerance: the entry goes, the token is verified again
+    await expect(s.verify(short, JWT)).rejects.toThrow(/expired/);
+    expect(await s.counted()).toEqual({ hit: 0, miss: 2, evicted: 0 });
+    s.at(NOW);
+    const token = await s.svid('/agent/b');
+    await s.verify(token, JWT);
+    s.install(await createTestTrustDomain('cache.example'));
+    expect(s.cache.size).toBe(0);
+    await expect(s.verify(token, JWT)).rejects.toThrow(/no trusted key matches kid/);
+    expect(await s.counted()).toEqual({ hit: 0, miss: 4, evicted: 0 });
   });
 });

@@ -50,3 +50,20 @@ export async function scrape(url: string): Promise<Scrape> {
   if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
   return parseExposition(await res.text());
 }
+
+/** A cache's lookups by result and its evictions, as a scrape shows them. */
+export function cacheCounts(
+  m: Scrape,
+  cache: 'policy_decision' | 'subject_token',
+): { hit: number | undefined; miss: number | undefined; evicted: number | undefined } {
+  return {
+    hit: m.value('mandate_cache_lookups_total', { cache, result: 'hit' }),
+    miss: m.value('mandate_cache_lookups_total', { cache, result: 'miss' }),
+    evicted: m.value('mandate_cache_evictions_total', { cache }),
+  };
+}
+
+/** The text format of a registry, parsed, as `/metrics` would serve it. */
+export async function scrapeRegistry(registry: { metrics(): Promise<string> }): Promise<Scrape> {
+  return parseExposition(await registry.metrics());
+}

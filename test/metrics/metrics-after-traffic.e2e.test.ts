@@ -5,9 +5,10 @@ import { PENDING_APPROVALS_REFRESH_MS } from '../../src/metrics/pending-approval
 import { startRedisBroker } from '../e2e/redis-broker.js';
 import { testClock, type TestClock } from '../grants/grant-store.contract.js';
 import { connectRedis, deleteKeys, uniquePrefix } from '../grants/redis-support.js';
+import { postExchange } from '../support/post-exchange.js';
 import type { TestBroker } from '../support/test-broker.js';
 import { TRAFFIC, TRAFFIC_CONFIG, driveTraffic } from './drive-traffic.js';
-import { scrape } from './exposition.js';
+import { cacheCounts, scrape, type Scrape } from './exposition.js';
 
 describe('/metrics after real traffic', () => {
   let t: TestBroker;
@@ -58,6 +59,39 @@ describe('/metrics after real traffic', () => {
     expect((await scrape(t.url)).value('mandate_approvals_pending')).toBe(0);
     clock.advance(PENDING_APPROVALS_REFRESH_MS);
     expect((await scrape(t.url)).value('mandate_approvals_pending')).toBe(1);
+  });
+
+  it('counts the caches of two identical exchanges: each a miss the first time, a hit the second', async () => {
+    const token = await t.td.svid({ path: '/agent/cached', now: Math.floor(clock.now() / 1000) });
+    const counts = (m: Scrape) => ({
+      subject_token: cacheCounts(m, 'subject_token'),
+      policy_decision: cacheCounts(m, 'policy_decision'),
+    });
+    const before = counts(await scrape(t.url));
+    expect((await postExchange(t.url, token)).status).toBe(200);
+    const first = counts(await scrape(t.url));
+    expect((await postExchange(t.url, token)).status).toBe(200);
+    const second = counts(await scrape(t.url));
+
+    const added = (from: typeof before, to: typeof before) =>
+      Object.fromEntries(
+        (['subject_token', 'policy_decision'] as const).map((cache) => [
+          cache,
+          {
+            hit: to[cache].hit! - from[cache].hit!,
+            miss: to[cache].miss! - from[cache].miss!,
+            evicted: to[cache].evicted! - from[cache].evicted!,
+          },
+        ]),
+      );
+    expect(added(before, first)).toEqual({
+      subject_token: { hit: 0, miss: 1, evicted: 0 },
+      policy_decision: { hit: 0, miss: 1, evicted: 0 },
+    });
+    expect(added(first, second)).toEqual({
+      subject_token: { hit: 1, miss: 0, evicted: 0 },
+      policy_decision: { hit: 1, miss: 0, evicted: 0 },
+    });
   });
 });
 

@@ -7,6 +7,7 @@ import { CedarEngine, type DecisionInput } from '../../src/policy/cedar-engine.j
 import { LivePolicy } from '../../src/policy/live-policy.js';
 import { loadPolicySet } from '../../src/policy/load-policy-set.js';
 import { EXAMPLE_POLICY_DIR, quietLogger } from '../support/test-broker.js';
+import { cacheCounts, scrapeRegistry } from '../metrics/exposition.js';
 import {
   agent,
   catalogue,
@@ -209,6 +210,75 @@ describe('a live policy with a decision cache', () => {
     expect(live.current().decide(input).denied).toEqual([
       { scope: 'tickets:read', policyIds: ['closed'] },
     ]);
+    live.close();
+  });
+});
+
+describe('the decision cache, as /metrics counts it', () => {
+  /** An engine with a cache of `size` whose lookups and evictions the broker's metrics count. */
+  function counted(policies: string, size: number) {
+    const metrics = createMetrics();
+    const set = loadPolicySet(policyDir({ 'p.cedar': policies }), catalogue);
+    const engine = new CedarEngine({
+      set,
+      decisionCacheSize: size,
+      decisionCacheObserver: metrics.caches.policy_decision,
+    });
+    const counts = async () =>
+      cacheCounts(await scrapeRegistry(metrics.registry), 'policy_decision');
+    return { metrics, engine, counts };
+  }
+  const at = (exchanges: number): DecisionInput => ({ ...input, task: { ...task, exchanges } });
+
+  it('counts each scope a hit or a miss, and each decision the bound pushes out an eviction', async () => {
+    const { engine, counts } = counted(BUDGET, 2);
+    for (const exchanges of [1, 2, 3]) engine.decide(at(exchanges)); // three distinct keys
+    expect(await counts()).toEqual({ hit: 0, miss: 3, evicted: 1 });
+    engine.decide(at(3));
+    engine.decide({ ...at(2), intent: intent('tickets', ['tickets:read', 'tickets:write']) });
+    expect(await counts()).toEqual({ hit: 2, miss: 4, evicted: 2 });
+    engine.decide(at(1)); // pushed out before: decided again
+    expect(await counts()).toEqual({ hit: 2, miss: 5, evicted: 3 });
+  });
+
+  it('counts a request the cache may not answer as a miss, every time', async () => {
+    const { engine, counts } = counted(BUDGET, 100);
+    const odd = { ...input, task: { ...task, ageSeconds: 1.5 } };
+    engine.decide(odd);
+    engine.decide(odd);
+    expect(await counts()).toEqual({ hit: 0, miss: 2, evicted: 0 });
+  });
+
+  it('counts nothing without a cache', async () => {
+    const { engine, counts } = counted(BUDGET, 0);
+    engine.decide(input);
+    engine.decide(input);
+    expect(await counts()).toEqual({ hit: 0, miss: 0, evicted: 0 });
+  });
+
+  it("counts the decisions a reload leaves with the old set as no eviction, and the new set's lookups", async () => {
+    const metrics = createMetrics();
+    const dir = policyDir({ 'p.cedar': READ_ALL });
+    const live = LivePolicy.start({
+      dir,
+      catalogue,
+      claims: [],
+      logger: quietLogger,
+      metrics,
+      watch: false,
+      debounceMs: 20,
+      decisionCacheSize: 1,
+      decisionCacheObserver: metrics.caches.policy_decision,
+    });
+    const counts = async () =>
+      cacheCounts(await scrapeRegistry(metrics.registry), 'policy_decision');
+    live.current().decide(input);
+    live.current().decide(input);
+    expect(live.reload()).toEqual({ ok: true, policies: 1 });
+    live.current().decide(input); // the new set's cache is empty
+    expect(await counts()).toEqual({ hit: 1, miss: 2, evicted: 0 });
+    live.current().decide({ ...input, principal: agent(['agent', 'triage']) });
+    expect(await counts()).toEqual({ hit: 1, miss: 3, evicted: 1 });
     live.close();
   });
 });
