@@ -228,11 +228,15 @@ describe('the decision cache, as /metrics counts it', () => {
       cacheCounts(await scrapeRegistry(metrics.registry), 'policy_decision');
     return { metrics, engine, counts };
   }
-  const at = (exchanges: number): DecisionInput => ({ ...input, task: { ...task, exchanges } });
+  /** The request of agent `n`: distinct agents are distinct keys. */
+  const at = (n: number): DecisionInput => ({
+    ...input,
+    principal: agent(['agent', 'research', `r${n}`]),
+  });
 
   it('counts each scope a hit or a miss, and each decision the bound pushes out an eviction', async () => {
     const { engine, counts } = counted(BUDGET, 2);
-    for (const exchanges of [1, 2, 3]) engine.decide(at(exchanges)); // three distinct keys
+    for (const n of [1, 2, 3]) engine.decide(at(n)); // three distinct keys
     expect(await counts()).toEqual({ hit: 0, miss: 3, evicted: 1 });
     engine.decide(at(3));
     engine.decide({ ...at(2), intent: intent('tickets', ['tickets:read', 'tickets:write']) });
