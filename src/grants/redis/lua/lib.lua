@@ -128,12 +128,14 @@ local function taskGrants(tid, t)
   return list
 end
 
--- Live grants of an active task (a task of any other status has none).
+-- Live grants of an active task (a task of any other status has none), counted without
+-- listing them in order.
 local function liveCount(tid, t)
   if t.status ~= 'active' then return 0 end
+  if not t.ws then return redis.call('ZCOUNT', base .. 'grants:' .. tid, '(' .. int(now), '+inf') end
   local n = 0
-  for _, g in ipairs(taskGrants(tid, t)) do
-    if g[2] > now then n = n + 1 end
+  for f, v in pairs(t) do
+    if isField(f, GRANT) and tonumber(v) > now then n = n + 1 end
   end
   return n
 end
