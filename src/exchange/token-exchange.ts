@@ -192,10 +192,6 @@ export class TokenExchange {
     const at = this.#now();
     const task = this.#taskOf(request, approval);
     trail.task = task.id;
-    // Reading the task costs a round trip of its own, and the record script refuses a task
-    // that is not active anyway, atomically: read it first only when something needs it.
-    const readFirst = approval !== undefined || policy.readsTaskContext;
-    const state = readFirst ? await this.#readTask(principal, task) : null;
     const asked = step('resolve', () => this.#resolveIntent(request, principal, at));
     assertTokenTypeFits(request.requestedTokenType, asked.resource);
     trail.intent = { purpose: asked.purpose, targets: asked.targets };
@@ -205,7 +201,11 @@ export class TokenExchange {
         ttlSeconds: request.requestedTtlSeconds,
         nowSeconds: at.seconds,
       });
-    const input = decisionInput(principal, asked, task, state, at, delegated);
+    const unread = decisionInput(principal, asked, task, null, at, delegated);
+    const state = this.#mustReadTask(policy, task, unread, approval)
+      ? await this.#readTask(principal, task)
+      : null;
+    const input = state ? decisionInput(principal, asked, task, state, at, delegated) : unread;
     const { decision, toApprove } = step('decide', () =>
       this.#decideAll(policy, request, principal, at, input, approval),
     );
@@ -297,6 +297,27 @@ export class TokenExchange {
     return named === undefined
       ? { id: this.#o.ids.taskId(), continuing: false }
       : { id: named, continuing: true };
+  }
+
+  /**
+   * Whether the task's state must be read before deciding. Reading costs a round trip of its
+   * own, and the record script refuses a task that is not active anyway, atomically: it is read
+   * for an approval presented (bound to the task as it was), and when the set reads
+   * `context.task` unless the request is decided alike whatever the task's state, allowed in
+   * full and its tier needs no approval (so nothing else is decided with the task).
+   */
+  #mustReadTask(
+    policy: PolicySnapshot,
+    task: TaskRef,
+    unread: AskedInput,
+    approval: Approval | undefined,
+  ): boolean {
+    if (!task.continuing) return false;
+    if (approval !== undefined) return true;
+    if (!policy.readsTaskContext) return false;
+    if (this.#o.approvals.requiresApproval(unread.intent.tier)) return true;
+    const asDecided = { ...unread, approved: false };
+    return !policy.decidesWithoutTask(asDecided) || policy.decide(asDecided).denied.length > 0;
   }
 
   /** A continuing task's state, refused unless active; null for a task not started yet. */

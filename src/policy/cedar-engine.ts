@@ -15,6 +15,8 @@ import type { Decision, ScopeDecision } from './decision.js';
 import { contextKey, decisionKeyPrefix, type ContextKey } from './decision-key.js';
 import { PolicyLoadError, type LoadedPolicySet } from './load-policy-set.js';
 import { readsTaskContext } from './reads-task-context.js';
+import { taskProbes, type TaskProbe } from './task-probes.js';
+import { isDeepStrictEqual } from 'node:util';
 
 export type { DecisionInput, DelegationContext, TaskContext } from './decision-input.js';
 
@@ -70,6 +72,8 @@ export class CedarEngine {
   readonly #schemaName: string;
   readonly #claims: readonly PolicyClaim[];
   readonly #cache: EngineCache | undefined;
+  /** Task states to decide with instead of reading the task (taskProbes); only with a cache. */
+  readonly #probes: readonly TaskProbe[] | undefined;
   /** The set this engine decides with (policy ids, origins), for operators' tools. */
   readonly set: LoadedPolicySet;
   /**
@@ -88,14 +92,17 @@ export class CedarEngine {
   }: CedarEngineOptions) {
     this.set = set;
     this.#claims = claims;
+    const reads = contextReads(set.policies);
     this.#cache =
       decisionCacheSize > 0
         ? {
             answers: new LruMap(decisionCacheSize, decisionCacheObserver),
-            contextKey: contextKey(contextReads(set.policies)),
+            contextKey: contextKey(reads),
             observer: decisionCacheObserver,
           }
         : undefined;
+    // Without a cache each probe would be a Cedar call: reading the task costs less.
+    this.#probes = this.#cache ? taskProbes(reads) : undefined;
     this.readsTaskContext = readsTaskContext(set.policies);
     this.version = policySetVersion(set);
     generation += 1;
@@ -155,6 +162,24 @@ export class CedarEngine {
       policyIds: Object.freeze([...policyIds]),
       errors: Object.freeze(errors),
     });
+  }
+
+  /**
+   * Whether `input` is decided alike whatever the state of its task (its exchanges, age and
+   * live grants), so the exchange need not read the task first: true only when the set reads
+   * the task through integer comparisons alone (taskProbes) and every probe decides exactly as
+   * the others (deciding policy ids and errors included). False without a decision cache.
+   */
+  decidesWithoutTask(input: DecisionInput): boolean {
+    const probes = this.#probes;
+    if (probes === undefined) return false;
+    if (probes.length === 0) return true;
+    const first = this.decide({ ...input, task: { ...input.task, ...probes[0] } });
+    for (let i = 1; i < probes.length; i += 1) {
+      const other = this.decide({ ...input, task: { ...input.task, ...probes[i] } });
+      if (!isDeepStrictEqual(other, first)) return false;
+    }
+    return true;
   }
 
   /**

@@ -12,6 +12,11 @@ export interface PolicySnapshot {
   decide(input: DecisionInput): Decision;
   /** Whether a policy of this set may read `context.task` (then the task is read first). */
   readonly readsTaskContext: boolean;
+  /**
+   * Whether this request is decided alike whatever its task's state, so a set that reads
+   * `context.task` need not have the task read for it (CedarEngine.decidesWithoutTask).
+   */
+  decidesWithoutTask(input: DecisionInput): boolean;
   /** The set's version: sha256 (hex) of its policies and schema, computed once per load. */
   readonly version: string;
 }

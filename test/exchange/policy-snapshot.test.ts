@@ -29,9 +29,12 @@ const NO_WRITES = `${READS}@id("no-writes") forbid (principal, action == Action:
 /** A task gets one exchange: this set reads context.task. */
 const ONE_PER_TASK = `${READS}@id("one-per-task") forbid (principal, action, resource) when { context.task.exchanges >= 1 };`;
 
-async function setUp(first: string) {
+/** Research agents get two exchanges a task; this set reads context.task for them alone. */
+const RESEARCH_BUDGET = `${READS}@id("research-budget") forbid (principal, action, resource) when { principal.path.contains("research") && context.task.exchanges >= 2 };`;
+
+async function setUp(first: string, decisionCacheSize = 0) {
   const dir = policyDir({ 'p.cedar': first });
-  const { live, metrics } = startLivePolicy(dir);
+  const { live, metrics } = startLivePolicy(dir, false, decisionCacheSize);
   /** Replaces the policy file and reloads, as SIGHUP does. */
   const reloadTo = (text: string) => {
     writeFileSync(join(dir, 'p.cedar'), text);
@@ -81,8 +84,11 @@ async function setUp(first: string) {
       audit,
       metrics,
     });
-  const request = async (over: Partial<ExchangeRequest> = {}): Promise<ExchangeRequest> => ({
-    subjectToken: await td.svid({ path: '/agent/triage', now: NOW / 1000 }),
+  const request = async (
+    over: Partial<ExchangeRequest> = {},
+    path = '/agent/triage',
+  ): Promise<ExchangeRequest> => ({
+    subjectToken: await td.svid({ path, now: NOW / 1000 }),
     subjectTokenType: 'urn:ietf:params:oauth:token-type:jwt',
     audience: 'tickets',
     scopes: ['tickets:read'],
@@ -95,6 +101,17 @@ async function setUp(first: string) {
     void store.close();
   };
   return { live, reloadTo, build, request, store, approvals, close };
+}
+
+/** `store` with its task reads going to `getTask`. */
+function withGetTask(store: GrantStore, getTask: GrantStore['getTask']): GrantStore {
+  return new Proxy(store, {
+    get: (target, name) => {
+      if (name === 'getTask') return getTask;
+      const value = Reflect.get(target, name, target) as unknown;
+      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+    },
+  });
 }
 
 /** The error code an exchange was refused with, or 'granted'. */
@@ -115,6 +132,7 @@ describe('an exchange during a policy reload', () => {
         const snapshot = t.live.current();
         return {
           readsTaskContext: snapshot.readsTaskContext,
+          decidesWithoutTask: (input) => snapshot.decidesWithoutTask(input),
           version: snapshot.version,
           decide: (input) => {
             const decision = snapshot.decide(input);
@@ -154,14 +172,7 @@ describe('an exchange during a policy reload', () => {
       t.reloadTo(`${READS}@id("anything") permit (principal, action, resource);`);
       return task;
     };
-    const store = new Proxy(t.store, {
-      get: (target, name) => {
-        if (name === 'getTask') return getTask;
-        const value = Reflect.get(target, name, target) as unknown;
-        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
-      },
-    });
-    const exchange = t.build(t.live, store);
+    const exchange = t.build(t.live, withGetTask(t.store, getTask));
 
     // The first set allows one exchange per task: this second one is refused by it.
     await expect(
@@ -190,6 +201,65 @@ describe('LivePolicy.current', () => {
     await expect(
       outcome(t.build(t.live).exchange(await t.request({ scopes: ['tickets:write'] }))),
     ).resolves.toBe('granted');
+    t.close();
+  });
+});
+
+describe('reading the task before deciding', () => {
+  /** The exchange of `t`, on its store with each read of a task's state counted. */
+  function counted(t: Awaited<ReturnType<typeof setUp>>) {
+    let reads = 0;
+    const exchange = t.build(
+      t.live,
+      withGetTask(t.store, (agentId, taskId) => {
+        reads += 1;
+        return t.store.getTask(agentId, taskId);
+      }),
+    );
+    return { exchange, reads: () => reads };
+  }
+
+  it('skips it when no state of the task could change the decision, and reads it when one could', async () => {
+    const t = await setUp(RESEARCH_BUDGET, 100);
+    const { exchange, reads } = counted(t);
+    // A triage agent: the budget never applies to it, whatever the task's count.
+    const first = await exchange.exchange(await t.request());
+    for (let i = 0; i < 3; i += 1)
+      await expect(
+        outcome(exchange.exchange(await t.request({ taskId: first.task_id }))),
+      ).resolves.toBe('granted');
+    expect(reads()).toBe(0);
+    // A research agent: its count decides, so each continuing exchange reads the task.
+    const research = (over: Partial<ExchangeRequest> = {}) => t.request(over, '/agent/research');
+    const started = await exchange.exchange(await research());
+    await expect(
+      outcome(exchange.exchange(await research({ taskId: started.task_id }))),
+    ).resolves.toBe('granted');
+    await expect(
+      outcome(exchange.exchange(await research({ taskId: started.task_id }))),
+    ).resolves.toBe('invalid_scope');
+    expect(reads()).toBe(2);
+    t.close();
+  });
+
+  it('refuses a task that is no longer active without reading it, as the record finds it', async () => {
+    const t = await setUp(RESEARCH_BUDGET, 100);
+    const { exchange, reads } = counted(t);
+    const first = await exchange.exchange(await t.request());
+    await t.store.endTask('spiffe://test.example/agent/triage', first.task_id, 'completed', 'done');
+    await expect(
+      outcome(exchange.exchange(await t.request({ taskId: first.task_id }))),
+    ).resolves.toBe('invalid_request');
+    expect(reads()).toBe(0);
+    t.close();
+  });
+
+  it('reads it for every request without a decision cache (probing would cost Cedar calls)', async () => {
+    const t = await setUp(RESEARCH_BUDGET);
+    const { exchange, reads } = counted(t);
+    const first = await exchange.exchange(await t.request());
+    await exchange.exchange(await t.request({ taskId: first.task_id }));
+    expect(reads()).toBe(1);
     t.close();
   });
 });

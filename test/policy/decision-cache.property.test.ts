@@ -67,4 +67,38 @@ describe('cached and uncached decisions, side by side', () => {
     expect(scopes).toBeGreaterThan(2000);
     expect(misses).toBeLessThan(scopes * 0.75); // about half of the decisions are hits
   });
+
+  it('decide alike for any task state when the engine says the task need not be read', () => {
+    const state = fc.record({
+      exchanges: fc.integer({ min: 0, max: 25 }),
+      ageSeconds: fc.constantFrom(0, 59, 60, 61, 600),
+      liveGrants: fc.integer({ min: 0, max: 3 }),
+    });
+    let unread = 0;
+    let checked = 0;
+    fc.assert(
+      fc.property(
+        policySet,
+        requestStream,
+        fc.array(state, { minLength: 3, maxLength: 3 }),
+        (policies, stream, states) => {
+          const set: LoadedPolicySet = { policies, schema: shipped.schema, origins: {} };
+          const cached = new CedarEngine({ set, claims: CLAIMS, decisionCacheSize: 1000 });
+          const plain = new CedarEngine({ set, claims: CLAIMS });
+          for (const input of stream) {
+            checked += 1;
+            if (!cached.decidesWithoutTask(input)) continue;
+            unread += 1;
+            const expected = plain.decide(input);
+            for (const s of states)
+              expect(plain.decide({ ...input, task: { ...input.task, ...s } })).toEqual(expected);
+          }
+        },
+      ),
+      { ...settings, numRuns: RUNS },
+    );
+    // the random sets read the task often enough, and not always in a way that matters
+    expect(unread).toBeGreaterThan(checked * 0.1);
+    expect(unread).toBeLessThan(checked);
+  });
 });

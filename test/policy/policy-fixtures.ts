@@ -70,7 +70,7 @@ export const task = { id: 'T-1', purpose: 'p', ageSeconds: 0, exchanges: 0, live
 export const noon = Date.UTC(2026, 10, 25, 12);
 
 /** A live policy on `dir` with the test catalogue, quiet, with its own metrics. */
-export function startLivePolicy(dir: string, watch = false) {
+export function startLivePolicy(dir: string, watch = false, decisionCacheSize = 0) {
   const metrics = createMetrics();
   const live = LivePolicy.start({
     dir,
@@ -80,6 +80,7 @@ export function startLivePolicy(dir: string, watch = false) {
     metrics,
     watch,
     debounceMs: 20,
+    decisionCacheSize,
   });
   return { live, metrics };
 }
