@@ -15,6 +15,7 @@ import {
   intent,
   noon,
   policyDir,
+  startLivePolicy,
   task,
 } from './policy-fixtures.js';
 
@@ -261,19 +262,7 @@ describe('the decision cache, as /metrics counts it', () => {
   });
 
   it("counts the decisions a reload leaves with the old set as no eviction, and the new set's lookups", async () => {
-    const metrics = createMetrics();
-    const dir = policyDir({ 'p.cedar': READ_ALL });
-    const live = LivePolicy.start({
-      dir,
-      catalogue,
-      claims: [],
-      logger: quietLogger,
-      metrics,
-      watch: false,
-      debounceMs: 20,
-      decisionCacheSize: 1,
-      decisionCacheObserver: metrics.caches.policy_decision,
-    });
+    const { live, metrics } = startLivePolicy(policyDir({ 'p.cedar': READ_ALL }), false, 1);
     const counts = async () =>
       cacheCounts(await scrapeRegistry(metrics.registry), 'policy_decision');
     live.current().decide(input);

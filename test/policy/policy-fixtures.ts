@@ -69,7 +69,7 @@ export const task = { id: 'T-1', purpose: 'p', ageSeconds: 0, exchanges: 0, live
 /** Wednesday 2026-11-25, 12:00 UTC. */
 export const noon = Date.UTC(2026, 10, 25, 12);
 
-/** A live policy on `dir` with the test catalogue, quiet, with its own metrics. */
+/** A live policy on `dir` with the test catalogue, quiet, with its own metrics (its decision cache's counts among them). */
 export function startLivePolicy(dir: string, watch = false, decisionCacheSize = 0) {
   const metrics = createMetrics();
   const live = LivePolicy.start({
@@ -81,6 +81,7 @@ export function startLivePolicy(dir: string, watch = false, decisionCacheSize = 
     watch,
     debounceMs: 20,
     decisionCacheSize,
+    decisionCacheObserver: metrics.caches.policy_decision,
   });
   return { live, metrics };
 }
