@@ -88,15 +88,19 @@ function comparison(op: string, operand: unknown): { path: ContextPath; test: In
   const cmp = op as IntegerTest['op'];
   const l = contextChain(left);
   const r = contextChain(right);
-  const lit = (node: unknown): number | null => {
-    const v = (node as { Value?: unknown } | null)?.Value;
-    return typeof v === 'number' && Number.isSafeInteger(v) ? v : null;
-  };
-  if (l !== null && l.length > 0 && lit(right) !== null)
-    return { path: l, test: { op: cmp, literal: lit(right)! } };
-  if (r !== null && r.length > 0 && lit(left) !== null)
-    return { path: r, test: { op: SWAPPED[cmp], literal: lit(left)! } };
+  const onRight = integerLiteral(right);
+  if (l !== null && l.length > 0 && onRight !== null)
+    return { path: l, test: { op: cmp, literal: onRight } };
+  const onLeft = integerLiteral(left);
+  if (r !== null && r.length > 0 && onLeft !== null)
+    return { path: r, test: { op: SWAPPED[cmp], literal: onLeft } };
   return null;
+}
+
+/** The value of `{"Value": n}` with `n` a safe integer; null for anything else. */
+function integerLiteral(node: unknown): number | null {
+  const v = (node as { Value?: unknown } | null)?.Value;
+  return typeof v === 'number' && Number.isSafeInteger(v) ? v : null;
 }
 
 /** Walks Cedar's JSON form of a policy (an `{op: operands}` tree) for every use of context. */
