@@ -316,13 +316,12 @@ export class TokenExchange {
     if (approval !== undefined) return true;
     if (!policy.readsTaskContext) return false;
     if (this.#o.approvals.requiresApproval(unread.intent.tier)) return true;
-    const asDecided = { ...unread, approved: false };
-    return !policy.decidesWithoutTask(asDecided) || policy.decide(asDecided).denied.length > 0;
+    const decided = policy.decideWithoutTask({ ...unread, approved: false });
+    return decided === undefined || decided.denied.length > 0;
   }
 
   /** A continuing task's state, refused unless active; null for a task not started yet. */
   async #readTask(principal: Principal, task: TaskRef): Promise<TaskState | null> {
-    if (!task.continuing) return null;
     const state = await this.#o.store.getTask(principal.agentId, task.id);
     if (state && state.status !== 'active')
       throw refusalFor(

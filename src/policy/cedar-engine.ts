@@ -165,21 +165,22 @@ export class CedarEngine {
   }
 
   /**
-   * Whether `input` is decided alike whatever the state of its task (its exchanges, age and
-   * live grants), so the exchange need not read the task first: true only when the set reads
-   * the task through integer comparisons alone (taskProbes) and every probe decides exactly as
-   * the others (deciding policy ids and errors included). False without a decision cache.
+   * The decision of `input` if it is the same whatever the state of its task (its exchanges,
+   * age and live grants), so the exchange need not read the task first; undefined unless the
+   * set reads the task through integer comparisons alone (taskProbes) and every probe decides
+   * exactly as the others (deciding policy ids and errors included). Undefined without a
+   * decision cache.
    */
-  decidesWithoutTask(input: DecisionInput): boolean {
+  decideWithoutTask(input: DecisionInput): Decision | undefined {
     const probes = this.#probes;
-    if (probes === undefined) return false;
-    if (probes.length === 0) return true;
+    if (probes === undefined) return undefined;
+    if (probes.length === 0) return this.decide(input);
     const first = this.decide({ ...input, task: { ...input.task, ...probes[0] } });
     for (let i = 1; i < probes.length; i += 1) {
       const other = this.decide({ ...input, task: { ...input.task, ...probes[i] } });
-      if (!isDeepStrictEqual(other, first)) return false;
+      if (!isDeepStrictEqual(other, first)) return undefined;
     }
-    return true;
+    return first;
   }
 
   /**

@@ -13,10 +13,10 @@ export interface PolicySnapshot {
   /** Whether a policy of this set may read `context.task` (then the task is read first). */
   readonly readsTaskContext: boolean;
   /**
-   * Whether this request is decided alike whatever its task's state, so a set that reads
-   * `context.task` need not have the task read for it (CedarEngine.decidesWithoutTask).
+   * The decision of this request when it is the same whatever its task's state, so a set that
+   * reads `context.task` need not have the task read for it (CedarEngine.decideWithoutTask).
    */
-  decidesWithoutTask(input: DecisionInput): boolean;
+  decideWithoutTask(input: DecisionInput): Decision | undefined;
   /** The set's version: sha256 (hex) of its policies and schema, computed once per load. */
   readonly version: string;
 }

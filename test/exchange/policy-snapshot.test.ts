@@ -132,7 +132,7 @@ describe('an exchange during a policy reload', () => {
         const snapshot = t.live.current();
         return {
           readsTaskContext: snapshot.readsTaskContext,
-          decidesWithoutTask: (input) => snapshot.decidesWithoutTask(input),
+          decideWithoutTask: (input) => snapshot.decideWithoutTask(input),
           version: snapshot.version,
           decide: (input) => {
             const decision = snapshot.decide(input);
